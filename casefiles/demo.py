@@ -1,0 +1,67 @@
+"""Demo data of the case-file side: jurisdictions, schemes, departments, employers and demo users."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Department, DepartmentKind, Membership, Role, Scheme
+from .schemes.loader import read_yaml, schemes_load, SCHEME_DIR, SCHEME_SLUGS, workflow_department_codes
+
+DEFAULT_DEMO_PASSWORD = "huicai-demo-2026"
+
+# Two employers per scheme jurisdiction; the first gets the demo employer contact.
+DEMO_EMPLOYERS = {
+    "tonghua": [("tonghua-pharma", "通化示范制药股份有限公司", "企业"), ("tonghua-normal", "通化师范学院", "高校")],
+    "jilin": [("jilin-university-demo", "吉林示范大学", "高校"), ("changchun-auto-demo", "长春示范汽车研究院", "企业")],
+    "chuxiong": [("chuxiong-medicine", "楚雄示范医药有限公司", "企业"), ("chuxiong-hospital", "楚雄州示范人民医院", "医疗卫生")],
+    "baiyun": [("baiyun-tech", "白云示范科技有限公司", "企业"), ("baiyun-school", "白云区示范中学", "教育")],
+    "liaocheng": [("liaocheng-chem", "聊城示范化工集团", "企业"), ("liaocheng-university-demo", "聊城示范学院", "高校")],
+}
+
+
+def _user(username, password, **extra):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults=extra)
+    for key, value in extra.items():
+        setattr(user, key, value)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def _member(user, department, role):
+    Membership.objects.update_or_create(user=user, department=department, defaults={"role": role})
+    user.groups.add(department.group)
+
+
+@transaction.atomic
+def load_schemes_and_users(password=DEFAULT_DEMO_PASSWORD, stdout=None):
+    """Load the five schemes and create the demo users; returns [(username, description)]."""
+    created = []
+    admin = _user("admin", password, is_staff=True, is_superuser=True, email="admin@example.org")
+    created.append((admin.username, "administrator"))
+    schemes = schemes_load()
+    for scheme in schemes:
+        data = read_yaml(SCHEME_DIR / f"{scheme.slug}.yaml")
+        employers = []
+        for code, name, sector in DEMO_EMPLOYERS[scheme.slug]:
+            employer = Department.objects.filter(jurisdiction=scheme.jurisdiction, code=code).first() or Department(
+                jurisdiction=scheme.jurisdiction, code=code
+            )
+            employer.name, employer.kind, employer.sector = name, DepartmentKind.EMPLOYER, sector
+            employer.save()
+            employers.append(employer)
+        applicant = _user(f"{scheme.slug}.applicant", password, first_name="", email=f"{scheme.slug}.applicant@example.org")
+        created.append((applicant.username, f"{scheme.name} · applicant"))
+        contact = _user(f"{scheme.slug}.employer", password, email=f"{scheme.slug}.employer@example.org")
+        _member(contact, employers[0], Role.EMPLOYER_CONTACT)
+        created.append((contact.username, f"{scheme.name} · {employers[0].name}"))
+        for code in sorted(workflow_department_codes(data)):
+            department = scheme.departments.get(code=code)
+            staff = _user(f"{scheme.slug}.{code}", password, is_staff=True, email=f"{scheme.slug}.{code}@example.org")
+            _member(staff, department, Role.REVIEWER)
+            created.append((staff.username, f"{scheme.name} · {department.name}"))
+    return created
+
+
+def demo_scheme_slugs():
+    return [s for s in SCHEME_SLUGS if Scheme.objects.filter(slug=s).exists()]

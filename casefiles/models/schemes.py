@@ -1,0 +1,279 @@
+"""A scheme's rules as data: tiers, criteria, preconditions, services, workflow, validity, exits.
+
+Every rule row cites the article of the policy it comes from. The rows are loaded from the versioned
+files in ``casefiles/schemes/*.yaml`` and edited afterwards by administrators.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .organisations import Department, DepartmentKind, Jurisdiction
+
+ARTICLE_HELP = _("Citation in the policy's own numbering, e.g. 第十六条第（六）项.")
+
+
+class ValidityRule(models.TextChoices):
+    CONTRACT_BOUNDED = "contract_bounded", _("Up to the maximum, bounded by the employment contract")
+    FIXED_FROM_ISSUANCE = "fixed_from_issuance", _("Fixed period from issuance")
+    OPEN_ENDED = "open_ended", _("Open-ended (dynamic management)")
+    WHILE_IN_POST = "while_in_post", _("While in post")
+
+
+class Scheme(models.Model):
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="schemes"
+    )
+    policy_title = models.CharField(_("policy title"), max_length=200)
+    data_version = models.CharField(_("data version"), max_length=40, blank=True)
+    reference_format = models.CharField(
+        _("reference number format"),
+        max_length=100,
+        help_text=_("Python format with {year} and {seq}, e.g. 通化英才〔{year}〕{seq:04d}号"),
+    )
+    card_number_format = models.CharField(_("card number format"), max_length=100)
+    case_by_case = models.BooleanField(_("offers case-by-case decisions"), default=False)
+    case_by_case_article = models.CharField(_("case-by-case article"), max_length=100, blank=True)
+    public_notice_working_days = models.PositiveSmallIntegerField(
+        _("public notice period (working days)"), null=True, blank=True
+    )
+    public_notice_article = models.CharField(_("public notice article"), max_length=100, blank=True)
+    announce_exits_yearly = models.BooleanField(_("announces exits yearly"), default=False)
+    validity_rule = models.CharField(
+        _("validity rule"), max_length=30, choices=ValidityRule.choices, default=ValidityRule.OPEN_ENDED
+    )
+    validity_max_years = models.PositiveSmallIntegerField(_("maximum validity (years)"), null=True, blank=True)
+    validity_article = models.CharField(_("validity article"), max_length=100, blank=True)
+    renewal_article = models.CharField(_("renewal article"), max_length=100, blank=True)
+    renewal_text = models.TextField(_("renewal rule"), blank=True)
+    loss_article = models.CharField(_("loss and reissue article"), max_length=100, blank=True)
+    loss_text = models.TextField(_("loss and reissue rule"), blank=True)
+    authority_kind = models.CharField(
+        _("kind of the dossier's own authority"),
+        max_length=30,
+        choices=DepartmentKind.choices,
+        blank=True,
+        help_text=_("Which departments 'authority' stands for in the workflow (by sector)."),
+    )
+    departments = models.ManyToManyField(
+        Department, verbose_name=_("departments"), related_name="schemes", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("scheme")
+        verbose_name_plural = _("schemes")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+    def department(self, code):
+        return self.departments.get(code=code)
+
+
+class SchemeRule(models.Model):
+    """Base of rule rows that carry an id (article.item in arabic digits), a citation and a text."""
+
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="+")
+    ref = models.CharField(_("id"), max_length=20, help_text=_("Article and item numbers, e.g. 7.2"))
+    article = models.CharField(_("article"), max_length=100, help_text=ARTICLE_HELP)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.ref} {self.article}"
+
+    def clean(self):
+        if self.article and not self.article.startswith("第"):
+            raise ValidationError({"article": _("A citation starts with 第…条.")})
+
+
+class Precondition(SchemeRule):
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="preconditions"
+    )
+    rule = models.JSONField(_("rule"), default=dict, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("precondition")
+        verbose_name_plural = _("preconditions")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "ref"], name="precondition_unique_ref")]
+
+
+class Tier(models.Model):
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="tiers")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    rank = models.PositiveSmallIntegerField(_("rank"), help_text=_("Higher is a better tier."))
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    includes = models.ManyToManyField(
+        "self", verbose_name=_("includes the services of"), symmetrical=False, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+        ordering = ["scheme", "-rank"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="tier_unique_code")]
+
+    def __str__(self):
+        return f"{self.scheme.name} · {self.name}"
+
+
+class Criterion(SchemeRule):
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="criteria")
+    tier = models.ForeignKey(Tier, verbose_name=_("tier"), on_delete=models.CASCADE, related_name="criteria")
+    talent_category = models.CharField(_("talent category"), max_length=30, blank=True)
+    direct_recognition = models.BooleanField(_("eligible for direct recognition"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "ref"], name="criterion_unique_ref")]
+
+
+class ServiceCategory(models.TextChoices):
+    MEDICAL = "medical", _("Medical care")
+    EDUCATION = "education", _("Children's education")
+    HOUSING = "housing", _("Housing")
+    HOUSEHOLD = "household", _("Household registration")
+    TRAVEL = "travel", _("Travel")
+    FINANCE = "finance", _("Finance")
+    TOURISM = "tourism", _("Tourism and culture")
+    ENTREPRENEURSHIP = "entrepreneurship", _("Entrepreneurship")
+    FAMILY = "family", _("Family")
+    RESIDENCE = "residence", _("Residence and visas")
+    OTHER = "other", _("Other")
+
+
+class ServiceItem(SchemeRule):
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="services")
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=30, choices=ServiceCategory.choices, default="other")
+    family_scope = models.JSONField(_("family scope"), default=list, blank=True)
+    time_limit_working_days = models.PositiveSmallIntegerField(
+        _("time limit (working days)"), null=True, blank=True
+    )
+    responsible_units = models.ManyToManyField(
+        Department, verbose_name=_("responsible units"), related_name="service_items", blank=True
+    )
+    tiers = models.ManyToManyField(Tier, verbose_name=_("tiers"), related_name="direct_services", blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "ref"], name="service_unique_ref")]
+
+
+class Recognition(models.Model):
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="recognitions"
+    )
+    card_name = models.CharField(_("recognised card"), max_length=100)
+    tier = models.ForeignKey(Tier, verbose_name=_("grants tier"), on_delete=models.CASCADE)
+    criterion = models.ForeignKey(Criterion, verbose_name=_("criterion"), null=True, blank=True, on_delete=models.SET_NULL)
+    article = models.CharField(_("article"), max_length=100)
+
+    class Meta:
+        verbose_name = _("recognised card")
+        verbose_name_plural = _("recognised cards")
+        ordering = ["scheme", "card_name"]
+
+    def __str__(self):
+        return f"{self.card_name} → {self.tier}"
+
+
+class StateKind(models.TextChoices):
+    START = "start", _("Start")
+    STAGE = "stage", _("Review stage")
+    WAITING = "waiting", _("Waiting")
+    END = "end", _("End")
+
+
+class WorkflowState(models.Model):
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="states"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=10, choices=StateKind.choices)
+    actor = models.CharField(
+        _("actor"), max_length=60, blank=True, help_text=_("applicant, employer, authority or a department code")
+    )
+    view = models.JSONField(_("may view"), default=list, blank=True)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    time_limit_working_days = models.PositiveSmallIntegerField(
+        _("time limit (working days)"), null=True, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("workflow state")
+        verbose_name_plural = _("workflow states")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="state_unique_code")]
+
+    def __str__(self):
+        return f"{self.scheme.slug}:{self.code} {self.name}"
+
+
+class WorkflowTransition(models.Model):
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=60)
+    sources = models.ManyToManyField(WorkflowState, verbose_name=_("from"), related_name="outgoing")
+    target = models.ForeignKey(
+        WorkflowState, verbose_name=_("to"), on_delete=models.CASCADE, related_name="incoming"
+    )
+    by = models.CharField(
+        _("fired by"), max_length=60, help_text=_("applicant, employer, authority, actor or a department code")
+    )
+    requires_comment = models.BooleanField(_("requires a comment"), default=False)
+    issues_card = models.BooleanField(_("issues the card"), default=False)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("workflow transition")
+        verbose_name_plural = _("workflow transitions")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="transition_unique_code")]
+
+    def __str__(self):
+        return f"{self.scheme.slug}:{self.code}"
+
+
+class ExitEffect(models.TextChoices):
+    REVOKE = "revoke", _("Revoke the card")
+    CONTACT_LIST = "contact_list", _("Move to the contact list")
+    TERMINATE_ALL = "terminate_all", _("Terminate all services including bank services")
+    KEEP_UNTIL_END = "keep_until_end", _("Keep the card until the end of its period")
+    RECALL = "recall", _("Recall the card")
+
+
+class RevocationReason(SchemeRule):
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="revocation_reasons"
+    )
+    effect = models.CharField(_("effect"), max_length=20, choices=ExitEffect.choices)
+    requested_by = models.JSONField(_("who may request"), default=list, blank=True)
+    automatic_rule = models.CharField(_("automatic rule"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("revocation reason")
+        verbose_name_plural = _("revocation reasons")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "ref"], name="revocation_reason_unique_ref")]

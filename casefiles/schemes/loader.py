@@ -1,0 +1,275 @@
+"""Load scheme data files (``casefiles/schemes/*.yaml``) into the database.
+
+Loading is idempotent: rows are matched by their codes and ids and updated in place, so dossiers that
+point at a tier or a workflow state survive a reload. Rows the file no longer has are deleted when
+nothing refers to them.
+"""
+
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from casefiles.models import (
+    Criterion,
+    Department,
+    Jurisdiction,
+    Precondition,
+    Recognition,
+    RevocationReason,
+    Scheme,
+    ServiceItem,
+    Tier,
+    WorkflowState,
+    WorkflowTransition,
+)
+
+SCHEME_DIR = Path(__file__).resolve().parent
+SCHEME_SLUGS = ("tonghua", "jilin", "chuxiong", "baiyun", "liaocheng")
+PRINCIPAL_KEYWORDS = {"applicant", "employer", "authority", "actor"}
+
+
+class SchemeDataError(Exception):
+    pass
+
+
+def read_yaml(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@transaction.atomic
+def jurisdictions_load(path=SCHEME_DIR / "jurisdictions.yaml"):
+    data = read_yaml(path)
+    by_code = {}
+    for row in data["jurisdictions"]:
+        parent = by_code.get(row.get("parent")) if row.get("parent") else None
+        obj, _created = Jurisdiction.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "short_name": row.get("short_name", ""),
+                "level": row["level"],
+                "parent": parent,
+            },
+        )
+        by_code[obj.code] = obj
+    return by_code
+
+
+def workflow_department_codes(data):
+    """Department codes that act somewhere in the workflow, plus the scheme's authorities."""
+    codes = set()
+    departments = {d["code"]: d for d in data.get("departments", [])}
+    workflow = data.get("workflow", {})
+    for state in workflow.get("states", []):
+        if state.get("actor") in departments:
+            codes.add(state["actor"])
+    for transition in workflow.get("transitions", []):
+        by = transition.get("by")
+        for code in by if isinstance(by, list) else [by]:
+            if code in departments:
+                codes.add(code)
+    authority_kind = workflow.get("authority_kind")
+    if authority_kind:
+        codes.update(code for code, d in departments.items() if d.get("kind") == authority_kind)
+    return codes
+
+
+def _sync(model, scheme, keep_keys, key="ref"):
+    """Delete rows of a scheme the file no longer lists, unless something still points at them."""
+    stale = model.objects.filter(scheme=scheme).exclude(**{f"{key}__in": keep_keys})
+    for row in stale:
+        try:
+            row.delete()
+        except ProtectedError:
+            pass
+
+
+@transaction.atomic
+def scheme_load(data):
+    """Create or update one scheme from its parsed data file; returns the Scheme."""
+    jurisdictions = {j.code: j for j in Jurisdiction.objects.all()}
+    try:
+        home = jurisdictions[data["jurisdiction"]]
+    except KeyError as exc:
+        raise SchemeDataError(f"unknown jurisdiction {exc.args[0]!r} in scheme {data.get('slug')!r}") from None
+
+    validity = data.get("validity") or {}
+    notice = data.get("public_notice") or {}
+    workflow = data.get("workflow") or {}
+    scheme, _created = Scheme.objects.update_or_create(
+        slug=data["slug"],
+        defaults={
+            "name": data["name"],
+            "jurisdiction": home,
+            "policy_title": data["policy"]["title"],
+            "data_version": str(data.get("version", "")),
+            "reference_format": data["reference_format"],
+            "card_number_format": data["card_number_format"],
+            "case_by_case": bool(data.get("case_by_case")),
+            "case_by_case_article": data.get("case_by_case_article") or "",
+            "public_notice_working_days": notice.get("working_days"),
+            "public_notice_article": notice.get("article") or "",
+            "announce_exits_yearly": bool(data.get("announce_exits_yearly")),
+            "validity_rule": validity.get("rule") or "open_ended",
+            "validity_max_years": validity.get("max_years"),
+            "validity_article": validity.get("article") or "",
+            "renewal_article": (validity.get("renewal") or {}).get("article", ""),
+            "renewal_text": (validity.get("renewal") or {}).get("text", ""),
+            "loss_article": (validity.get("loss") or {}).get("article", ""),
+            "loss_text": (validity.get("loss") or {}).get("text", ""),
+            "authority_kind": workflow.get("authority_kind") or "",
+        },
+    )
+
+    departments = {}
+    for row in data.get("departments", []):
+        jurisdiction = jurisdictions[row.get("jurisdiction") or data["jurisdiction"]]
+        dept = Department.objects.filter(jurisdiction=jurisdiction, code=row["code"]).first() or Department(
+            jurisdiction=jurisdiction, code=row["code"]
+        )
+        dept.name, dept.kind, dept.sector = row["name"], row["kind"], row.get("sector") or ""
+        dept.save()
+        departments[row["code"]] = dept
+    scheme.departments.set(departments.values())
+
+    for order, row in enumerate(data.get("preconditions", [])):
+        rule = {k: row[k] for k in ("fact", "test", "any", "all") if row.get(k) is not None}
+        Precondition.objects.update_or_create(
+            scheme=scheme,
+            ref=str(row["id"]),
+            defaults={"article": row["article"], "text": row["text"].strip(), "rule": rule, "order": order},
+        )
+    _sync(Precondition, scheme, [str(r["id"]) for r in data.get("preconditions", [])])
+
+    tiers, criteria = {}, {}
+    order = 0
+    for row in data["tiers"]:
+        tier, _created = Tier.objects.update_or_create(
+            scheme=scheme,
+            code=row["code"],
+            defaults={"name": row["name"], "rank": row["rank"], "article": row.get("article") or ""},
+        )
+        tiers[tier.code] = tier
+        for crit in row.get("criteria", []):
+            obj, _created = Criterion.objects.update_or_create(
+                scheme=scheme,
+                ref=str(crit["id"]),
+                defaults={
+                    "tier": tier,
+                    "article": crit["article"],
+                    "text": crit["text"].strip(),
+                    "talent_category": crit.get("talent_category") or "",
+                    "direct_recognition": bool(crit.get("direct_recognition")),
+                    "order": order,
+                },
+            )
+            criteria[obj.ref] = obj
+            order += 1
+    for row in data["tiers"]:
+        tiers[row["code"]].includes.set([tiers[c] for c in row.get("includes", [])])
+    _sync(Criterion, scheme, list(criteria))
+    _sync(Tier, scheme, list(tiers), key="code")
+
+    services = {}
+    for order, row in enumerate(data.get("services", [])):
+        service, _created = ServiceItem.objects.update_or_create(
+            scheme=scheme,
+            ref=str(row["id"]),
+            defaults={
+                "title": row["title"],
+                "text": row["text"].strip(),
+                "article": row["article"],
+                "category": row.get("category") or "other",
+                "family_scope": row.get("family_scope") or [],
+                "time_limit_working_days": row.get("time_limit_working_days"),
+                "order": order,
+            },
+        )
+        service.responsible_units.set([departments[c] for c in row.get("responsible_units", []) if c in departments])
+        services[service.ref] = service
+    for service in services.values():
+        service.tiers.clear()
+    for row in data["tiers"]:
+        for ref in row.get("services", []):
+            services[str(ref)].tiers.add(tiers[row["code"]])
+    _sync(ServiceItem, scheme, list(services))
+
+    Recognition.objects.filter(scheme=scheme).delete()
+    for row in data.get("recognitions", []) or []:
+        Recognition.objects.create(
+            scheme=scheme,
+            card_name=row["card"],
+            tier=tiers[row["grants_tier"]],
+            criterion=criteria.get(str(row.get("criterion"))) if row.get("criterion") else None,
+            article=row["article"],
+        )
+
+    states = {}
+    for order, row in enumerate(workflow.get("states", [])):
+        state, _created = WorkflowState.objects.update_or_create(
+            scheme=scheme,
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "kind": row["kind"],
+                "actor": row.get("actor") or "",
+                "view": list(row.get("view") or []),
+                "article": row.get("article") or "",
+                "time_limit_working_days": row.get("time_limit_working_days"),
+                "order": order,
+            },
+        )
+        states[state.code] = state
+    transitions = []
+    for order, row in enumerate(workflow.get("transitions", [])):
+        by = row["by"]
+        transition, _created = WorkflowTransition.objects.update_or_create(
+            scheme=scheme,
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "target": states[row["to"]],
+                "by": ",".join(by) if isinstance(by, list) else by,
+                "requires_comment": bool(row.get("requires_comment")),
+                "issues_card": bool(row.get("issues_card")),
+                "article": row.get("article") or "",
+                "order": order,
+            },
+        )
+        sources = row["from"] if isinstance(row["from"], list) else [row["from"]]
+        transition.sources.set([states[s] for s in sources])
+        transitions.append(transition.code)
+    _sync(WorkflowTransition, scheme, transitions, key="code")
+    _sync(WorkflowState, scheme, list(states), key="code")
+
+    reasons = []
+    for order, row in enumerate(data.get("revocation_reasons", [])):
+        RevocationReason.objects.update_or_create(
+            scheme=scheme,
+            ref=str(row["id"]),
+            defaults={
+                "article": row["article"],
+                "text": row["text"].strip(),
+                "effect": row["effect"],
+                "requested_by": list(row.get("requested_by") or []),
+                "automatic_rule": row.get("automatic_rule") or "",
+                "order": order,
+            },
+        )
+        reasons.append(str(row["id"]))
+    _sync(RevocationReason, scheme, reasons)
+    return scheme
+
+
+def schemes_load(slugs=SCHEME_SLUGS):
+    jurisdictions_load()
+    loaded = []
+    for slug in slugs:
+        path = SCHEME_DIR / f"{slug}.yaml"
+        if not path.exists():
+            raise SchemeDataError(f"no data file for scheme {slug!r}: {path}")
+        loaded.append(scheme_load(read_yaml(path)))
+    return loaded

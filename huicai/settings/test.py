@@ -1,0 +1,13 @@
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-huicai"
+ALLOWED_HOSTS = ["*"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Each test run writes private files into its own directory.
+PRIVATE_ROOT = Path(os.environ.get("HUICAI_PRIVATE_ROOT", "/tmp/huicai-test-private"))  # noqa: F405
+STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_ROOT  # noqa: F405
+AXES_ENABLED = env_bool("AXES_ENABLED", False)  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"verify": "1000/min", "anon": "10000/min"}}  # noqa: F405

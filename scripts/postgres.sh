@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Start the Debian PostgreSQL cluster (installing it if absent) and make the huicai role and database.
+# Prints the DATABASE_URL to use. Idempotent.
+set -euo pipefail
+if ! command -v pg_lsclusters >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql postgresql-contrib >/dev/null
+fi
+version=$(pg_lsclusters -h | awk 'NR==1{print $1}')
+cluster=$(pg_lsclusters -h | awk 'NR==1{print $2}')
+if [[ -z "$version" ]]; then
+  version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  cluster=main
+  pg_createcluster "$version" "$cluster" >/dev/null
+fi
+status=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {print $4}')
+if [[ "$status" != online* ]]; then
+  pg_ctlcluster "$version" "$cluster" start
+fi
+for _ in $(seq 1 30); do
+  su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
+  sleep 1
+done
+su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname='huicai'\"" | grep -q 1 \
+  || su postgres -c "psql -qc \"create role huicai login createdb password 'huicai'\"" >/dev/null
+su postgres -c "psql -qtAc \"select 1 from pg_database where datname='huicai'\"" | grep -q 1 \
+  || su postgres -c "createdb -O huicai huicai"
+port=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {print $3}')
+echo "postgres://huicai:huicai@127.0.0.1:${port}/huicai"

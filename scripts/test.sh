@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Command 2: set up everything and run the whole test suite against PostgreSQL, a real
+# Elasticsearch 8 node and headless Chromium; then a smoke pass of the embedded default
+# (SQLite and the embedded search). Extra arguments go to the main pytest run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh --services
+
+export DATABASE_URL=$(bash scripts/postgres.sh)
+if [[ -f scripts/elasticsearch.sh ]]; then
+  bash scripts/elasticsearch.sh start
+  export ELASTICSEARCH_URL=${ELASTICSEARCH_URL:-http://127.0.0.1:9200}
+  trap 'bash scripts/elasticsearch.sh stop || true' EXIT
+fi
+export DJANGO_SETTINGS_MODULE=huicai.settings.test
+export HUICAI_ARTIFACTS=${HUICAI_ARTIFACTS:-$PWD/var/test-artifacts}
+export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+mkdir -p "$HUICAI_ARTIFACTS"
+
+echo "== main pass: PostgreSQL, Elasticsearch, Chromium"
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+
+echo "== smoke pass: SQLite and the embedded search"
+env -u DATABASE_URL -u ELASTICSEARCH_URL .venv/bin/python -m pytest -p no:cacheprovider -m smoke -q
