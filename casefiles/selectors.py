@@ -1,6 +1,10 @@
-"""Read-side queries of case files."""
+"""Read-side queries of case files. Listings filter in the database on guardian's direct-FK tables,
+never by checking rows one by one in Python."""
 
-from .models import Membership, Role
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Dossier, DossierGroupObjectPermission, DossierUserObjectPermission, Membership, Role
+from .permissions import ACT, VIEW
 
 
 def roles_for(user):
@@ -10,6 +14,64 @@ def roles_for(user):
     roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
-    if not roles or hasattr(user, "applicant_profile"):
+    if not roles or user.dossiers.exists():
         roles.add(Role.APPLICANT)
     return {str(r) for r in roles}
+
+
+def _granted(user, codename):
+    group_ids = user.groups.values("pk")
+    by_group = DossierGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), permission__codename=codename, group__in=group_ids
+    )
+    by_user = DossierUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), permission__codename=codename, user=user
+    )
+    return Q(Exists(by_group)) | Q(Exists(by_user))
+
+
+def dossiers_visible_to(user, queryset=None):
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(_granted(user, VIEW))
+
+
+def dossiers_actionable_by(user, queryset=None):
+    """The worklist (待办): dossiers whose current state this user's department or the user acts on."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(_granted(user, ACT))
+
+
+def dossiers_handled_by(user, queryset=None):
+    """Done (已办): dossiers the user's departments gave an opinion on and may still see."""
+    queryset = dossiers_visible_to(user, queryset)
+    departments = Membership.objects.filter(user=user).values("department")
+    return queryset.filter(opinions__department__in=departments).distinct()
+
+
+def dossier_for(user, pk):
+    """A dossier the user may see, or Dossier.DoesNotExist (a 404: existence is not revealed)."""
+    return dossiers_visible_to(user).select_related("scheme", "state", "requested_tier", "employer", "authority").get(pk=pk)
+
+
+def can_view(user, dossier):
+    return dossiers_visible_to(user, Dossier.objects.filter(pk=dossier.pk)).exists()
+
+
+def transitions_available(user, dossier):
+    """Transitions the user may fire now (for showing buttons; the service checks again)."""
+    from .permissions import user_matches
+
+    departments = {d.code: d for d in dossier.scheme.departments.all()}
+    result = []
+    for transition in dossier.state.outgoing.order_by("order"):
+        principals = [p.strip() for p in transition.by.split(",")]
+        principals = [dossier.state.actor if p == "actor" else p for p in principals]
+        if any(user_matches(user, dossier, p, departments) for p in principals):
+            result.append(transition)
+    return result

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(template_name="account/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sitemap.xml", sitemap),
+    path("search/", include("search.urls")),
+    path("", include("casefiles.urls")),
 ]
 
 if settings.DEBUG:

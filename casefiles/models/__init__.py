@@ -1,5 +1,19 @@
 """Public names of the case-file models (split by concern, re-exported here as Wagtail does)."""
 
+from .calendar import CalendarDay, CalendarYear
+from .cards import Card, CardStatus
+from .dossiers import (
+    Attachment,
+    AttachmentKind,
+    Dossier,
+    DossierGroupObjectPermission,
+    DossierUserObjectPermission,
+    IdType,
+    Opinion,
+    SequenceCounter,
+)
+from .journal import JournalEntry, JournalHead
+from .notifications import Notification, SmsOutbox
 from .organisations import Department, DepartmentKind, Jurisdiction, JurisdictionLevel, Membership, Role
 from .schemes import (
     Criterion,
@@ -18,23 +32,9 @@ from .schemes import (
 )
 
 __all__ = [
-    "Criterion",
-    "Department",
-    "DepartmentKind",
-    "ExitEffect",
-    "Jurisdiction",
-    "JurisdictionLevel",
-    "Membership",
-    "Precondition",
-    "Recognition",
-    "RevocationReason",
-    "Role",
-    "Scheme",
-    "ServiceCategory",
-    "ServiceItem",
-    "StateKind",
-    "Tier",
-    "ValidityRule",
-    "WorkflowState",
-    "WorkflowTransition",
+    "Attachment", "AttachmentKind", "CalendarDay", "CalendarYear", "Card", "CardStatus", "Criterion",
+    "Department", "DepartmentKind", "Dossier", "DossierGroupObjectPermission", "DossierUserObjectPermission",
+    "ExitEffect", "IdType", "JournalEntry", "JournalHead", "Jurisdiction", "JurisdictionLevel", "Membership",
+    "Notification", "Opinion", "Precondition", "SmsOutbox", "Recognition", "RevocationReason", "Role", "Scheme", "SequenceCounter",
+    "ServiceCategory", "ServiceItem", "StateKind", "Tier", "ValidityRule", "WorkflowState", "WorkflowTransition",
 ]

@@ -1,6 +1,7 @@
 package org.elasticsearch.plugins;
 
 import org.elasticsearch.Build;
+import org.elasticsearch.action.admin.cluster.node.info.PluginsAndModules;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
 
@@ -23,6 +24,7 @@ import java.util.Set;
 public class ClasspathPluginsService extends PluginsService {
 
     private final List<LoadedPlugin> classpathPlugins;
+    private final PluginsAndModules info;
 
     /**
      * @param plugins bundle name (as in {@code META-INF/es-plugins/<name>/}) to plugin class, in load order
@@ -37,6 +39,7 @@ public class ClasspathPluginsService extends PluginsService {
         // Wires ExtensiblePlugin extension points between the classpath plugins, as the real loader does.
         loadExtensions(loaded);
         this.classpathPlugins = List.copyOf(loaded);
+        this.info = new PluginsAndModules(loaded.stream().map(p -> new PluginRuntimeInfo(p.descriptor())).toList(), List.of());
     }
 
     /** A loader with no modules and no plugins, so the parent constructor builds no module layers. */
@@ -74,6 +77,11 @@ public class ClasspathPluginsService extends PluginsService {
             false,
             false
         );
+    }
+
+    @Override
+    public PluginsAndModules info() {
+        return info;
     }
 
     @Override

@@ -118,6 +118,7 @@ public final class Launcher {
 
         Map<String, Class<? extends Plugin>> plugins = new LinkedHashMap<>();
         plugins.put("transport-netty4", Netty4Plugin.class);
+        plugins.put("huicai-rest-root", RestRootPlugin.class);
         Node node = ClasspathPluginNode.create(environment, plugins);
 
         CountDownLatch stopped = new CountDownLatch(1);

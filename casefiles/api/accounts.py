@@ -6,7 +6,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from .selectors import roles_for
+from ..selectors import roles_for
 
 
 @extend_schema(

@@ -1,0 +1,23 @@
+"""Typed errors of case-file services; the API and views map them to 400/403/404/409."""
+
+from django.core.exceptions import PermissionDenied
+
+
+class CaseFileError(Exception):
+    """Bad input to a service (HTTP 400). ``message`` is shown to the user as it is."""
+
+    def __init__(self, message, code="invalid"):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+class TransitionDenied(PermissionDenied):
+    """The caller may not fire this transition on this dossier (HTTP 403)."""
+
+
+class StateConflict(Exception):
+    """The dossier is no longer in the state the caller acted on (HTTP 409)."""
+
+    def __init__(self, message, current_state=None):
+        super().__init__(message)
+        self.message, self.current_state = message, current_state

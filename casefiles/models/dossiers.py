@@ -1,0 +1,174 @@
+"""Application dossiers (申请档案), the opinions recorded on them, their attachments and permissions."""
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from .organisations import Department
+from .schemes import Criterion, Scheme, Tier, WorkflowState
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident identity card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_TAIWAN = "hmt_permit", _("Hong Kong, Macao or Taiwan permit")
+    FOREIGNER_PR = "foreigner_pr", _("Foreigner's permanent residence card")
+
+
+class Dossier(models.Model):
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="dossiers")
+    reference = models.CharField(_("reference number"), max_length=60, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applicant account"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    employer = models.ForeignKey(
+        Department,
+        verbose_name=_("employer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employee_dossiers",
+        limit_choices_to={"kind": "employer"},
+    )
+    authority = models.ForeignKey(
+        Department,
+        verbose_name=_("competent authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authority_dossiers",
+        help_text=_("The competent authority or supervising HR department of the applicant's sector."),
+    )
+    requested_tier = models.ForeignKey(Tier, verbose_name=_("requested tier"), on_delete=models.PROTECT, related_name="+")
+    granted_tier = models.ForeignKey(
+        Tier, verbose_name=_("granted tier"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    criteria = models.ManyToManyField(Criterion, verbose_name=_("criteria claimed"), blank=True)
+    facts = models.JSONField(_("precondition facts"), default=dict, blank=True)
+    state = models.ForeignKey(WorkflowState, verbose_name=_("state"), on_delete=models.PROTECT, related_name="dossiers")
+
+    # Identity of the applicant as declared on this application.
+    applicant_name = models.CharField(_("name"), max_length=100)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = models.CharField(_("ID number"), max_length=40)
+    nationality = models.CharField(_("nationality"), max_length=60, default="中国")
+    phone = models.CharField(_("phone"), max_length=30)
+    email = models.EmailField(_("email"), blank=True)
+    sector = models.CharField(_("sector"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    contract_end = models.DateField(_("employment contract ends"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    state_entered_at = models.DateTimeField(_("entered current state"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    missing_items = models.TextField(_("missing items (return for supplement)"), blank=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-created_at"]
+        permissions = [("act_on_dossier", _("Can act on dossier"))]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year", "sequence"], name="dossier_unique_sequence")
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="dossier_state_due"),
+            models.Index(fields=["scheme", "-created_at"], name="dossier_scheme_created"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class DossierUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Dossier, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("dossier user permission")
+        verbose_name_plural = _("dossier user permissions")
+
+
+class DossierGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Dossier, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("dossier group permission")
+        verbose_name_plural = _("dossier group permissions")
+        indexes = [models.Index(fields=["group", "permission", "content_object"], name="dossier_gperm_lookup")]
+
+
+class Opinion(models.Model):
+    """What a department (or the applicant) decided at one step, with its comment: the timeline."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="opinions")
+    transition = models.CharField(_("transition"), max_length=60)
+    decision = models.CharField(_("decision"), max_length=60)
+    from_state = models.ForeignKey(WorkflowState, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
+    to_state = models.ForeignKey(WorkflowState, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
+        ordering = ["dossier", "created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.decision}"
+
+
+def private_storage():
+    return storages["private"]
+
+
+class AttachmentKind(models.TextChoices):
+    AWARD = "award", _("Award certificate")
+    PROGRAMME = "programme", _("Programme selection proof")
+    CONTRACT = "contract", _("Employment contract")
+    WORK_PERMIT = "work_permit", _("Work permit")
+    IDENTITY = "identity", _("Identity document")
+    OTHER = "other", _("Other")
+
+
+class Attachment(models.Model):
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    file = models.FileField(_("file"), storage=private_storage, upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["dossier", "uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class SequenceCounter(models.Model):
+    """Last number handed out per scheme, kind and year (dossier references, card numbers)."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "kind", "year"], name="sequence_unique")]

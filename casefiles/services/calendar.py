@@ -1,0 +1,63 @@
+"""Working days on the Chinese calendar, with make-up working days (调休).
+
+``chinese_calendar`` knows the State Council's arrangements for the years it ships; administrators enter
+later years (and corrections) as ``CalendarDay`` rows and mark the year complete with ``CalendarYear``.
+A date no data covers raises :class:`CalendarDataMissing`: a deadline is never silently counted as if
+every weekday were a working day.
+"""
+
+import datetime
+
+import chinese_calendar
+
+from casefiles.models import CalendarDay, CalendarYear
+
+
+class CalendarDataMissing(Exception):
+    def __init__(self, year):
+        self.year = year
+        super().__init__(f"没有{year}年的节假日安排数据，请管理员先在“工作日历”中录入该年的放假和调休安排。")
+
+
+class WorkingCalendar:
+    """Loads overrides once per computation; cheap to create."""
+
+    def __init__(self):
+        self.overrides = dict(CalendarDay.objects.values_list("date", "is_working_day"))
+        self.admin_years = set(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day.year in self.admin_years:
+            return day.weekday() < 5
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            raise CalendarDataMissing(day.year) from None
+
+    def add_working_days(self, start: datetime.date, days: int) -> datetime.date:
+        """The date on which ``days`` working days after ``start`` have passed (start itself not counted)."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        current, counted = start, 0
+        while counted < days:
+            current += datetime.timedelta(days=1)
+            if self.is_working_day(current):
+                counted += 1
+        return current
+
+    def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
+        """Working days after ``start`` up to and including ``end`` (negative when end is earlier)."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count, current = 0, start
+        while current < end:
+            current += datetime.timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+
+def add_working_days(start, days):
+    return WorkingCalendar().add_working_days(start, days)
