@@ -1,11 +1,22 @@
-"""Demo data of the public side: the home page as the default site's root and a section per scheme."""
+"""Demo data of the public side: the home page as the default site's root and a section per scheme,
+each with its policy imported from the seed text, a service guide per service item and a tier table."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Page, Site
 
 from casefiles.models import Scheme
+from casefiles.schemes.loader import SCHEME_DIR, read_yaml
 
-from .models import HomePage, SchemeSectionPage
+from . import services
+from .importer import parse_policy
+from .models import HomePage, PolicyPage, SchemeSectionPage
+
+# The demo's second revision: an earlier draft of 吉林 第十四条 that named a fixed date. The published
+# text (the seed) replaces it, so the policy's history has a real article-level change to show.
+EARLIER_DRAFT = {"jilin": ("本办法自印发之日起实施。", "本办法自2023年9月1日起实施，由各地人社部门组织落实。")}
 
 
 @transaction.atomic
@@ -40,8 +51,44 @@ def ensure_scheme_section(home, scheme):
     return section
 
 
+def seed_path(scheme) -> Path:
+    data = read_yaml(SCHEME_DIR / f"{scheme.slug}.yaml")
+    return Path(settings.HUICAI_SEEDS_DIR) / data["policy"]["seed"]
+
+
+@transaction.atomic
+def ensure_policy(section, scheme, stdout=None):
+    """Import and publish the scheme's seed once; a section that already has its policy is left as it is."""
+    existing = PolicyPage.objects.child_of(section).first()
+    if existing is not None:
+        return existing
+    text = seed_path(scheme).read_text(encoding="utf-8")
+    # The texts name their own titles, except 通化's, which the parser infers from the body; the scheme
+    # data has the official title, used only where the text disagrees with it.
+    parsed_title = parse_policy(text).title
+    title = scheme.policy_title if parsed_title != scheme.policy_title else None
+    if scheme.slug in EARLIER_DRAFT:
+        current, earlier = EARLIER_DRAFT[scheme.slug]
+        services.policy_import(
+            section=section, text=text.replace(current, earlier), title=title, publish=True, source_name="demo draft"
+        )
+    result = services.policy_import(
+        section=section, text=text, title=title, publish=True, source_name=seed_path(scheme).name
+    )
+    if stdout is not None:
+        stdout.write(
+            f"  {scheme.slug}: 《{result.page.title}》 {result.article_count} articles, "
+            f"{result.item_count} items, {len(result.problems)} problems"
+        )
+    return result.page
+
+
 def load_pages(password=None, stdout=None):
     home = ensure_home_page()
     for scheme in Scheme.objects.order_by("pk"):
-        ensure_scheme_section(home, scheme)
+        section = ensure_scheme_section(home, scheme)
+        policy = ensure_policy(section, scheme, stdout=stdout)
+        services.service_guides_generate(section=section, policy=policy)
+        services.tier_table_ensure(section=section)
+        services.policy_workflow_ensure(section=section)
     return home

@@ -4,11 +4,15 @@ Policy documents, service guides, tier tables, notices and announcements live un
 """
 
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from .blocks import PolicyBodyBlock
 
 
 class HomePage(Page):
@@ -45,7 +49,289 @@ class SchemeSectionPage(Page):
     content_panels = Page.content_panels + [FieldPanel("scheme"), FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["policypages.HomePage"]
+    subpage_types = [
+        "policypages.PolicyPage",
+        "policypages.TierTablePage",
+        "policypages.ServiceGuidePage",
+        "policypages.NoticeIndexPage",
+    ]
 
     class Meta:
         verbose_name = _("scheme section")
         verbose_name_plural = _("scheme sections")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.section_context(self))
+        return context
+
+
+class PolicyStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    EXPIRED = "expired", _("Expired")
+    REPEALED = "repealed", _("Repealed")
+
+
+class DocumentType(models.TextChoices):
+    MEASURES = "measures", _("Measures (办法)")
+    DETAILED_RULES = "detailed_rules", _("Detailed rules (细则)")
+    PROVISIONS = "provisions", _("Provisions (规定)")
+    OTHER = "other", _("Other")
+
+
+class PolicyPage(RoutablePageMixin, Page):
+    """A policy document (办法 / 细则 / 规定) as citable articles and items.
+
+    The body is a StreamField rather than ParentalKey orderables: a StreamField value is part of the
+    page's own JSON and so of every revision without further work, it nests articles → items in one
+    field that an editor sees in document order, and two revisions compare by loading their bodies
+    (``Revision.as_object()``). Orderables would need a cluster per level (chapter → article → item
+    → sub-item) and three extra tables for a text that is read and cited, never queried by column.
+    Logic (import, comparison, citations) lives in ``policypages.services`` and ``selectors``.
+    """
+
+    scheme = models.ForeignKey(
+        "casefiles.Scheme",
+        verbose_name=_("scheme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policy_pages",
+    )
+    jurisdiction = models.ForeignKey(
+        "casefiles.Jurisdiction",
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policy_pages",
+    )
+    document_type = models.CharField(
+        _("document type"), max_length=20, choices=DocumentType.choices, default=DocumentType.MEASURES
+    )
+    is_trial = models.BooleanField(_("trial (试行)"), default=False)
+    issuer = models.CharField(_("issuing authority"), max_length=200, blank=True)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    effective_clause = models.CharField(_("effective clause"), max_length=300, blank=True)
+    validity_years = models.PositiveSmallIntegerField(_("validity (years)"), null=True, blank=True)
+    expiry_date = models.DateField(
+        _("expiry date"), null=True, blank=True, help_text=_("The first day on which the policy no longer applies.")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.IN_FORCE)
+    notice_title = models.CharField(_("cover notice title"), max_length=300, blank=True)
+    notice_text = models.TextField(_("cover notice"), blank=True)
+    body = StreamField(PolicyBodyBlock(), verbose_name=_("body"), blank=True)
+    import_problems = models.JSONField(
+        _("import problems"), default=list, blank=True, help_text=_("What the importer could not parse.")
+    )
+    source_name = models.CharField(_("source file"), max_length=200, blank=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldPanel("scheme"),
+                FieldPanel("jurisdiction"),
+                FieldPanel("document_type"),
+                FieldPanel("is_trial"),
+                FieldPanel("issuer"),
+                FieldPanel("document_number"),
+                FieldPanel("issue_date"),
+                FieldPanel("effective_date"),
+                FieldPanel("effective_clause"),
+                FieldPanel("validity_years"),
+                FieldPanel("expiry_date"),
+                FieldPanel("status"),
+            ],
+            heading=_("Document"),
+        ),
+        MultiFieldPanel([FieldPanel("notice_title"), FieldPanel("notice_text")], heading=_("Cover notice")),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("document_number"),
+        index.SearchField("issuer"),
+        index.SearchField("body"),
+        index.FilterField("status"),
+    ]
+    parent_page_types = ["policypages.SchemeSectionPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.policy_page_context(self, request))
+        return context
+
+    def search_units(self):
+        """One unit per article and per item for the search indexer (see ``selectors.policy_search_units``)."""
+        from . import selectors
+
+        return selectors.policy_search_units(self)
+
+    @path("print/", name="print")
+    def print_view(self, request):
+        context = self.get_context(request)
+        context["print_view"] = True
+        return self.render(request, context_overrides=context, template="policypages/policy_page_print.html")
+
+    @path("history/", name="history")
+    def history_view(self, request):
+        from . import selectors
+
+        context = self.get_context(request)
+        context.update(selectors.policy_history_context(self, request.user))
+        return self.render(request, context_overrides=context, template="policypages/policy_history.html")
+
+    @path("history/compare/<int:revision_a>/<int:revision_b>/", name="compare")
+    def compare_view(self, request, revision_a, revision_b):
+        from . import selectors, services
+
+        visible = {rev.pk: rev for rev in selectors.policy_revisions_visible(self, request.user)}
+        if revision_a not in visible or revision_b not in visible:
+            raise Http404
+        context = self.get_context(request)
+        context["comparison"] = services.policy_revisions_compare(visible[revision_a], visible[revision_b])
+        return self.render(request, context_overrides=context, template="policypages/policy_compare.html")
+
+
+class ServiceGuidePage(Page):
+    """How to use one service item: generated from the scheme's ServiceItem row, then edited freely."""
+
+    service_item = models.ForeignKey(
+        "casefiles.ServiceItem",
+        verbose_name=_("service item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guide_pages",
+    )
+    summary = models.TextField(_("what it is"), blank=True)
+    tiers_text = models.CharField(_("tiers"), max_length=300, blank=True, help_text=_("Which card tiers get it."))
+    family_text = models.CharField(
+        _("eligible family members"), max_length=300, blank=True, help_text=_("e.g. 本人、配偶、子女")
+    )
+    responsible_units_text = models.CharField(_("responsible units"), max_length=500, blank=True)
+    how_to_use = RichTextField(_("how to use it"), blank=True)
+    time_limit_text = models.CharField(_("time limit"), max_length=100, blank=True, help_text=_("e.g. 10个工作日"))
+    source_citation = models.CharField(_("source article"), max_length=300, blank=True)
+    source_policy = models.ForeignKey(
+        "policypages.PolicyPage",
+        verbose_name=_("source policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_guides",
+    )
+    source_anchor = models.CharField(_("source anchor"), max_length=40, blank=True, help_text=_("e.g. art-9-2-1"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("service_item"),
+        FieldPanel("summary"),
+        FieldPanel("tiers_text"),
+        FieldPanel("family_text"),
+        FieldPanel("responsible_units_text"),
+        FieldPanel("how_to_use"),
+        FieldPanel("time_limit_text"),
+        MultiFieldPanel(
+            [FieldPanel("source_citation"), FieldPanel("source_policy"), FieldPanel("source_anchor")],
+            heading=_("Source"),
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("how_to_use"),
+        index.SearchField("responsible_units_text"),
+    ]
+    parent_page_types = ["policypages.SchemeSectionPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("service guide")
+        verbose_name_plural = _("service guides")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["source_url"] = selectors.guide_source_url(self)
+        return context
+
+    def search_units(self):
+        from . import selectors
+
+        return selectors.guide_search_units(self)
+
+
+class TierTablePage(Page):
+    """Which tier gets which service, read live from the scheme's Tier and ServiceItem rows."""
+
+    scheme = models.ForeignKey(
+        "casefiles.Scheme",
+        verbose_name=_("scheme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tier_table_pages",
+    )
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("scheme"), FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["policypages.SchemeSectionPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("tier table")
+        verbose_name_plural = _("tier tables")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["table"] = selectors.tier_table(self.scheme) if self.scheme_id else None
+        return context
+
+
+class NoticeIndexPage(Page):
+    """Notices and announcements of a scheme (e.g. the yearly exit announcement, 楚雄 第九条)."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["policypages.SchemeSectionPage"]
+    subpage_types = ["policypages.NoticePage"]
+
+    class Meta:
+        verbose_name = _("notice index")
+        verbose_name_plural = _("notice indexes")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["notices"] = NoticePage.objects.child_of(self).live().specific().order_by("-date", "-pk")
+        return context
+
+
+class NoticePage(Page):
+    """One notice; extended later for annual exit announcements (公告)."""
+
+    date = models.DateField(_("date"))
+    body = RichTextField(_("body"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("date"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+    parent_page_types = ["policypages.NoticeIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-date"]

@@ -1,7 +1,23 @@
 """Public names of the case-file models (split by concern, re-exported here as Wagtail does)."""
 
 from .calendar import CalendarDay, CalendarYear
-from .cards import Card, CardStatus
+from .cards import (
+    Assessment,
+    AssessmentResult,
+    Card,
+    CardEvent,
+    CardEventKind,
+    CardStatus,
+    ExitCandidate,
+    ExitCandidateStatus,
+    NoticeObjection,
+    ObjectionStatus,
+    ProductionBatch,
+    ProductionItem,
+    PublicNotice,
+    RevocationRequest,
+    RevocationRequestStatus,
+)
 from .dossiers import (
     Attachment,
     AttachmentKind,
@@ -37,4 +53,7 @@ __all__ = [
     "ExitEffect", "IdType", "JournalEntry", "JournalHead", "Jurisdiction", "JurisdictionLevel", "Membership",
     "Notification", "Opinion", "Precondition", "SmsOutbox", "Recognition", "RevocationReason", "Role", "Scheme", "SequenceCounter",
     "ServiceCategory", "ServiceItem", "StateKind", "Tier", "ValidityRule", "WorkflowState", "WorkflowTransition",
+    "Assessment", "AssessmentResult", "CardEvent", "CardEventKind", "ExitCandidate", "ExitCandidateStatus",
+    "NoticeObjection", "ObjectionStatus", "ProductionBatch", "ProductionItem", "PublicNotice", "RevocationRequest",
+    "RevocationRequestStatus",
 ]

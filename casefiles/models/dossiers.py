@@ -67,6 +67,7 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     state_entered_at = models.DateTimeField(_("entered current state"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    deadline_problem = models.CharField(_("deadline problem"), max_length=200, blank=True)
     missing_items = models.TextField(_("missing items (return for supplement)"), blank=True)
 
     class Meta:

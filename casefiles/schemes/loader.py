@@ -8,6 +8,7 @@ nothing refers to them.
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 
@@ -218,7 +219,8 @@ def scheme_load(data):
                 "actor": row.get("actor") or "",
                 "view": list(row.get("view") or []),
                 "article": row.get("article") or "",
-                "time_limit_working_days": row.get("time_limit_working_days"),
+                "time_limit_working_days": row.get("time_limit_working_days")
+                or (settings.HUICAI_DEFAULT_STAGE_WORKING_DAYS if row["kind"] == "stage" else None),
                 "order": order,
             },
         )

@@ -1,12 +1,74 @@
-"""Issuing cards from approved dossiers; the lifecycle services build on this."""
+"""Every change to a card goes through this module.
+
+Each service locks the card, checks who may act (the holder, the employer's contact or the department that
+manages the scheme's cards — as the article says), changes the card, records a :class:`CardEvent` with the
+article it applies, writes the journal and queues notifications — in one transaction. Nothing here revokes
+on its own: the daily job only lists candidates for a reviewer.
+"""
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..models import Card, CardStatus, ValidityRule
+from ..exceptions import CaseFileError, StateConflict, TransitionDenied
+from ..masking import mask_phone, scrub_text
+from ..models import (
+    Assessment,
+    AssessmentResult,
+    Card,
+    CardEvent,
+    CardEventKind,
+    CardStatus,
+    DepartmentKind,
+    Dossier,
+    ExitCandidate,
+    ExitCandidateStatus,
+    ExitEffect,
+    NoticeObjection,
+    ObjectionStatus,
+    ProductionBatch,
+    ProductionItem,
+    PublicNotice,
+    RevocationReason,
+    RevocationRequest,
+    RevocationRequestStatus,
+    ValidityRule,
+)
+from ..notify import notify
 from .journal import journal_write
+
+# Departments that manage issued cards (revocation, reissue, renewal), by scheme, from the articles:
+# 通化 第十四、十五条 (service centre under the HR bureau; the organisation department decides jointly),
+# 吉林 第十条 (省人社厅), 楚雄 第四、九条 (州委人才办), 白云 第六条 (区人社局, with the talent office that issues),
+# 聊城 第三十四条 (市人社局 agrees). Other schemes fall back to their HR bureaus and talent offices.
+CARD_DEPARTMENTS = {
+    "tonghua": ("service-center", "hr-bureau", "org-dept"),
+    "jilin": ("hr-bureau",),
+    "chuxiong": ("talent-office",),
+    "baiyun": ("hr-bureau", "talent-office"),
+    "liaocheng": ("hr-bureau",),
+}
+FALLBACK_KINDS = (DepartmentKind.HR_BUREAU, DepartmentKind.TALENT_OFFICE)
+# Where the competent authority itself proposes exits (白云 第六条第（一）项: 所属行业主管部门及时提出调整意见).
+AUTHORITY_ACTS_ON_CARDS = {"baiyun"}
+# 聊城 第三十三条: 个人信息变化的，用人单位应及时报送.
+PARTICULARS_ARTICLES = {"liaocheng": "第三十三条"}
+# 白云 第六条: 持卡人所在单位每两年对持卡人进行一次考核.
+ASSESSMENT_RULES = {"baiyun": ("第六条", 2)}
+REMINDER_DAYS = (60, 30)
+RENEWAL_WINDOW_DAYS = 90
+EXIT_EFFECT_EVENT = {
+    ExitEffect.REVOKE: CardEventKind.REVOKE,
+    ExitEffect.RECALL: CardEventKind.RECALL,
+    ExitEffect.CONTACT_LIST: CardEventKind.CONTACT_LIST,
+    ExitEffect.TERMINATE_ALL: CardEventKind.TERMINATE_ALL,
+    ExitEffect.KEEP_UNTIL_END: CardEventKind.KEEP_UNTIL_END,
+}
+EXIT_EVENTS = (CardEventKind.REVOKE, CardEventKind.RECALL, CardEventKind.CONTACT_LIST, CardEventKind.TERMINATE_ALL)
+LIVE_STATUSES = (CardStatus.ACTIVE, CardStatus.SUSPENDED, CardStatus.CONTACT_LIST)
 
 
 def add_years(day, years):
@@ -16,43 +78,852 @@ def add_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
-def validity_for(scheme, dossier, valid_from):
+def first_of_next_month(day):
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def validity_for(scheme, dossier, valid_from, contract_end=None):
     """valid_until by the scheme's rule (None where the policy sets no end)."""
+    contract_end = contract_end or (dossier.contract_end if dossier is not None else None)
     if scheme.validity_rule == ValidityRule.FIXED_FROM_ISSUANCE and scheme.validity_max_years:
         return add_years(valid_from, scheme.validity_max_years) - datetime.timedelta(days=1)
     if scheme.validity_rule == ValidityRule.CONTRACT_BOUNDED and scheme.validity_max_years:
         limit = add_years(valid_from, scheme.validity_max_years) - datetime.timedelta(days=1)
-        if dossier.contract_end and dossier.contract_end < limit:
-            return dossier.contract_end
+        if contract_end and contract_end < limit:
+            return contract_end
         return limit
     return None
 
 
-@transaction.atomic
-def card_issue(*, dossier, user, department=None, replaces=None):
+# --- who may act -------------------------------------------------------------------------------------
+
+
+def card_departments(card_or_scheme):
+    """The departments that manage the cards of a scheme (plus the holder's authority where it acts)."""
+    card = card_or_scheme if isinstance(card_or_scheme, Card) else None
+    scheme = card.scheme if card else card_or_scheme
+    codes = CARD_DEPARTMENTS.get(scheme.slug)
+    departments = scheme.departments.all()
+    found = list(departments.filter(code__in=codes)) if codes else list(departments.filter(kind__in=FALLBACK_KINDS))
+    if card is not None and scheme.slug in AUTHORITY_ACTS_ON_CARDS and card.dossier.authority_id:
+        found.append(card.dossier.authority)
+    return found
+
+
+def _member_of(user, departments):
+    group_ids = {d.group_id for d in departments if d is not None}
+    if not group_ids or not user.is_authenticated:
+        return None
+    mine = set(user.groups.filter(pk__in=group_ids).values_list("pk", flat=True))
+    return next((d for d in departments if d is not None and d.group_id in mine), None)
+
+
+def acting_as(user, card, principals):
+    """(principal, department) under which ``user`` may act on ``card``, or None.
+
+    Principals: ``holder``, ``employer`` (a contact of the holder's employer), ``department`` (the
+    departments that manage the scheme's cards; superusers act as the department), ``bank``."""
+    if not user.is_authenticated:
+        return None
+    for principal in principals:
+        if principal == "holder" and user.pk == card.holder_id:
+            return ("holder", None)
+        if principal == "employer":
+            employers = [card.employer] if card.employer_id else [card.dossier.employer]
+            department = _member_of(user, employers)
+            if department:
+                return ("employer", department)
+        if principal == "department":
+            department = _member_of(user, card_departments(card))
+            if department:
+                return ("department", department)
+            if user.is_superuser:
+                return ("department", None)
+        if principal == "bank":
+            department = _member_of(user, list(card.scheme.departments.filter(kind=DepartmentKind.BANK)))
+            if department:
+                return ("bank", department)
+    return None
+
+
+def may_manage_cards(user, scheme):
+    return user.is_superuser or _member_of(user, card_departments(scheme)) is not None
+
+
+def _require(user, card, principals, action):
+    found = acting_as(user, card, principals)
+    if found is None:
+        raise TransitionDenied(_("You may not %(action)s card %(number)s.") % {"action": action, "number": card.number})
+    return found
+
+
+def _lock(card):
+    return Card.objects.select_for_update().get(pk=card.pk)
+
+
+def _load(card):
+    return Card.objects.select_related("scheme", "tier", "dossier", "employer", "holder").get(pk=card.pk)
+
+
+def _record(card, kind, *, user=None, acting="", department=None, article="", reason=None, comment="", data=None, effective_on=None):
+    """Record the event on the card's history and in the journal (personal data scrubbed)."""
+    effective_on = effective_on or timezone.localdate()
+    comment = (comment or "").strip()
+    event = CardEvent.objects.create(
+        card=card,
+        kind=kind,
+        article=article or "",
+        reason=reason,
+        actor=user if getattr(user, "is_authenticated", False) else None,
+        acting_as=acting,
+        department=department,
+        comment=comment,
+        data=data or {},
+        effective_on=effective_on,
+    )
+    journal_write(
+        action=f"casefiles.card.{kind}",
+        actor=user,
+        dossier=card.dossier,
+        obj=card,
+        department=department,
+        data={
+            "number": card.number,
+            "status": card.status,
+            "article": article or "",
+            "reason": reason.ref if reason else "",
+            "acting_as": acting,
+            "comment": scrub_text(comment),
+            "effective_on": str(effective_on),
+            **(data or {}),
+        },
+    )
+    return event
+
+
+def _employer_contacts(card):
+    employer = card.employer or card.dossier.employer
+    if employer is None:
+        return []
+    return list(get_user_model().objects.filter(groups=employer.group, is_active=True))
+
+
+def _notify_holder(card, subject, body, event, employer_too=False):
+    recipients = [card.holder] + (_employer_contacts(card) if employer_too else [])
+    notify(recipients=recipients, subject=subject, body=body, url=f"/cards/{card.pk}/", event=f"card.{event}")
+
+
+# --- issuance ----------------------------------------------------------------------------------------
+
+
+def _issue_article(scheme):
+    transition = scheme.transitions.filter(issues_card=True).first()
+    return transition.article if transition and transition.article else scheme.validity_article
+
+
+def _new_number(scheme, today):
     from .dossiers import next_sequence
 
+    sequence = next_sequence(scheme, "card", today.year)
+    return scheme.card_number_format.format(year=today.year, seq=sequence)
+
+
+@transaction.atomic
+def card_issue(*, dossier, user, department=None, replaces=None):
+    """Issue the card of an approved dossier (called by the workflow on the transition that issues cards)."""
     scheme = dossier.scheme
     today = timezone.localdate()
-    sequence = next_sequence(scheme, "card", today.year)
+    item = ProductionItem.objects.filter(dossier=dossier, card__isnull=True, produced_at__isnull=False).first()
     card = Card.objects.create(
         scheme=scheme,
         dossier=dossier,
-        number=scheme.card_number_format.format(year=today.year, seq=sequence),
+        number=_new_number(scheme, today),
         tier=dossier.granted_tier or dossier.requested_tier,
         holder=dossier.applicant,
         holder_name=dossier.applicant_name,
+        employer=dossier.employer,
+        contract_end=dossier.contract_end,
         status=CardStatus.ACTIVE,
         valid_from=today,
         valid_until=validity_for(scheme, dossier, today),
         replaces=replaces,
+        produced_at=item.produced_at if item else None,
     )
-    journal_write(
-        action="casefiles.card.issue",
-        actor=user,
-        dossier=dossier,
-        obj=card,
+    if item is not None:
+        item.card = card
+        item.save(update_fields=["card"])
+    _record(
+        card,
+        CardEventKind.ISSUE,
+        user=user,
+        acting="department",
         department=department,
-        data={"number": card.number, "tier": card.tier.code, "valid_until": str(card.valid_until or "")},
+        article=_issue_article(scheme),
+        data={"tier": card.tier.code, "valid_until": str(card.valid_until or ""), "validity_article": scheme.validity_article},
     )
+    _notify_holder(card, _("Your card %(number)s has been issued") % {"number": card.number},
+                   _("Your %(scheme)s (%(tier)s) is active.") % {"scheme": scheme.name, "tier": card.tier.name}, "issue")
     return card
+
+
+# --- exits: revocation, recall, contact list, termination, retirement ---------------------------------
+
+
+def _check_reason(card, reason):
+    if reason.scheme_id != card.scheme_id:
+        raise CaseFileError(_("This reason belongs to another scheme."), code="reason")
+
+
+def _apply_exit(card, reason, *, user, acting, department, comment, effective_on=None, request=None):
+    today = effective_on or timezone.localdate()
+    effect = reason.effect
+    if effect == ExitEffect.TERMINATE_ALL:
+        allowed = LIVE_STATUSES
+    elif effect == ExitEffect.KEEP_UNTIL_END:
+        allowed = (CardStatus.ACTIVE, CardStatus.SUSPENDED)
+    else:
+        allowed = (CardStatus.ACTIVE, CardStatus.SUSPENDED)
+    if card.status not in allowed:
+        raise StateConflict(
+            _("Card %(number)s is %(status)s; this is not possible now.") % {"number": card.number, "status": card.get_status_display()},
+            card.status,
+        )
+    data = {"effect": effect, "reason_text": reason.text}
+    if request is not None:
+        data["request"] = request.pk
+    if effect in (ExitEffect.REVOKE, ExitEffect.RECALL):
+        card.status, card.ended_at, card.end_reason = CardStatus.REVOKED, today, reason
+    elif effect == ExitEffect.TERMINATE_ALL:
+        card.status, card.ended_at, card.end_reason, card.bank_services = CardStatus.REVOKED, today, reason, False
+        data["bank_services"] = False
+    elif effect == ExitEffect.CONTACT_LIST:
+        card.status, card.end_reason = CardStatus.CONTACT_LIST, reason
+        card.services_end_on = first_of_next_month(today)
+        card.ended_at = card.services_end_on
+        card.priority_reapplication = True
+        data.update(services_end_on=str(card.services_end_on), bank_services=card.bank_services)
+    elif effect == ExitEffect.KEEP_UNTIL_END:
+        card.retired_on = today
+        data["valid_until"] = str(card.valid_until or "")
+    card.save()
+    event = _record(card, EXIT_EFFECT_EVENT[effect], user=user, acting=acting, department=department, article=reason.article,
+                    reason=reason, comment=comment, data=data, effective_on=today)
+    _notify_holder(card, _("Your card %(number)s: %(event)s") % {"number": card.number, "event": event.get_kind_display()},
+                   _("Reason: %(article)s %(text)s") % {"article": reason.article, "text": reason.text}, event.kind, employer_too=True)
+    return event
+
+
+@transaction.atomic
+def card_revoke(*, card, reason, user, comment, effective_on=None):
+    """The managing department ends a card directly, where the article lets it (``requested_by`` has
+    ``department``). The reason's effect decides what happens: revoke, recall, contact list, terminate all
+    (bank services too) or keep until the end of the period."""
+    _lock(card)
+    card = _load(card)
+    _check_reason(card, reason)
+    if "department" not in (reason.requested_by or []):
+        raise TransitionDenied(
+            _("Under %(article)s the department cannot end a card on its own: the %(who)s must propose it.")
+            % {"article": reason.article, "who": ", ".join(reason.requested_by)}
+        )
+    acting, department = _require(user, card, ["department"], _("end"))
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please give the facts behind the decision."), code="comment_required")
+    event = _apply_exit(card, reason, user=user, acting=acting, department=department, comment=comment, effective_on=effective_on)
+    ExitCandidate.objects.filter(card=card, status=ExitCandidateStatus.OPEN).update(
+        status=ExitCandidateStatus.CONFIRMED, reviewed_by=user, reviewed_at=timezone.now()
+    )
+    return event
+
+
+@transaction.atomic
+def card_request_revocation(*, card, reason, user, comment):
+    """The holder or the employer asks for the card to end (聊城 第三十四条: the employer proposes)."""
+    _lock(card)
+    card = _load(card)
+    _check_reason(card, reason)
+    principals = [p for p in reason.requested_by or [] if p in ("holder", "employer")]
+    found = acting_as(user, card, principals)
+    if found is None:
+        raise TransitionDenied(_("Under %(article)s you may not request this.") % {"article": reason.article})
+    if card.status not in LIVE_STATUSES:
+        raise StateConflict(_("Card %(number)s is no longer in force.") % {"number": card.number}, card.status)
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please give the facts behind the request."), code="comment_required")
+    if RevocationRequest.objects.filter(card=card, status=RevocationRequestStatus.PROPOSED).exists():
+        raise StateConflict(_("A request to end this card is already waiting for a decision."), card.status)
+    acting, department = found
+    request = RevocationRequest.objects.create(card=card, reason=reason, requested_by=user, requested_as=acting, comment=comment.strip())
+    _record(card, CardEventKind.REQUEST_REVOCATION, user=user, acting=acting, department=department, article=reason.article,
+            reason=reason, comment=comment, data={"request": request.pk})
+    managers = get_user_model().objects.filter(groups__in=[d.group_id for d in card_departments(card)]).distinct()
+    notify(recipients=list(managers), subject=_("Request to end card %(number)s") % {"number": card.number},
+           body=_("%(article)s: %(text)s") % {"article": reason.article, "text": reason.text},
+           url=f"/admin/cards/revocation-requests/{request.pk}/", event="card.request_revocation")
+    return request
+
+
+card_propose_revocation = card_request_revocation
+
+
+@transaction.atomic
+def card_agree_revocation(*, request, user, comment=""):
+    """The managing department agrees to a request; the reason's effect is applied (聊城: card recalled)."""
+    request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RevocationRequestStatus.PROPOSED:
+        raise StateConflict(_("This request has already been decided."), request.status)
+    _lock(request.card)
+    card = _load(request.card)
+    acting, department = _require(user, card, ["department"], _("decide on a request to end"))
+    request.status, request.decided_by, request.decided_at = RevocationRequestStatus.AGREED, user, timezone.now()
+    request.decision_comment = (comment or "").strip()
+    request.save()
+    text = request.comment + (f"\n{request.decision_comment}" if request.decision_comment else "")
+    return _apply_exit(card, request.reason, user=user, acting=acting, department=department, comment=text, request=request)
+
+
+@transaction.atomic
+def card_decline_revocation(*, request, user, comment):
+    request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RevocationRequestStatus.PROPOSED:
+        raise StateConflict(_("This request has already been decided."), request.status)
+    card = _load(request.card)
+    acting, department = _require(user, card, ["department"], _("decide on a request to end"))
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please say why the request is declined."), code="comment_required")
+    request.status, request.decided_by, request.decided_at = RevocationRequestStatus.DECLINED, user, timezone.now()
+    request.decision_comment = comment.strip()
+    request.save()
+    _record(card, CardEventKind.DECLINE_REVOCATION, user=user, acting=acting, department=department,
+            article=request.reason.article, reason=request.reason, comment=comment, data={"request": request.pk})
+    return request
+
+
+def _reason_with_effect(card, effect):
+    reason = RevocationReason.objects.filter(scheme=card.scheme, effect=effect).order_by("order").first()
+    if reason is None:
+        raise CaseFileError(_("%(scheme)s has no such rule.") % {"scheme": card.scheme.name}, code="no_rule")
+    return reason
+
+
+def card_move_to_contact_list(*, card, user, comment, effective_on=None):
+    """白云 第六条第（一）项: no longer qualifies → contact list; talent services end from the first day of the
+    next month, bank services continue, priority on re-application."""
+    return card_revoke(card=card, reason=_reason_with_effect(card, ExitEffect.CONTACT_LIST), user=user, comment=comment,
+                       effective_on=effective_on)
+
+
+def card_terminate_all(*, card, user, comment, effective_on=None):
+    """白云 第六条第（二）项: fraud, crime, ethics → all services end, bank services included."""
+    return card_revoke(card=card, reason=_reason_with_effect(card, ExitEffect.TERMINATE_ALL), user=user, comment=comment,
+                       effective_on=effective_on)
+
+
+@transaction.atomic
+def card_record_retirement(*, card, user, comment, retired_on=None):
+    """白云 第六条第（三）项: a retired holder keeps the card to the end of its management period. The employer
+    or the department reports it. In schemes without that rule retirement is an exit reason the daily job
+    lists for review instead."""
+    reason = _reason_with_effect(card, ExitEffect.KEEP_UNTIL_END)
+    _lock(card)
+    card = _load(card)
+    acting, department = _require(user, card, reason.requested_by or ["department"], _("report the retirement of the holder of"))
+    if card.retired_on:
+        raise StateConflict(_("The retirement has already been recorded."), card.status)
+    return _apply_exit(card, reason, user=user, acting=acting, department=department, comment=comment, effective_on=retired_on)
+
+
+@transaction.atomic
+def card_reinstate(*, card, user, comment):
+    """白云 第六条第（一）项: a holder on the contact list who qualifies again gets the talent services back
+    (priority on re-application)."""
+    _lock(card)
+    card = _load(card)
+    acting, department = _require(user, card, ["department"], _("reinstate"))
+    if card.status != CardStatus.CONTACT_LIST:
+        raise StateConflict(_("Only a card on the contact list can be reinstated."), card.status)
+    if card.valid_until and card.valid_until < timezone.localdate():
+        raise StateConflict(_("The card's period has ended; the holder re-applies (with priority)."), card.status)
+    article = card.end_reason.article if card.end_reason else ""
+    card.status, card.services_end_on, card.ended_at, card.end_reason = CardStatus.ACTIVE, None, None, None
+    card.save()
+    return _record(card, CardEventKind.REINSTATE, user=user, acting=acting, department=department, article=article,
+                   comment=comment, data={"priority": True})
+
+
+# --- loss and reissue (通化 第十五条, 吉林 第十条) ------------------------------------------------------------
+
+
+def _loss_rule(card):
+    if not card.scheme.loss_article:
+        raise CaseFileError(_("%(scheme)s has no loss and reissue rule.") % {"scheme": card.scheme.name}, code="no_rule")
+    return card.scheme.loss_article
+
+
+@transaction.atomic
+def card_report_loss(*, card, user, comment=""):
+    """The holder (or the department on the holder's behalf) reports the card lost: it is suspended at once."""
+    _lock(card)
+    card = _load(card)
+    article = _loss_rule(card)
+    acting, department = _require(user, card, ["holder", "department"], _("report the loss of"))
+    if card.status != CardStatus.ACTIVE:
+        raise StateConflict(_("Only an active card can be reported lost."), card.status)
+    card.status, card.lost_reported_at = CardStatus.SUSPENDED, timezone.now()
+    card.save()
+    event = _record(card, CardEventKind.REPORT_LOSS, user=user, acting=acting, department=department, article=article, comment=comment)
+    _notify_holder(card, _("Card %(number)s reported lost") % {"number": card.number},
+                   _("The card is suspended. Apply for a reissue with proof."), "report_loss")
+    return event
+
+
+@transaction.atomic
+def card_reissue(*, card, user, comment):
+    """Reissue a lost card on proof: the old number is dead (replaced), a new number with the same tier and
+    period is issued, with a new verification token."""
+    _lock(card)
+    card = _load(card)
+    article = _loss_rule(card)
+    acting, department = _require(user, card, ["department"], _("reissue"))
+    if card.status != CardStatus.SUSPENDED or not card.lost_reported_at:
+        raise StateConflict(_("A card is reissued only after its loss has been reported."), card.status)
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please name the proof the holder produced."), code="comment_required")
+    today = timezone.localdate()
+    card.status, card.ended_at = CardStatus.REPLACED, today
+    card.save()
+    new = Card.objects.create(
+        scheme=card.scheme, dossier=card.dossier, number=_new_number(card.scheme, today), tier=card.tier,
+        holder=card.holder, holder_name=card.holder_name, employer=card.employer, contract_end=card.contract_end,
+        particulars=card.particulars, status=CardStatus.ACTIVE, valid_from=today, valid_until=card.valid_until,
+        replaces=card, retired_on=card.retired_on, priority_reapplication=card.priority_reapplication,
+        reminders_sent=card.reminders_sent,
+    )
+    _record(card, CardEventKind.REISSUE, user=user, acting=acting, department=department, article=article, comment=comment,
+            data={"new_number": new.number})
+    _record(new, CardEventKind.ISSUE, user=user, acting=acting, department=department, article=article,
+            comment=comment, data={"replaces": card.number, "valid_until": str(new.valid_until or "")})
+    _notify_holder(new, _("Your card has been reissued as %(number)s") % {"number": new.number},
+                   _("The old number %(old)s is no longer valid.") % {"old": card.number}, "reissue")
+    return new
+
+
+# --- renewal and reminders -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def card_renew(*, card, user, comment, contract_end=None):
+    """通化 第十五条: a holder who still qualifies when the period ends gets a new period after review
+    (bounded by the contract again). 白云 has no renewal: the holder re-applies with priority."""
+    _lock(card)
+    card = _load(card)
+    scheme = card.scheme
+    if scheme.validity_rule != ValidityRule.CONTRACT_BOUNDED:
+        if scheme.validity_rule == ValidityRule.FIXED_FROM_ISSUANCE:
+            raise CaseFileError(_("The period cannot be renewed: the holder re-applies, with priority (%(article)s).")
+                                % {"article": scheme.renewal_article or scheme.validity_article}, code="reapply")
+        raise CaseFileError(_("Cards of this scheme have no fixed period to renew."), code="no_rule")
+    acting, department = _require(user, card, ["department"], _("renew"))
+    today = timezone.localdate()
+    if card.status not in (CardStatus.ACTIVE, CardStatus.EXPIRED):
+        raise StateConflict(_("Only an active or expired card can be renewed."), card.status)
+    if card.retired_on:
+        raise StateConflict(_("A retired holder keeps the card only to the end of its period."), card.status)
+    if card.valid_until and card.valid_until - today > datetime.timedelta(days=RENEWAL_WINDOW_DAYS):
+        raise StateConflict(_("Renewal opens %(days)s days before the card expires.") % {"days": RENEWAL_WINDOW_DAYS}, card.status)
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please record the re-check of eligibility."), code="comment_required")
+    if contract_end is not None:
+        card.contract_end = contract_end
+    start = max(today, card.valid_until + datetime.timedelta(days=1)) if card.valid_until else today
+    if card.contract_end and card.contract_end < start:
+        raise CaseFileError(_("The employment contract has ended; the holder no longer qualifies."), code="contract_end")
+    before = str(card.valid_until or "")
+    card.valid_from = start
+    card.valid_until = validity_for(scheme, None, start, contract_end=card.contract_end)
+    card.status, card.ended_at, card.reminders_sent = CardStatus.ACTIVE, None, []
+    card.save()
+    return _record(card, CardEventKind.RENEW, user=user, acting=acting, department=department,
+                   article=scheme.renewal_article or scheme.validity_article, comment=comment,
+                   data={"valid_until_before": before, "valid_until": str(card.valid_until or "")})
+
+
+def cards_send_reminders(*, today=None):
+    """Expiry reminders to the holder and the employer 60 and 30 days ahead; each sent once. Returns the
+    number sent."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=max(REMINDER_DAYS))
+    sent = 0
+    due = Card.objects.filter(status=CardStatus.ACTIVE, valid_until__gte=today, valid_until__lte=horizon)
+    for card_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            card = Card.objects.select_for_update().get(pk=card_id)
+            left = (card.valid_until - today).days
+            pending = [d for d in REMINDER_DAYS if left <= d and d not in card.reminders_sent]
+            if not pending:
+                continue
+            days = min(pending)
+            card.reminders_sent = sorted(set(card.reminders_sent) | set(pending))
+            card.save(update_fields=["reminders_sent"])
+            card = _load(card)
+            article = card.scheme.renewal_article or card.scheme.validity_article
+            _record(card, CardEventKind.REMIND, article=article, data={"days_ahead": days, "valid_until": str(card.valid_until)})
+            _notify_holder(card, _("Card %(number)s expires on %(date)s") % {"number": card.number, "date": card.valid_until},
+                           _("%(name)s's card expires in %(days)s days. %(rule)s")
+                           % {"name": card.holder_name, "days": left, "rule": card.scheme.renewal_text}, "remind", employer_too=True)
+            sent += 1
+    return sent
+
+
+def cards_expire_due(*, today=None):
+    """Cards whose period has ended become expired (通化 第十五条: services lapse unless renewed)."""
+    today = today or timezone.localdate()
+    expired = 0
+    due = Card.objects.filter(status__in=(CardStatus.ACTIVE, CardStatus.SUSPENDED), valid_until__lt=today)
+    for card_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            card = Card.objects.select_for_update().get(pk=card_id)
+            if card.status not in (CardStatus.ACTIVE, CardStatus.SUSPENDED) or card.valid_until >= today:
+                continue
+            card.status, card.ended_at = CardStatus.EXPIRED, card.valid_until
+            card.save(update_fields=["status", "ended_at"])
+            card = _load(card)
+            _record(card, CardEventKind.EXPIRE, article=card.scheme.validity_article,
+                    data={"valid_until": str(card.valid_until)}, effective_on=card.valid_until + datetime.timedelta(days=1))
+            expired += 1
+    return expired
+
+
+# --- automatic exit rules (通化 第十六条（六）（七）, 吉林 第十一条（六）（七）): listed, never applied ----------
+
+
+def talent_categories(dossier):
+    """Provincial talent categories the dossier may stand for (facts first, else the claimed criteria)."""
+    declared = (dossier.facts or {}).get("talent_category")
+    if declared:
+        return {c.strip().upper() for c in str(declared).replace("/", ",").split(",") if c.strip()}
+    found = set()
+    for value in dossier.criteria.values_list("talent_category", flat=True):
+        found |= {c.strip().upper() for c in (value or "").split("/") if c.strip()}
+    return found
+
+
+def birth_date_of(dossier):
+    if dossier.birth_date:
+        return dossier.birth_date
+    number = dossier.id_number or ""
+    if dossier.id_type == "resident_id" and len(number) == 18:
+        try:
+            return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            return None
+    return None
+
+
+def _age_on(birth, day):
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _meets(rule, card, today):
+    dossier = card.dossier
+    if rule == "age_65_category_c":
+        birth = birth_date_of(dossier)
+        return bool(birth and _age_on(birth, today) >= 65 and "C" in talent_categories(dossier))
+    if rule == "retired_category_de":
+        retired = bool(card.retired_on or (dossier.facts or {}).get("retired"))
+        return retired and bool({"D", "E"} & talent_categories(dossier))
+    return False
+
+
+def exit_candidates_detect(*, today=None):
+    """List holders who meet an automatic exit rule, for a reviewer to confirm. Returns the new rows."""
+    today = today or timezone.localdate()
+    reasons = list(RevocationReason.objects.exclude(automatic_rule="").exclude(automatic_rule__isnull=True))
+    created = []
+    for reason in reasons:
+        cards = Card.objects.filter(scheme=reason.scheme_id, status__in=(CardStatus.ACTIVE, CardStatus.SUSPENDED)).exclude(
+            exit_candidates__reason=reason
+        ).select_related("dossier")
+        for card in cards:
+            if _meets(reason.automatic_rule, card, today):
+                with transaction.atomic():
+                    candidate = ExitCandidate.objects.create(card=card, reason=reason, detected_on=today)
+                    journal_write(action="casefiles.card.exit_candidate", dossier=card.dossier, obj=candidate,
+                                  data={"number": card.number, "article": reason.article, "rule": reason.automatic_rule})
+                created.append(candidate)
+    return created
+
+
+def exit_candidate_confirm(*, candidate, user, comment):
+    """A reviewer confirms: the card ends under the candidate's reason (the department's own decision)."""
+    event = card_revoke(card=candidate.card, reason=candidate.reason, user=user, comment=comment)
+    candidate.refresh_from_db()
+    return event
+
+
+@transaction.atomic
+def exit_candidate_dismiss(*, candidate, user, comment):
+    candidate = ExitCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != ExitCandidateStatus.OPEN:
+        raise StateConflict(_("This candidate has already been reviewed."), candidate.status)
+    card = _load(candidate.card)
+    acting, department = _require(user, card, ["department"], _("review"))
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please say why the rule does not apply."), code="comment_required")
+    candidate.status, candidate.reviewed_by, candidate.reviewed_at = ExitCandidateStatus.DISMISSED, user, timezone.now()
+    candidate.save()
+    journal_write(action="casefiles.card.exit_candidate_dismiss", actor=user, dossier=card.dossier, obj=candidate,
+                  department=department, data={"number": card.number, "article": candidate.reason.article, "comment": scrub_text(comment)})
+    return candidate
+
+
+# --- particulars and assessment --------------------------------------------------------------------------
+
+PARTICULAR_FIELDS = ("holder_name", "phone", "email", "position", "sector", "employer", "contract_end")
+
+
+@transaction.atomic
+def card_report_particulars(*, card, user, changes, comment=""):
+    """The employer reports a change of the holder's particulars (聊城 第三十三条). The employer may also be
+    a new employer the holder moved to (reported by the managing department)."""
+    _lock(card)
+    card = _load(card)
+    acting, department = _require(user, card, ["employer", "department"], _("report changes to"))
+    if card.status not in LIVE_STATUSES:
+        raise StateConflict(_("Card %(number)s is no longer in force.") % {"number": card.number}, card.status)
+    unknown = set(changes) - set(PARTICULAR_FIELDS)
+    if unknown or not changes:
+        raise CaseFileError(_("Unknown particulars: %(fields)s") % {"fields": ", ".join(sorted(unknown)) or "-"}, code="fields")
+    before, after = {}, {}
+    for field, value in changes.items():
+        if field == "holder_name":
+            if not (value or "").strip():
+                raise CaseFileError(_("Please enter the holder's name."), code="holder_name")
+            before[field], card.holder_name = card.holder_name, value.strip()
+            after[field] = card.holder_name
+        elif field == "employer":
+            if value is None or value.kind != DepartmentKind.EMPLOYER:
+                raise CaseFileError(_("The employer must be an employer."), code="employer")
+            before[field], after[field] = card.employer_id, value.pk
+            card.employer = value
+        elif field == "contract_end":
+            before[field], after[field] = str(card.contract_end or ""), str(value or "")
+            card.contract_end = value
+            if card.scheme.validity_rule == ValidityRule.CONTRACT_BOUNDED and value and card.valid_until and value < card.valid_until:
+                after["valid_until"], before["valid_until"] = str(value), str(card.valid_until)
+                card.valid_until = value
+        else:
+            before[field] = card.particulars.get(field, "")
+            card.particulars[field] = after[field] = value
+    card.save()
+    masked = {k: (mask_phone(str(v)) if k == "phone" else v) for k, v in before.items()}, {
+        k: (mask_phone(str(v)) if k == "phone" else v) for k, v in after.items()
+    }
+    return _record(card, CardEventKind.PARTICULARS, user=user, acting=acting, department=department,
+                   article=PARTICULARS_ARTICLES.get(card.scheme.slug, ""), comment=comment,
+                   data={"before": masked[0], "after": masked[1]})
+
+
+@transaction.atomic
+def card_record_assessment(*, card, user, result, assessed_on=None, summary=""):
+    """白云 第六条: the employer records its biennial assessment of a holder."""
+    if card.scheme.slug not in ASSESSMENT_RULES:
+        raise CaseFileError(_("%(scheme)s has no employer assessment.") % {"scheme": card.scheme.name}, code="no_rule")
+    article, _years = ASSESSMENT_RULES[card.scheme.slug]
+    _lock(card)
+    card = _load(card)
+    acting, department = _require(user, card, ["employer"], _("assess the holder of"))
+    if result not in AssessmentResult.values:
+        raise CaseFileError(_("Unknown assessment result."), code="result")
+    if card.status not in LIVE_STATUSES:
+        raise StateConflict(_("Card %(number)s is no longer in force.") % {"number": card.number}, card.status)
+    assessed_on = assessed_on or timezone.localdate()
+    if assessed_on > timezone.localdate():
+        raise CaseFileError(_("An assessment cannot be in the future."), code="assessed_on")
+    assessment = Assessment.objects.create(card=card, assessed_on=assessed_on, result=result, summary=summary,
+                                           employer=department, recorded_by=user)
+    _record(card, CardEventKind.ASSESS, user=user, acting=acting, department=department, article=article,
+            comment=summary, data={"result": result, "assessed_on": str(assessed_on)}, effective_on=assessed_on)
+    if card.dossier.authority_id:
+        authority_staff = get_user_model().objects.filter(groups=card.dossier.authority.group)
+        notify(recipients=list(authority_staff), subject=_("Assessment of card %(number)s") % {"number": card.number},
+               body=_("Result: %(result)s") % {"result": assessment.get_result_display()}, url=f"/admin/cards/{card.pk}/",
+               event="card.assess")
+    return assessment
+
+
+# --- bank production ---------------------------------------------------------------------------------------
+
+
+def _bank_or_department(user, scheme):
+    from ..models import Department
+
+    departments = list(Department.objects.filter(schemes=scheme, kind=DepartmentKind.BANK)) + card_departments(scheme)
+    department = _member_of(user, departments)
+    if department is None and not user.is_superuser:
+        raise TransitionDenied(_("You may not handle card production of %(scheme)s.") % {"scheme": scheme.name})
+    return department
+
+
+@transaction.atomic
+def production_batch_create(*, scheme, user, dossiers=None):
+    """A batch of approved holders (dossiers waiting for card production) for the partner bank."""
+    department = _bank_or_department(user, scheme)
+    waiting = Dossier.objects.filter(scheme=scheme, state__code="card_production").exclude(
+        production_items__isnull=False
+    )
+    if dossiers is not None:
+        waiting = waiting.filter(pk__in=[d.pk for d in dossiers])
+    waiting = list(waiting.order_by("pk"))
+    if not waiting:
+        raise CaseFileError(_("No approved holders are waiting for card production."), code="empty")
+    from .dossiers import next_sequence
+
+    today = timezone.localdate()
+    seq = next_sequence(scheme, "batch", today.year)
+    batch = ProductionBatch.objects.create(scheme=scheme, number=f"{scheme.slug.upper()}-{today.year}-{seq:03d}", created_by=user)
+    ProductionItem.objects.bulk_create([ProductionItem(batch=batch, dossier=d) for d in waiting])
+    journal_write(action="casefiles.card.production_batch", actor=user, obj=batch, department=department,
+                  data={"number": batch.number, "dossiers": [d.reference for d in waiting]})
+    return batch
+
+
+@transaction.atomic
+def card_mark_produced(*, item, user):
+    """The bank records that the card of one batch item is made. For a dossier still waiting in card
+    production this fires the workflow's ``mark_produced`` transition."""
+    from .dossiers import dossier_transition
+
+    item = ProductionItem.objects.select_for_update().select_related("batch__scheme", "dossier__state").get(pk=item.pk)
+    department = _bank_or_department(user, item.batch.scheme)
+    if item.produced_at:
+        raise StateConflict(_("This card has already been recorded as produced."), "produced")
+    item.produced_at = timezone.now()
+    item.save(update_fields=["produced_at"])
+    if item.dossier.state.code == "card_production":
+        dossier_transition(dossier=item.dossier, transition="mark_produced", user=user, expected_state="card_production")
+    if item.card_id:
+        card = _load(item.card)
+        card.produced_at = item.produced_at
+        card.save(update_fields=["produced_at"])
+        _record(card, CardEventKind.PRODUCE, user=user, acting="bank", department=department, data={"batch": item.batch.number})
+    else:
+        journal_write(action="casefiles.card.produce", actor=user, dossier=item.dossier, obj=item, department=department,
+                      data={"batch": item.batch.number})
+    return item
+
+
+@transaction.atomic
+def card_mark_handed_out(*, card, user):
+    _lock(card)
+    card = _load(card)
+    department = _bank_or_department(user, card.scheme)
+    if card.handed_out_at:
+        raise StateConflict(_("This card has already been handed out."), card.status)
+    if card.status != CardStatus.ACTIVE:
+        raise StateConflict(_("Only an active card is handed out."), card.status)
+    card.handed_out_at = timezone.now()
+    card.save(update_fields=["handed_out_at"])
+    return _record(card, CardEventKind.HAND_OUT, user=user, acting="bank", department=department)
+
+
+@transaction.atomic
+def production_batch_mark_exported(*, batch, user):
+    ProductionBatch.objects.filter(pk=batch.pk, exported_at__isnull=True).update(exported_at=timezone.now())
+    journal_write(action="casefiles.card.production_export", actor=user, obj=batch, data={"number": batch.number})
+
+
+# --- public notice and objections (楚雄 第四条（三）) ---------------------------------------------------------
+
+
+def _notice_department(user, scheme):
+    department = _member_of(user, card_departments(scheme))
+    if department is None and not user.is_superuser:
+        raise TransitionDenied(_("Only the talent office handles public notices."))
+    return department
+
+
+@transaction.atomic
+def public_notice_open(*, scheme, user, dossiers, working_days, how_to_object, number="", title="", opens_on=None):
+    from .calendar import WorkingCalendar
+
+    department = _notice_department(user, scheme)
+    dossiers = list(dossiers)
+    if not dossiers:
+        raise CaseFileError(_("A public notice needs at least one candidate."), code="empty")
+    wrong = [d.reference for d in dossiers if d.scheme_id != scheme.pk or d.state.code != "public_notice"]
+    if wrong:
+        raise StateConflict(_("Not in public notice: %(refs)s") % {"refs": ", ".join(wrong)}, "public_notice")
+    if working_days < 1:
+        raise CaseFileError(_("The notice period must be at least one working day."), code="working_days")
+    if not (how_to_object or "").strip():
+        raise CaseFileError(_("Say how to object."), code="how_to_object")
+    opens_on = opens_on or timezone.localdate()
+    closes_on = WorkingCalendar().add_working_days(opens_on, working_days - 1) if working_days > 1 else opens_on
+    notice = PublicNotice.objects.create(
+        scheme=scheme, number=number or f"{scheme.name}公示〔{opens_on.year}〕{PublicNotice.objects.filter(scheme=scheme).count() + 1}号",
+        title=title or f"{scheme.name}拟发放人选公示", opens_on=opens_on, working_days=working_days, closes_on=closes_on,
+        how_to_object=how_to_object.strip(), created_by=user,
+    )
+    notice.dossiers.set(dossiers)
+    journal_write(action="casefiles.notice.open", actor=user, obj=notice, department=department,
+                  data={"article": scheme.public_notice_article, "dossiers": [d.reference for d in dossiers],
+                        "opens_on": str(opens_on), "closes_on": str(closes_on)})
+    return notice
+
+
+@transaction.atomic
+def objection_record(*, notice, dossier, user, content, objector="", contact="", received_on=None):
+    department = _notice_department(user, notice.scheme)
+    if not notice.dossiers.filter(pk=dossier.pk).exists():
+        raise CaseFileError(_("This candidate is not on the notice."), code="dossier")
+    if not (content or "").strip():
+        raise CaseFileError(_("Please record what the objection says."), code="content")
+    objection = NoticeObjection.objects.create(notice=notice, dossier=dossier, content=content.strip(), objector=objector,
+                                               contact=contact, received_on=received_on or timezone.localdate(), recorded_by=user)
+    journal_write(action="casefiles.notice.objection", actor=user, dossier=dossier, obj=objection, department=department,
+                  data={"article": notice.scheme.public_notice_article, "notice": notice.number})
+    return objection
+
+
+@transaction.atomic
+def objection_resolve(*, objection, user, upheld, resolution):
+    objection = NoticeObjection.objects.select_for_update().select_related("notice__scheme").get(pk=objection.pk)
+    department = _notice_department(user, objection.notice.scheme)
+    if objection.status != ObjectionStatus.OPEN:
+        raise StateConflict(_("This objection has already been resolved."), objection.status)
+    if not (resolution or "").strip():
+        raise CaseFileError(_("Please record how the objection was resolved."), code="resolution")
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.resolution, objection.resolved_by, objection.resolved_at = resolution.strip(), user, timezone.now()
+    objection.save()
+    journal_write(action="casefiles.notice.objection_resolve", actor=user, dossier=objection.dossier, obj=objection,
+                  department=department, data={"status": objection.status, "resolution": scrub_text(objection.resolution)})
+    return objection
+
+
+def notice_blockers(dossier, today=None):
+    """Why a dossier cannot leave public notice yet (empty when it can)."""
+    today = today or timezone.localdate()
+    reasons = []
+    notices = list(dossier.public_notices.all())
+    if not notices:
+        reasons.append(_("The candidate has not been on a public notice."))
+    elif max(n.closes_on for n in notices) >= today:
+        reasons.append(_("The notice period has not ended."))
+    if dossier.objections.filter(status=ObjectionStatus.OPEN).exists():
+        reasons.append(_("Objections are still open."))
+    if dossier.objections.filter(status=ObjectionStatus.UPHELD).exists():
+        reasons.append(_("An objection was upheld."))
+    return reasons
+
+
+@transaction.atomic
+def public_notice_close_for(*, dossier, user, today=None):
+    """Move a candidate on from public notice once the period is over and no objection stands."""
+    from .dossiers import dossier_transition
+
+    blockers = notice_blockers(dossier, today)
+    if blockers:
+        raise StateConflict(" ".join(str(b) for b in blockers), "public_notice")
+    return dossier_transition(dossier=dossier, transition="close_public_notice", user=user, expected_state="public_notice")

@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..notify import notify
 from ..permissions import grants_recompute, user_matches
-from .calendar import WorkingCalendar
+from .calendar import CalendarDataMissing, WorkingCalendar
 from .journal import journal_write
 
 IDENTITY_FIELDS = ("applicant_name", "id_type", "id_number", "nationality", "phone", "email", "sector", "birth_date", "contract_end")
@@ -65,11 +65,15 @@ def _departments(scheme):
 def _enter_state(dossier, state, now, calendar=None):
     dossier.state = state
     dossier.state_entered_at = now
+    dossier.due_date, dossier.deadline_problem = None, ""
     if state.time_limit_working_days:
         calendar = calendar or WorkingCalendar()
-        dossier.due_date = calendar.add_working_days(timezone.localdate(now), state.time_limit_working_days)
-    else:
-        dossier.due_date = None
+        try:
+            dossier.due_date = calendar.add_working_days(timezone.localdate(now), state.time_limit_working_days)
+        except CalendarDataMissing as exc:
+            # The dossier moves on; the missing deadline is shown in worklists until an administrator
+            # enters the year's holidays (never guessed as a plain weekday count).
+            dossier.deadline_problem = str(exc)
 
 
 @transaction.atomic

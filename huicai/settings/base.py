@@ -169,6 +169,10 @@ WAGTAIL_WORKFLOW_ENABLED = True
 # Full-text search (search/): Elasticsearch when ELASTICSEARCH_URL is set, else SQLite FTS5.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 HUICAI_SEARCH_INDEX_PREFIX = os.environ.get("HUICAI_SEARCH_INDEX_PREFIX", "huicai")
+# The embedded index's own SQLite file, used when the default database is not SQLite.
+HUICAI_SEARCH_SQLITE_PATH = Path(os.environ.get("HUICAI_SEARCH_SQLITE_PATH", BASE_DIR / "var" / "search.sqlite3"))
+HUICAI_SEARCH_INDEX_ON_COMMIT = env_bool("HUICAI_SEARCH_INDEX_ON_COMMIT", True)  # index right after each commit
+HUICAI_SEARCH_TIMEOUT = float(os.environ.get("HUICAI_SEARCH_TIMEOUT", "10"))  # seconds per Elasticsearch request
 
 # REST API
 REST_FRAMEWORK = {
@@ -206,6 +210,10 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Review stages without a time limit in their policy get this many working days (local practice,
+# editable per state in the admin).
+HUICAI_DEFAULT_STAGE_WORKING_DAYS = int(os.environ.get("HUICAI_DEFAULT_STAGE_WORKING_DAYS", "10"))
+
 # SMS never leaves the machine in development and tests: it is written to an outbox table.
 HUICAI_SMS_BACKEND = os.environ.get("HUICAI_SMS_BACKEND", "casefiles.notify.OutboxSmsBackend")
 
@@ -216,3 +224,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("HUICAI_LOG_LEVEL", "INFO")},
 }
+
+# Plain-text policy documents imported by the demo (policypages.demo) and `import_policy`.
+HUICAI_SEEDS_DIR = Path(os.environ.get("HUICAI_SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds"))

@@ -431,12 +431,12 @@ def _clean_lines(text: str, ocr: bool, problems: list[Problem]) -> tuple[list[_L
     return lines, ocr_count
 
 
-def _article_heading(text: str, *, boundary: bool, expected: int) -> tuple[int, int] | None:
+def _article_heading(text: str, *, boundary: bool) -> tuple[int, int] | None:
     """(number, end of heading) if ``text`` starts with an article heading.
 
-    ``第X条`` followed by a space is a heading at a sentence boundary. Without the
-    space (as in the 白云 scan) it must also carry the expected next number and not
-    read like a reference (第六条至第三十条, 第五条规定的…).
+    Only at a sentence boundary: ``第X条`` at the start of a line whose previous
+    line ended a sentence. Without a following space (as in the 白云 scan) it must
+    not read like a reference (第六条至第三十条, 第五条规定的…, 第五条所列…).
     """
     if not boundary:
         return None
@@ -448,9 +448,7 @@ def _article_heading(text: str, *, boundary: bool, expected: int) -> tuple[int, 
     except ValueError:
         return None
     rest = text[m.end() :]
-    if m.group(2) or not rest:
-        return number, m.end()
-    if number == expected and rest[0] not in _REFERENCE_FOLLOWERS:
+    if m.group(2) or not rest or rest[0] not in _REFERENCE_FOLLOWERS:
         return number, m.end()
     return None
 
@@ -474,8 +472,7 @@ def _find_body_start(lines: list[_Line]) -> int | None:
         chapter = _chapter_heading(line.text)
         if chapter and chapter[0] == 1:
             return i
-        m = _ARTICLE_AT.match(line.text)
-        if m and _article_heading(line.text, boundary=True, expected=1):
+        if _article_heading(line.text, boundary=True):
             return i
     return None
 
@@ -644,8 +641,7 @@ class _BodyBuilder:
             self._start_chapter(line, *chapter)
             self.boundary = True
             return
-        expected = self.articles[-1].number + 1 if self.articles else 1
-        heading = _article_heading(text, boundary=self.boundary, expected=expected)
+        heading = _article_heading(text, boundary=self.boundary)
         if heading:
             self._start_article(line, heading[0])
             self._add_content(line, text[heading[1] :], labelled=True)
@@ -793,7 +789,7 @@ class _BodyBuilder:
         for node in [article, *article.iter_items()]:
             node.text = cleanup.normalize_content(node.text)
             node.tail = cleanup.normalize_content(node.tail)
-            node.caption = _caption(node.text)
+            node.caption = _caption(node.text, has_items=bool(node.items if isinstance(node, Article) else node.children))
         for item in article.iter_items():
             if not item.text and not item.children and not item.tail:
                 self.problems.append(Problem.at(item.line_no, f"{article.label}{item.label}没有内容"))
@@ -811,15 +807,21 @@ class _BodyBuilder:
         return self.articles, self.chapters
 
 
-def _caption(text: str) -> str | None:
-    """A short heading at the start: 注销 in "注销。有下列情形…", or a heading-only first line."""
+def _caption(text: str, *, has_items: bool) -> str | None:
+    """A short heading at the start: 注销 in "注销。有下列情形…", or a heading-only first line.
+
+    A text that is only one short sentence is not a heading, unless items follow it
+    (通化 第九条 "1.出行服务。①…②…").
+    """
     if not text:
         return None
     first = text.split("\n", 1)[0]
     if not cleanup.ends_sentence(first) and len(first) <= _CAPTION_MAX:
         return first
-    m = re.match(r"^([^。，；：！？\n]{1,12})。(?=\S)", text)
-    return m.group(1) if m else None
+    m = re.match(r"^([^。，；：！？\n]{1,12})。", text)
+    if m and (has_items or len(text) > m.end()):
+        return m.group(1)
+    return None
 
 
 def _remove_scan_duplicate(article: Article, problems: list[Problem]) -> None:

@@ -7,6 +7,7 @@ from casefiles.demo import DEFAULT_DEMO_PASSWORD
 DEMO_STEPS = [
     "casefiles.demo.load_schemes_and_users",
     "policypages.demo.load_pages",
+    "casefiles.demo_dossiers.load_dossiers",
 ]
 
 

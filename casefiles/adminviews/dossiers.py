@@ -1,0 +1,344 @@
+"""Staff worklists in the Wagtail admin (档案办理: 待办, 已办, 逾期) and the dossier detail page.
+
+Lists are the selectors' querysets, filtered and paginated in the database with the related rows joined,
+so a page costs the same few queries however many dossiers there are; nothing is permission-checked row by
+row in Python. The detail page journals every staff view; its buttons fire transitions through
+``dossier_transition`` only, and the service's errors become 400 / 403 / 409 responses with a message.
+"""
+
+import datetime
+
+import django_filters
+from django.contrib import messages
+from django.db.models import F
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.widgets.button import HeaderButton
+
+from ..exceptions import CaseFileError, StateConflict, TransitionDenied
+from ..exports import dossiers_workbook
+from ..forms_portal import TransitionForm
+from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, WorkflowState
+from ..selectors import dossier_for, dossiers_actionable_by, dossiers_handled_by, dossiers_visible_to, transitions_available
+from ..services.calendar import CalendarDataMissing, WorkingCalendar
+from ..services.dossiers import dossier_transition
+from ..services.journal import journal_write
+
+NAMESPACE = "casefiles_dossiers"
+DUE_SOON_WORKING_DAYS = 3
+LIST_RELATED = ("scheme", "state", "requested_tier", "employer")
+
+
+def is_case_staff(request):
+    """Staff of a reviewing department (not an employer contact), or an administrator. Cached per request."""
+    if not hasattr(request, "_casefiles_case_staff"):
+        user = request.user
+        request._casefiles_case_staff = user.is_authenticated and (
+            user.is_superuser
+            or Membership.objects.filter(user=user).exclude(department__kind=DepartmentKind.EMPLOYER).exists()
+        )
+    return request._casefiles_case_staff
+
+
+def due_soon_limit(today):
+    """Last day counted as "due soon"; None when the working calendar has no data for the period."""
+    try:
+        return WorkingCalendar().add_working_days(today, DUE_SOON_WORKING_DAYS)
+    except CalendarDataMissing:
+        return None
+
+
+class DossierFilterSet(WagtailFilterSet):
+    scheme = django_filters.ModelChoiceFilter(label=gettext_lazy("Programme"), queryset=Scheme.objects.order_by("slug"))
+    state = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Stage"), queryset=WorkflowState.objects.select_related("scheme").order_by("scheme__slug", "order")
+    )
+    requested_tier = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Tier"), queryset=Tier.objects.select_related("scheme").order_by("scheme__slug", "-rank")
+    )
+    year = django_filters.NumberFilter(label=gettext_lazy("Year"))
+
+    class Meta:
+        model = Dossier
+        fields = ["scheme", "state", "requested_tier", "year"]
+
+
+class DueColumn(Column):
+    cell_template_name = "casefiles/admin/due_cell.html"
+
+    def __init__(self, name, *, today, soon, **kwargs):
+        super().__init__(name, **kwargs)
+        self.today, self.soon = today, soon
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        due = instance.due_date
+        context["overdue"] = bool(due and due < self.today)
+        context["due_soon"] = bool(due and not context["overdue"] and self.soon and due <= self.soon)
+        return context
+
+
+class WorklistView(BaseListingView):
+    """One of the three lists; ``kind`` is todo, done or overdue."""
+
+    kind = "todo"
+    template_name = "casefiles/admin/worklist.html"
+    results_template_name = "casefiles/admin/worklist_results.html"
+    filterset_class = DossierFilterSet
+    paginate_by = 25
+    header_icon = "folder-open-inverse"
+    verbose_name_plural = gettext_lazy("dossiers")
+    default_ordering = "due_date"
+    titles = {
+        "todo": gettext_lazy("To do"),
+        "done": gettext_lazy("Done"),
+        "overdue": gettext_lazy("Overdue and due soon"),
+    }
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_case_staff(request):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return self.titles[self.kind]
+
+    @cached_property
+    def today(self):
+        return timezone.localdate()
+
+    @cached_property
+    def soon(self):
+        return due_soon_limit(self.today)
+
+    def get_index_url(self):
+        return reverse(f"{NAMESPACE}:{self.kind}")
+
+    def get_index_results_url(self):
+        return reverse(f"{NAMESPACE}:{self.kind}_results")
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "reference",
+                label=_("Reference"),
+                get_url=lambda d: reverse(f"{NAMESPACE}:detail", args=[d.pk]),
+                sort_key="reference",
+            ),
+            Column("applicant_name", label=_("Applicant")),
+            Column("scheme", label=_("Programme"), accessor="scheme.name"),
+            Column("requested_tier", label=_("Tier"), accessor="requested_tier.name"),
+            Column("state", label=_("Stage"), accessor="state.name"),
+            Column("employer", label=_("Employer"), accessor="employer.name"),
+            DateColumn("submitted_at", label=_("Submitted"), sort_key="submitted_at"),
+            DueColumn("due_date", label=_("Due"), sort_key="due_date", today=self.today, soon=self.soon),
+        ]
+
+    def get_base_queryset(self):
+        user = self.request.user
+        base = Dossier.objects.select_related(*LIST_RELATED)
+        if self.kind == "todo":
+            return dossiers_actionable_by(user, base)
+        if self.kind == "done":
+            return dossiers_handled_by(user, base)
+        limit = self.soon or (self.today - datetime.timedelta(days=1))
+        return dossiers_visible_to(user, base).filter(due_date__lte=limit).exclude(state__kind=StateKind.END)
+
+    def order_queryset(self, queryset):
+        if self.ordering == "due_date":  # open steps first, undated ones last on every database
+            return queryset.order_by(F("due_date").asc(nulls_last=True), "-created_at")
+        return super().order_queryset(queryset)
+
+    def get_header_buttons(self):
+        query = self.request.GET.copy()
+        query.pop(self.page_kwarg, None)
+        query.pop("_w_filter_fragment", None)
+        query["export"] = "xlsx"
+        return [
+            HeaderButton(
+                label=_("Download Excel"), url=f"{self.index_url}?{query.urlencode()}", icon_name="download", priority=10
+            )
+        ]
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["soon"] = self.soon
+        context["calendar_missing"] = self.soon is None
+        context["kind"] = self.kind
+        return context
+
+    def export(self):
+        queryset = self.get_queryset()
+        count = queryset.count()
+        journal_write(
+            action="casefiles.dossier.export",
+            actor=self.request.user,
+            data={"list": self.kind, "count": count, "filters": {k: v for k, v in self.request.GET.items() if k != "export"}},
+        )
+        content = dossiers_workbook(queryset, title=str(self.get_page_title()))
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        filename = f"dossiers-{self.kind}-{self.today:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class DossierDetailView(WagtailAdminTemplateMixin, View):
+    """A dossier as staff see it: identity, timeline, attachments, journal and the actions they may take."""
+
+    template_name = "casefiles/admin/dossier_detail.html"
+    header_icon = "folder-open-inverse"
+
+    def dispatch(self, request, pk):
+        try:
+            self.dossier = dossier_for(request.user, pk)
+        except Dossier.DoesNotExist:
+            raise Http404 from None
+        return super().dispatch(request, pk)
+
+    def get_page_title(self):
+        return self.dossier.reference
+
+    def get_page_subtitle(self):
+        return self.dossier.applicant_name
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(f"{NAMESPACE}:todo"), "label": _("Dossier handling")},
+            {"url": "", "label": self.dossier.reference},
+        ]
+
+    def get(self, request, pk):
+        return self.render_page(journal=True)
+
+    def render_page(self, *, status=200, form=None, journal=False):
+        dossier = self.dossier
+        if journal:
+            journal_write(action="casefiles.dossier.view", actor=self.request.user, dossier=dossier, obj=dossier)
+        transitions = transitions_available(self.request.user, dossier)
+        context = self.get_context_data(
+            dossier=dossier,
+            criteria=dossier.criteria.select_related("tier"),
+            opinions=dossier.opinions.select_related("actor", "department", "from_state", "to_state"),
+            attachments=dossier.attachments.select_related("uploaded_by"),
+            journal=dossier.journal.select_related("actor", "department").order_by("-pk")[:200],
+            transitions=[
+                {"transition": t, "minutes": t.code.startswith("decide_case_by_case") or dossier.state.code == "case_by_case"}
+                for t in transitions
+            ],
+            form=form,
+            posted_transition=form.data.get("transition") if form is not None else None,
+            today=timezone.localdate(),
+        )
+        return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+class DossierTransitionView(DossierDetailView):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose an action."))
+            return self.render_page(status=400, form=form)
+        data = form.cleaned_data
+        try:
+            updated = dossier_transition(
+                dossier=self.dossier,
+                transition=data["transition"],
+                user=request.user,
+                comment=data["comment"],
+                expected_state=data["expected_state"] or None,
+                minutes=data["minutes"],
+            )
+        except StateConflict as exc:
+            messages.error(
+                request,
+                _("Someone else has already handled this dossier; nothing was changed. %(detail)s") % {"detail": exc.message},
+            )
+            try:
+                self.dossier = dossier_for(request.user, pk)
+            except Dossier.DoesNotExist:
+                return redirect(f"{NAMESPACE}:todo")
+            return self.render_page(status=409)
+        except TransitionDenied as exc:
+            messages.error(request, str(exc))
+            return self.render_page(status=403, form=form)
+        except (CaseFileError, CalendarDataMissing) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+            return self.render_page(status=400, form=form)
+        messages.success(
+            request,
+            _("%(decision)s: %(reference)s is now “%(state)s”.")
+            % {"decision": updated.last_opinion.decision, "reference": updated.reference, "state": updated.state.name},
+        )
+        if self._still_visible(pk):
+            return redirect(f"{NAMESPACE}:detail", pk)
+        return redirect(f"{NAMESPACE}:todo")
+
+    def _still_visible(self, pk):
+        return dossiers_visible_to(self.request.user, Dossier.objects.filter(pk=pk)).exists()
+
+
+class DossierWorklistViewSet(ViewSet):
+    name = NAMESPACE
+    url_prefix = "dossiers"
+    icon = "folder-open-inverse"
+
+    def get_urlpatterns(self):
+        patterns = []
+        for kind, prefix in (("todo", ""), ("done", "done/"), ("overdue", "overdue/")):
+            patterns += [
+                path(prefix, WorklistView.as_view(kind=kind), name=kind),
+                path(f"{prefix}results/", WorklistView.as_view(kind=kind, results_only=True), name=f"{kind}_results"),
+            ]
+        patterns += [
+            path("<int:pk>/", DossierDetailView.as_view(), name="detail"),
+            path("<int:pk>/transition/", DossierTransitionView.as_view(), name="transition"),
+        ]
+        return patterns
+
+
+class CaseStaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_case_staff(request)
+
+
+@hooks.register("register_admin_viewset")
+def register_dossier_worklists():
+    return DossierWorklistViewSet()
+
+
+@hooks.register("register_admin_menu_item")
+def register_dossier_menu():
+    items = [
+        CaseStaffMenuItem(gettext_lazy("To do"), reverse(f"{NAMESPACE}:todo"), name="dossiers-todo", icon_name="tasks", order=100),
+        CaseStaffMenuItem(gettext_lazy("Done"), reverse(f"{NAMESPACE}:done"), name="dossiers-done", icon_name="check", order=200),
+        CaseStaffMenuItem(
+            gettext_lazy("Overdue"), reverse(f"{NAMESPACE}:overdue"), name="dossiers-overdue", icon_name="warning", order=300
+        ),
+    ]
+    return SubmenuMenuItem(
+        gettext_lazy("Dossier handling"), Menu(items=items), name="dossier-handling", icon_name="folder-open-inverse", order=150
+    )

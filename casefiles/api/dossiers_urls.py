@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import dossiers
+
+urlpatterns = [
+    path("dossiers/", dossiers.DossierListCreate.as_view(), name="api-dossiers"),
+    path("dossiers/<int:pk>/", dossiers.DossierDetail.as_view(), name="api-dossier"),
+    path("dossiers/<int:pk>/transitions/", dossiers.DossierTransition.as_view(), name="api-dossier-transition"),
+    path("dossiers/<int:pk>/attachments/", dossiers.DossierAttachments.as_view(), name="api-dossier-attachments"),
+    path("dossiers/<int:pk>/journal/", dossiers.DossierJournal.as_view(), name="api-dossier-journal"),
+    path("attachments/<int:pk>/", dossiers.AttachmentDownload.as_view(), name="api-attachment"),
+]

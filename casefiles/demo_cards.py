@@ -1,0 +1,83 @@
+"""Demo cards: a few per scheme, issued by walking real dossiers through their workflow as the demo users.
+
+``issue_card`` is also what tests and benchmarks use to get an issued card without bypassing a service.
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Card, CardStatus, Department, DepartmentKind, RevocationReason, Scheme
+from .testing import demo_user_for, fire, identity, path_to
+
+CARDS_PER_SCHEME = 3
+
+
+def _applicant(scheme, password=None):
+    User = get_user_model()
+    n = User.objects.filter(username__startswith=f"{scheme.slug}.holder").count() + 1
+    while User.objects.filter(username=f"{scheme.slug}.holder{n}").exists():
+        n += 1
+    user = User(username=f"{scheme.slug}.holder{n}", email=f"{scheme.slug}.holder{n}@example.org")
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, applicant=None, criteria=None,
+               facts=None, password=None, contract_end=None, **overrides):
+    """Create a dossier for a new applicant and fire the shortest path to ``issued``; returns the card."""
+    from .services.dossiers import dossier_create
+
+    rng = rng or random.Random()
+    if isinstance(scheme, str):
+        scheme = Scheme.objects.get(slug=scheme)
+    tier = tier or scheme.tiers.order_by("rank").first()
+    employer = employer or Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER).order_by("pk").first()
+    if authority is None and scheme.authority_kind:
+        authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("pk").first()
+    applicant = applicant or _applicant(scheme, password)
+    dossier = dossier_create(
+        applicant=applicant, scheme=scheme, requested_tier=tier, criteria=criteria or list(tier.criteria.all()[:1]),
+        facts=facts or {}, employer=employer, authority=authority,
+        contract_end=contract_end if contract_end is not None else timezone.localdate() + datetime.timedelta(days=3 * 365),
+        **identity(rng, **overrides),
+    )
+    for transition in path_to(scheme, "issued"):
+        dossier.refresh_from_db()
+        dossier = fire(dossier, transition)
+    return Card.objects.filter(dossier=dossier).latest("pk")
+
+
+def load_cards(password=None, stdout=None):
+    """A few cards per scheme; one expired (通化) and one revoked (楚雄). Idempotent: skips a scheme that has cards."""
+    from .services.cards import card_revoke, cards_expire_due
+
+    rng = random.Random(20260612)
+    made = []
+    for scheme in Scheme.objects.order_by("slug"):
+        if Card.objects.filter(scheme=scheme).exists():
+            continue
+        with transaction.atomic():
+            for i in range(CARDS_PER_SCHEME):
+                tier = list(scheme.tiers.order_by("-rank"))[i % scheme.tiers.count()]
+                made.append(issue_card(scheme, rng=rng, tier=tier, password=password))
+        if stdout:
+            stdout.write(f"  {scheme.slug}: {CARDS_PER_SCHEME} cards")
+    tonghua = Card.objects.filter(scheme__slug="tonghua", status=CardStatus.ACTIVE).order_by("pk").first()
+    if tonghua and not Card.objects.filter(scheme__slug="tonghua", status=CardStatus.EXPIRED).exists():
+        Card.objects.filter(pk=tonghua.pk).update(valid_from=timezone.localdate() - datetime.timedelta(days=5 * 365),
+                                                  valid_until=timezone.localdate() - datetime.timedelta(days=1))
+        cards_expire_due()
+    chuxiong = Card.objects.filter(scheme__slug="chuxiong", status=CardStatus.ACTIVE).order_by("pk").first()
+    if chuxiong and not Card.objects.filter(scheme__slug="chuxiong", status=CardStatus.REVOKED).exists():
+        reason = RevocationReason.objects.get(scheme=chuxiong.scheme, ref="9.4")
+        staff = demo_user_for(chuxiong.dossier, "talent-office")
+        card_revoke(card=chuxiong, reason=reason, user=staff, comment="与州内用人单位终止合作关系（演示数据）。")
+    return made

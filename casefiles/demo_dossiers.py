@@ -1,0 +1,80 @@
+"""Demo dossiers: for every scheme, one dossier in every workflow state, each driven there through the
+real workflow service by the demo users, so every demo department has a non-empty worklist."""
+
+import random
+
+from django.contrib.auth import get_user_model
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from .models import AttachmentKind, Department, DepartmentKind, Dossier, Scheme
+from .services.attachments import attachment_add
+from .services.dossiers import dossier_create
+from .testing import fire, identity, path_to
+
+
+def demo_facts(scheme):
+    # Facts that meet every precondition the five schemes have.
+    return {
+        "contract_years": 3,
+        "self_employed": False,
+        "flexible_introduction": False,
+        "employer_operating_years": 5,
+        "employer_is_district_institution": False,
+        "months_per_year_in_jurisdiction": 12,
+    }
+
+
+# A 1×1 PNG: the smallest real file the attachment checks accept.
+DEMO_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
+    "c0f01f0005000201a5f5f0a40000000049454e44ae426082"
+)
+
+
+def make_dossier(scheme, applicant, rng, tier=None, authority=None, with_attachment=True):
+    tier = tier or scheme.tiers.order_by("rank").first()
+    criterion = tier.criteria.order_by("order").first()
+    employer = Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER).order_by("pk").first()
+    if authority is None and scheme.authority_kind:
+        authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("pk").first()
+    dossier = dossier_create(
+        applicant=applicant,
+        scheme=scheme,
+        requested_tier=tier,
+        criteria=[criterion] if criterion else [],
+        facts=demo_facts(scheme),
+        employer=employer,
+        authority=authority,
+        **identity(rng, contract_end=None),
+    )
+    if with_attachment:
+        upload = SimpleUploadedFile("获奖证书.png", DEMO_PNG, content_type="image/png")
+        attachment_add(dossier=dossier, user=applicant, uploaded_file=upload, kind=AttachmentKind.AWARD)
+    return dossier
+
+
+def drive_to(dossier, state_code):
+    path = path_to(dossier.scheme, state_code)
+    if path is None:
+        raise LookupError(f"{dossier.scheme.slug}: state {state_code} is unreachable")
+    for transition in path:
+        dossier = fire(dossier, transition)
+    return dossier
+
+
+def load_dossiers(password=None, stdout=None, rng=None):
+    rng = rng or random.Random(20261122)
+    User = get_user_model()
+    made = 0
+    for scheme in Scheme.objects.order_by("pk"):
+        applicant = User.objects.get(username=f"{scheme.slug}.applicant")
+        if Dossier.objects.filter(scheme=scheme, applicant=applicant).exists():
+            continue
+        for state in scheme.states.order_by("order"):
+            dossier = make_dossier(scheme, applicant, rng)
+            drive_to(dossier, state.code)
+            made += 1
+    if stdout:
+        stdout.write(f"  demo dossiers created: {made}")
+    return made

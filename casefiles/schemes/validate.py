@@ -1,0 +1,613 @@
+"""Load and validate scheme data files (casefiles/schemes/<slug>.yaml).
+
+Pure Python (PyYAML only, no Django), so it can run in CI, in tests and before `load_schemes`.
+The format is described in docs/SCHEME_DATA.md.
+
+    python -m casefiles.schemes.validate casefiles/schemes/*.yaml
+
+prints one line per error and exits with status 1 if any file has errors.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter, deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["load_scheme_file", "validate_scheme", "load_jurisdiction_codes", "main"]
+
+FORMAT_VERSION = 1
+
+ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百]+条")
+ID_RE = re.compile(r"^\d+(\.\d+)*$")
+CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+STATE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+TEST_RE = re.compile(r"^(>=|<=|==|!=|>|<)\s*(-?\d+(\.\d+)?|true|false)$|^any$")
+
+TOP_LEVEL_KEYS = (
+    "format", "version", "slug", "name", "jurisdiction", "policy", "reference_format",
+    "card_number_format", "case_by_case", "departments", "preconditions", "tiers", "services",
+    "workflow", "validity", "revocation_reasons",
+)
+DEPARTMENT_KINDS = {
+    "org_dept", "talent_office", "leading_group", "hr_bureau", "competent_authority",
+    "supervising_hr", "bank", "responsible_unit", "joint_meeting",
+}
+AUTHORITY_KINDS = {"competent_authority", "supervising_hr"}
+STATE_KINDS = {"start", "stage", "waiting", "end"}
+FAMILY_SCOPES = {"self", "spouse", "children", "parents", "parents_in_law", "companions"}
+CATEGORIES = {
+    "medical", "education", "housing", "household", "travel", "finance", "tourism",
+    "entrepreneurship", "family", "residence", "other",
+}
+VALIDITY_RULES = {"contract_bounded", "fixed_from_issuance", "open_ended", "while_in_post"}
+EFFECTS = {"revoke", "contact_list", "terminate_all", "keep_until_end", "recall"}
+REQUESTERS = {"holder", "employer", "department"}
+AUTOMATIC_RULES = {None, "age_65_category_c", "retired_category_de"}
+FACTS = {
+    "contract_years": "number",
+    "self_employed": "bool",
+    "flexible_introduction": "bool",
+    "employer_operating_years": "number",
+    "employer_is_district_institution": "bool",
+    "months_per_year_in_jurisdiction": "number",
+}
+REQUIRED_STATES = {
+    "draft": "start", "returned": "waiting", "issued": "end", "rejected": "end", "withdrawn": "end",
+}
+# principals that are not department codes, per place they may appear
+SPECIAL_ACTORS = {"applicant", "employer", "authority"}
+SPECIAL_VIEW = {"applicant", "employer", "authority"}
+SPECIAL_BY = {"applicant", "employer", "authority", "actor"}
+SPECIAL_UNITS = {"employer"}
+
+
+def load_scheme_file(path: str | Path) -> dict:
+    """Read one scheme YAML file and return its mapping (raises ValueError if it isn't one)."""
+    path = Path(path)
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: top level is not a mapping")
+    return data
+
+
+def load_jurisdiction_codes(path: str | Path | None = None) -> set[str]:
+    """Codes from casefiles/schemes/jurisdictions.yaml (next to this module by default)."""
+    path = Path(path) if path else Path(__file__).with_name("jurisdictions.yaml")
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return {j["code"] for j in data.get("jurisdictions", []) if isinstance(j, dict) and "code" in j}
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _walk_articles(node: Any, where: str) -> Iterable[tuple[str, Any]]:
+    """Yield (location, value) for every `article` / `*_article` key in the tree."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            loc = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str) and (key == "article" or key.endswith("_article")):
+                yield loc, value
+            else:
+                yield from _walk_articles(value, loc)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk_articles(item, f"{where}[{i}]")
+
+
+def validate_scheme(data: dict, jurisdictions: set[str] | None = None) -> list[str]:
+    """Return a list of error messages (empty if the scheme is valid).
+
+    `jurisdictions`, if given, is the set of known jurisdiction codes.
+    """
+    errors: list[str] = []
+    err = errors.append
+    if not isinstance(data, dict):
+        return ["scheme data is not a mapping"]
+
+    # ---- top level -------------------------------------------------------------------------
+    for key in TOP_LEVEL_KEYS:
+        if key not in data:
+            err(f"missing top-level key: {key}")
+    if data.get("format") != FORMAT_VERSION:
+        err(f"format must be {FORMAT_VERSION}, got {data.get('format')!r}")
+    slug = data.get("slug")
+    if not isinstance(slug, str) or not STATE_CODE_RE.match(slug or ""):
+        err(f"slug must be ascii lower-case: {slug!r}")
+    if jurisdictions is not None and data.get("jurisdiction") not in jurisdictions:
+        err(f"unknown jurisdiction: {data.get('jurisdiction')!r}")
+    policy = data.get("policy") or {}
+    for key in ("seed", "title"):
+        if not (isinstance(policy, dict) and policy.get(key)):
+            err(f"policy.{key} is required")
+    for key in ("reference_format", "card_number_format"):
+        fmt = data.get(key)
+        if key in data and (not isinstance(fmt, str) or "{year}" not in fmt or "{seq" not in fmt):
+            err(f"{key} must contain {{year}} and {{seq…}}: {fmt!r}")
+    if data.get("case_by_case") and not data.get("case_by_case_article"):
+        err("case_by_case is true but case_by_case_article is missing")
+
+    # ---- departments -----------------------------------------------------------------------
+    departments = _as_list(data.get("departments"))
+    dept_codes: set[str] = set()
+    dept_kinds: dict[str, str] = {}
+    for i, dept in enumerate(departments):
+        if not isinstance(dept, dict):
+            err(f"departments[{i}] is not a mapping")
+            continue
+        code = dept.get("code")
+        for key in ("code", "name", "kind"):
+            if not dept.get(key):
+                err(f"departments[{i}] ({code}): missing {key}")
+        if code is None:
+            continue
+        if not isinstance(code, str) or not CODE_RE.match(code):
+            err(f"department code must be ascii lower-case with hyphens: {code!r}")
+        if code in dept_codes:
+            err(f"duplicate department code: {code}")
+        if code in SPECIAL_BY:
+            err(f"department code {code!r} is reserved")
+        dept_codes.add(code)
+        kind = dept.get("kind")
+        dept_kinds[code] = kind
+        if kind not in DEPARTMENT_KINDS:
+            err(f"department {code}: unknown kind {kind!r}")
+        if kind in AUTHORITY_KINDS and not dept.get("sector"):
+            err(f"department {code}: kind {kind} needs a sector")
+        if jurisdictions is not None and dept.get("jurisdiction") not in (None, *jurisdictions):
+            err(f"department {code}: unknown jurisdiction {dept.get('jurisdiction')!r}")
+
+    def check_principal(value: Any, allowed_special: set[str], where: str) -> None:
+        if value in allowed_special:
+            return
+        if value not in dept_codes:
+            err(f"{where}: unknown department or principal {value!r}")
+
+    # ---- ids ------------------------------------------------------------------------------
+    id_places: list[tuple[str, str]] = []  # (id, where)
+
+    def note_id(item: dict, where: str) -> None:
+        ident = item.get("id")
+        if not isinstance(ident, str) or not ID_RE.match(ident):
+            err(f"{where}: id must be a string of arabic numbers joined by dots, got {ident!r}")
+        id_places.append((str(ident), where))
+
+    def check_text(item: dict, where: str) -> None:
+        if not isinstance(item.get("text"), str) or not item.get("text").strip():
+            err(f"{where}: missing text")
+        if not item.get("article"):
+            err(f"{where}: missing article")
+
+    # ---- preconditions ----------------------------------------------------------------------
+    def check_fact_test(fact: Any, test: Any, where: str) -> None:
+        if fact is None and test is None:
+            return
+        if fact not in FACTS:
+            err(f"{where}: unknown fact {fact!r}")
+        if not isinstance(test, str) or not TEST_RE.match(test.strip()):
+            err(f"{where}: bad test {test!r}")
+        elif fact in FACTS:
+            operand = test.split()[-1] if test.strip() != "any" else "any"
+            if FACTS[fact] == "bool" and operand not in ("true", "false"):
+                err(f"{where}: fact {fact} is boolean, test {test!r} is not")
+            if FACTS[fact] == "number" and operand in ("true", "false"):
+                err(f"{where}: fact {fact} is a number, test {test!r} is not")
+
+    for i, pre in enumerate(_as_list(data.get("preconditions"))):
+        where = f"preconditions[{i}]"
+        if not isinstance(pre, dict):
+            err(f"{where} is not a mapping")
+            continue
+        note_id(pre, where)
+        check_text(pre, where)
+        check_fact_test(pre.get("fact"), pre.get("test"), where)
+        if "any" in pre:
+            alts = pre.get("any")
+            if not isinstance(alts, list) or len(alts) < 2:
+                err(f"{where}: `any` needs at least two alternatives")
+            else:
+                for j, alt in enumerate(alts):
+                    if not isinstance(alt, dict) or alt.get("fact") is None:
+                        err(f"{where}.any[{j}]: needs fact and test")
+                    else:
+                        check_fact_test(alt.get("fact"), alt.get("test"), f"{where}.any[{j}]")
+
+    # ---- services --------------------------------------------------------------------------
+    service_ids: set[str] = set()
+    for i, svc in enumerate(_as_list(data.get("services"))):
+        where = f"services[{i}]"
+        if not isinstance(svc, dict):
+            err(f"{where} is not a mapping")
+            continue
+        where = f"service {svc.get('id')}"
+        note_id(svc, where)
+        service_ids.add(str(svc.get("id")))
+        check_text(svc, where)
+        if not svc.get("title"):
+            err(f"{where}: missing title")
+        units = svc.get("responsible_units")
+        if not isinstance(units, list) or not units:
+            err(f"{where}: responsible_units must be a non-empty list")
+        for unit in _as_list(units):
+            check_principal(unit, SPECIAL_UNITS, f"{where}.responsible_units")
+        scope = svc.get("family_scope")
+        if not isinstance(scope, list) or not scope:
+            err(f"{where}: family_scope must be a non-empty list")
+        for member in _as_list(scope):
+            if member not in FAMILY_SCOPES:
+                err(f"{where}: unknown family_scope {member!r}")
+        limit = svc.get("time_limit_working_days")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0):
+            err(f"{where}: time_limit_working_days must be a positive integer or null")
+        if svc.get("category") not in CATEGORIES:
+            err(f"{where}: unknown category {svc.get('category')!r}")
+
+    # ---- tiers -----------------------------------------------------------------------------
+    tiers = _as_list(data.get("tiers"))
+    tier_codes: list[str] = []
+    criterion_ids: set[str] = set()
+    referenced_services: set[str] = set()
+    if not tiers:
+        err("scheme has no tiers")
+    for i, tier in enumerate(tiers):
+        if not isinstance(tier, dict):
+            err(f"tiers[{i}] is not a mapping")
+            continue
+        code = tier.get("code")
+        where = f"tier {code}"
+        for key in ("code", "name", "rank", "article"):
+            if tier.get(key) in (None, ""):
+                err(f"{where}: missing {key}")
+        tier_codes.append(code)
+        criteria = _as_list(tier.get("criteria"))
+        if not criteria:
+            err(f"{where}: has no criteria")
+        for j, crit in enumerate(criteria):
+            cwhere = f"{where} criterion[{j}]"
+            if not isinstance(crit, dict):
+                err(f"{cwhere} is not a mapping")
+                continue
+            cwhere = f"{where} criterion {crit.get('id')}"
+            note_id(crit, cwhere)
+            criterion_ids.add(str(crit.get("id")))
+            check_text(crit, cwhere)
+            if "direct_recognition" in crit and not isinstance(crit["direct_recognition"], bool):
+                err(f"{cwhere}: direct_recognition must be true/false")
+        services = tier.get("services")
+        if not isinstance(services, list):
+            err(f"{where}: services must be a list")
+        for sid in _as_list(services):
+            if str(sid) not in service_ids:
+                err(f"{where}: unknown service id {sid!r}")
+            referenced_services.add(str(sid))
+        if len(set(map(str, _as_list(services)))) != len(_as_list(services)):
+            err(f"{where}: a service is listed twice")
+    for code, n in Counter(tier_codes).items():
+        if n > 1:
+            err(f"duplicate tier code: {code}")
+    ranks = [t.get("rank") for t in tiers if isinstance(t, dict)]
+    if len(set(ranks)) != len(ranks):
+        err("tier ranks must be distinct")
+    # includes: existing tiers, no cycles
+    includes = {t.get("code"): [str(c) for c in _as_list(t.get("includes"))]
+                for t in tiers if isinstance(t, dict)}
+    for code, inc in includes.items():
+        for other in inc:
+            if other not in includes:
+                err(f"tier {code}: includes unknown tier {other!r}")
+            elif other == code:
+                err(f"tier {code}: includes itself")
+    for code in includes:
+        seen, todo = set(), list(includes[code])
+        while todo:
+            nxt = todo.pop()
+            if nxt == code:
+                err(f"tier {code}: includes cycle")
+                break
+            if nxt in seen or nxt not in includes:
+                continue
+            seen.add(nxt)
+            todo.extend(includes[nxt])
+    for sid in sorted(service_ids - referenced_services):
+        err(f"service {sid} is not offered by any tier")
+
+    # ---- recognitions ----------------------------------------------------------------------
+    for i, rec in enumerate(_as_list(data.get("recognitions"))):
+        where = f"recognitions[{i}]"
+        if not isinstance(rec, dict):
+            err(f"{where} is not a mapping")
+            continue
+        if not rec.get("card"):
+            err(f"{where}: missing card")
+        if rec.get("grants_tier") not in includes:
+            err(f"{where}: unknown tier {rec.get('grants_tier')!r}")
+        if rec.get("criterion") is not None and str(rec.get("criterion")) not in criterion_ids:
+            err(f"{where}: unknown criterion {rec.get('criterion')!r}")
+
+    # ---- revocation reasons ----------------------------------------------------------------
+    for i, reason in enumerate(_as_list(data.get("revocation_reasons"))):
+        where = f"revocation_reasons[{i}]"
+        if not isinstance(reason, dict):
+            err(f"{where} is not a mapping")
+            continue
+        where = f"revocation reason {reason.get('id')}"
+        note_id(reason, where)
+        check_text(reason, where)
+        if reason.get("effect") not in EFFECTS:
+            err(f"{where}: unknown effect {reason.get('effect')!r}")
+        requested = reason.get("requested_by")
+        if not isinstance(requested, list) or not requested:
+            err(f"{where}: requested_by must be a non-empty list")
+        for who in _as_list(requested):
+            if who not in REQUESTERS:
+                err(f"{where}: unknown requester {who!r}")
+        if reason.get("automatic_rule") not in AUTOMATIC_RULES:
+            err(f"{where}: unknown automatic_rule {reason.get('automatic_rule')!r}")
+
+    # ---- unique ids ------------------------------------------------------------------------
+    for ident, n in Counter(i for i, _ in id_places).items():
+        if n > 1:
+            places = ", ".join(w for i, w in id_places if i == ident)
+            err(f"duplicate id {ident!r}: {places}")
+
+    # ---- validity --------------------------------------------------------------------------
+    validity = data.get("validity")
+    if not isinstance(validity, dict):
+        err("validity must be a mapping")
+    else:
+        if validity.get("rule") not in VALIDITY_RULES:
+            err(f"validity: unknown rule {validity.get('rule')!r}")
+        max_years = validity.get("max_years")
+        if max_years is not None and (not isinstance(max_years, int) or max_years <= 0):
+            err("validity.max_years must be a positive integer or null")
+        if validity.get("rule") in ("contract_bounded", "fixed_from_issuance") and max_years is None:
+            err(f"validity: rule {validity.get('rule')} needs max_years")
+        for key in ("renewal", "loss"):
+            block = validity.get(key)
+            if block is not None:
+                if not isinstance(block, dict):
+                    err(f"validity.{key} must be a mapping or null")
+                else:
+                    check_text(block, f"validity.{key}")
+
+    # ---- public notice ---------------------------------------------------------------------
+    notice = data.get("public_notice")
+    if notice is not None:
+        if not isinstance(notice, dict):
+            err("public_notice must be a mapping or null")
+        else:
+            if not notice.get("article"):
+                err("public_notice: missing article")
+            check_principal(notice.get("department"), set(), "public_notice.department")
+            days = notice.get("working_days")
+            if days is not None and (not isinstance(days, int) or days <= 0):
+                err("public_notice.working_days must be a positive integer or null")
+
+    # ---- workflow --------------------------------------------------------------------------
+    workflow = data.get("workflow")
+    if not isinstance(workflow, dict):
+        err("workflow must be a mapping")
+        workflow = {}
+    states = [s for s in _as_list(workflow.get("states")) if isinstance(s, dict)]
+    transitions = [t for t in _as_list(workflow.get("transitions")) if isinstance(t, dict)]
+    state_by_code: dict[str, dict] = {}
+    uses_authority = False
+    for s in states:
+        code = s.get("code")
+        where = f"state {code}"
+        if not isinstance(code, str) or not STATE_CODE_RE.match(code):
+            err(f"{where}: bad state code")
+        if code in state_by_code:
+            err(f"duplicate state code: {code}")
+        state_by_code[code] = s
+        if not s.get("name"):
+            err(f"{where}: missing name")
+        kind = s.get("kind")
+        if kind not in STATE_KINDS:
+            err(f"{where}: unknown kind {kind!r}")
+        if kind != "end":
+            if not s.get("actor"):
+                err(f"{where}: missing actor")
+            else:
+                check_principal(s.get("actor"), SPECIAL_ACTORS, f"{where}.actor")
+        view = s.get("view")
+        if not isinstance(view, list) or not view:
+            err(f"{where}: view must be a non-empty list")
+        for principal in _as_list(view):
+            check_principal(principal, SPECIAL_VIEW, f"{where}.view")
+        if "applicant" not in _as_list(view):
+            err(f"{where}: the applicant must be able to see their dossier")
+        if s.get("actor") and s.get("actor") not in _as_list(view):
+            err(f"{where}: actor {s.get('actor')!r} cannot see the dossier")
+        if s.get("actor") == "authority" or "authority" in _as_list(view):
+            uses_authority = True
+        limit = s.get("time_limit_working_days")
+        if limit is not None and (not isinstance(limit, int) or limit <= 0):
+            err(f"{where}: time_limit_working_days must be a positive integer or null")
+    starts = [c for c, s in state_by_code.items() if s.get("kind") == "start"]
+    if starts != ["draft"]:
+        err(f"workflow must have exactly one start state 'draft', found {starts}")
+    for code, kind in REQUIRED_STATES.items():
+        if code not in state_by_code:
+            err(f"workflow: missing state {code}")
+        elif state_by_code[code].get("kind") != kind:
+            err(f"workflow: state {code} must be of kind {kind}")
+    if "draft" in state_by_code and state_by_code["draft"].get("actor") != "applicant":
+        err("workflow: draft must be acted on by the applicant")
+    if "returned" in state_by_code and state_by_code["returned"].get("actor") != "applicant":
+        err("workflow: returned must be acted on by the applicant")
+
+    edges: dict[str, set[str]] = {c: set() for c in state_by_code}
+    transition_codes: list[str] = []
+    issues_card = False
+    for t in transitions:
+        code = t.get("code")
+        where = f"transition {code}"
+        transition_codes.append(code)
+        if not isinstance(code, str) or not STATE_CODE_RE.match(code):
+            err(f"{where}: bad transition code")
+        if not t.get("name"):
+            err(f"{where}: missing name")
+        sources = t.get("from")
+        if not isinstance(sources, list) or not sources:
+            err(f"{where}: from must be a non-empty list")
+        target = t.get("to")
+        if target not in state_by_code:
+            err(f"{where}: unknown to-state {target!r}")
+        for src in _as_list(sources):
+            if src not in state_by_code:
+                err(f"{where}: unknown from-state {src!r}")
+                continue
+            if state_by_code[src].get("kind") == "end":
+                err(f"{where}: leaves end state {src}")
+            if target in state_by_code:
+                edges[src].add(target)
+            by = t.get("by")
+            if by == "actor":
+                continue
+            actor = state_by_code[src].get("actor")
+            if by != actor and not (by == "applicant" and code == "withdraw"):
+                err(f"{where}: by {by!r} but state {src} is acted on by {actor!r}")
+        check_principal(t.get("by"), SPECIAL_BY, f"{where}.by")
+        if t.get("by") == "authority":
+            uses_authority = True
+        if code in ("return", "reject", "decline", "decide_case_by_case_reject") and not t.get("requires_comment"):
+            err(f"{where}: requires_comment must be true")
+        if t.get("issues_card"):
+            issues_card = True
+            if target != "issued":
+                err(f"{where}: issues_card but does not lead to issued")
+    for code, n in Counter(transition_codes).items():
+        if n > 1:
+            err(f"duplicate transition code: {code}")
+    if not issues_card:
+        err("workflow: no transition has issues_card: true")
+    for code in ("submit", "return", "reject", "withdraw", "issue"):
+        if code not in transition_codes:
+            err(f"workflow: missing transition {code}")
+    submit = next((t for t in transitions if t.get("code") == "submit"), None)
+    if submit and not {"draft", "returned"} <= set(_as_list(submit.get("from"))):
+        err("workflow: submit must leave from draft and returned")
+    # reachability
+    reachable: set[str] = set()
+    if "draft" in state_by_code:
+        queue = deque(["draft"])
+        reachable.add("draft")
+        while queue:
+            for nxt in edges.get(queue.popleft(), ()):
+                if nxt not in reachable:
+                    reachable.add(nxt)
+                    queue.append(nxt)
+    for code, s in state_by_code.items():
+        if s.get("kind") != "end" and code not in reachable:
+            err(f"workflow: state {code} is not reachable from draft")
+        if s.get("kind") != "end" and not edges.get(code):
+            err(f"workflow: state {code} has no way out")
+    if "issued" in state_by_code and "issued" not in reachable:
+        err("workflow: issued is not reachable from draft")
+    # case by case / public notice states match the flags
+    if data.get("case_by_case"):
+        for code in ("refer_case_by_case", "decide_case_by_case_approve", "decide_case_by_case_reject"):
+            if code not in transition_codes:
+                err(f"workflow: case_by_case scheme lacks transition {code}")
+        if "case_by_case" not in state_by_code:
+            err("workflow: case_by_case scheme lacks state case_by_case")
+    if data.get("public_notice"):
+        if "public_notice" not in state_by_code:
+            err("workflow: public_notice is configured but there is no public_notice state")
+        for code in ("open_public_notice", "close_public_notice"):
+            if code not in transition_codes:
+                err(f"workflow: public notice lacks transition {code}")
+    # authority
+    authority_kind = workflow.get("authority_kind")
+    if uses_authority and not authority_kind:
+        err("workflow uses 'authority' but authority_kind is not set")
+    if authority_kind is not None:
+        if authority_kind not in AUTHORITY_KINDS:
+            err(f"workflow: unknown authority_kind {authority_kind!r}")
+        elif authority_kind not in dept_kinds.values():
+            err(f"workflow: authority_kind {authority_kind} but no department of that kind")
+
+    # ---- lengths the database columns allow --------------------------------------------------
+    def too_long(value: Any, limit: int, where: str) -> None:
+        if isinstance(value, str) and len(value) > limit:
+            err(f"{where}: longer than {limit} characters")
+
+    too_long(data.get("name"), 100, "name")
+    too_long(policy.get("title") if isinstance(policy, dict) else None, 200, "policy.title")
+    for dept in departments:
+        if isinstance(dept, dict):
+            too_long(dept.get("code"), 60, f"department {dept.get('code')}.code")
+            too_long(dept.get("name"), 150, f"department {dept.get('code')}.name")
+            too_long(dept.get("sector"), 100, f"department {dept.get('code')}.sector")
+    for ident, where in id_places:
+        too_long(ident, 20, f"{where}.id")
+    for tier in tiers:
+        if isinstance(tier, dict):
+            too_long(tier.get("name"), 100, f"tier {tier.get('code')}.name")
+            for crit in _as_list(tier.get("criteria")):
+                if isinstance(crit, dict):
+                    too_long(crit.get("talent_category"), 30, f"criterion {crit.get('id')}.talent_category")
+    for svc in _as_list(data.get("services")):
+        if isinstance(svc, dict):
+            too_long(svc.get("title"), 200, f"service {svc.get('id')}.title")
+    for s in states:
+        too_long(s.get("code"), 40, f"state {s.get('code')}.code")
+        too_long(s.get("name"), 60, f"state {s.get('code')}.name")
+    for t in transitions:
+        too_long(t.get("code"), 60, f"transition {t.get('code')}.code")
+        too_long(t.get("name"), 60, f"transition {t.get('code')}.name")
+
+    # ---- articles --------------------------------------------------------------------------
+    for where, value in _walk_articles(data, ""):
+        if value is None:
+            continue
+        if not isinstance(value, str) or not ARTICLE_RE.match(value):
+            err(f"{where}: article must look like 第…条, got {value!r}")
+        else:
+            too_long(value, 100, where)
+
+    return errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m casefiles.schemes.validate FILE.yaml …", file=sys.stderr)
+        return 2
+    try:
+        jurisdictions = load_jurisdiction_codes()
+    except OSError:
+        jurisdictions = None
+    failed = False
+    for name in argv:
+        path = Path(name)
+        if path.name == "jurisdictions.yaml":
+            continue
+        try:
+            data = load_scheme_file(path)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            print(f"{path}: cannot load: {exc}")
+            failed = True
+            continue
+        errors = validate_scheme(data, jurisdictions)
+        if errors:
+            failed = True
+            for message in errors:
+                print(f"{path}: {message}")
+        else:
+            print(f"{path}: ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

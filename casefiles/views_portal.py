@@ -1,0 +1,286 @@
+"""The applicant portal: sign up, start and follow applications, and the employer's recommendation list.
+
+Views stay thin: reads go through the selectors, every change through the dossier and attachment services,
+and the services' typed errors become messages (400), 403 or a "handled by someone else" notice (409).
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .exceptions import CaseFileError, StateConflict, TransitionDenied
+from .forms_portal import ApplicationForm, AttachmentForm, RegisterForm, TransitionForm
+from .masking import mask_id_number, mask_phone
+from .models import Attachment, Department, DepartmentKind, Dossier, Scheme, StateKind
+from .selectors import dossier_for, dossiers_actionable_by, dossiers_visible_to, transitions_available
+from .services.calendar import CalendarDataMissing
+from .services.dossiers import dossier_create, dossier_transition, dossier_update
+
+# Images and PDFs are shown in the browser (previews); anything else is always downloaded.
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def _visible_or_404(user, pk):
+    try:
+        return dossier_for(user, pk)
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+
+
+def _editable(dossier):
+    return dossier.state.kind == StateKind.START or dossier.state.code == "returned"
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _apply_service_error(form, exc):
+    """Show a CaseFileError on the field it is about, else above the form."""
+    field = exc.code if exc.code in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("portal_applications")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your account has been created."))
+        return redirect(_safe_next(request, reverse("portal_applications")))
+    return render(request, "casefiles/portal/register.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+def application_list(request):
+    dossiers = (
+        dossiers_visible_to(request.user)
+        .filter(applicant=request.user)
+        .select_related("scheme", "state", "requested_tier", "granted_tier", "employer")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "casefiles/portal/application_list.html",
+        {"dossiers": dossiers, "schemes": Scheme.objects.order_by("slug")},
+    )
+
+
+def _criteria_from_query(scheme, values):
+    refs = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    if not refs:
+        return []
+    found = list(scheme.criteria.filter(ref__in=refs))
+    if not found:  # a self-check page may pass primary keys instead of article refs
+        found = list(scheme.criteria.filter(pk__in=[r for r in refs if r.isdigit()]))
+    return found
+
+
+@login_required
+def application_new(request):
+    slug = request.POST.get("scheme") or request.GET.get("scheme")
+    scheme = Scheme.objects.select_related("jurisdiction").filter(slug=slug).first() if slug else None
+    if scheme is None:
+        return render(request, "casefiles/portal/choose_scheme.html", {"schemes": Scheme.objects.order_by("slug")})
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, scheme=scheme)
+        if form.is_valid():
+            arguments = form.service_arguments()
+            try:
+                dossier = dossier_create(applicant=request.user, scheme=scheme, **arguments)
+            except CaseFileError as exc:
+                _apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your application %(ref)s has been saved as a draft. Add your documents, then submit it.")
+                    % {"ref": dossier.reference},
+                )
+                return redirect("portal_application_detail", pk=dossier.pk)
+    else:
+        criteria = _criteria_from_query(scheme, request.GET.getlist("criteria"))
+        tier = scheme.tiers.filter(code=request.GET.get("tier")).first() if request.GET.get("tier") else None
+        tier = tier or (criteria[0].tier if criteria else None) or (scheme.tiers.first() if scheme.tiers.count() == 1 else None)
+        initial = {"criteria": [c.pk for c in criteria], "requested_tier": tier.pk if tier else None}
+        if request.user.email:
+            initial["email"] = request.user.email
+        form = ApplicationForm(initial=initial, scheme=scheme)
+    return render(request, "casefiles/portal/application_form.html", {"form": form, "scheme": scheme, "dossier": None})
+
+
+def _detail_context(request, dossier, transition_form=None):
+    user = request.user
+    is_applicant = dossier.applicant_id == user.pk
+    opinions = dossier.opinions.select_related("department", "to_state").order_by("created_at", "pk")
+    attachments = dossier.attachments.order_by("uploaded_at")
+    return {
+        "dossier": dossier,
+        "is_applicant": is_applicant,
+        "editable": is_applicant and _editable(dossier),
+        "id_number": dossier.id_number if is_applicant else mask_id_number(dossier.id_number),
+        "phone": dossier.phone if is_applicant else mask_phone(dossier.phone),
+        "criteria": dossier.criteria.all(),
+        "opinions": opinions,
+        "attachments": attachments,
+        "attachment_form": AttachmentForm(),
+        "transitions": transitions_available(user, dossier),
+        "transition_form": transition_form,
+    }
+
+
+@login_required
+def application_detail(request, pk):
+    dossier = _visible_or_404(request.user, pk)
+    return render(request, "casefiles/portal/application_detail.html", _detail_context(request, dossier))
+
+
+@login_required
+def application_edit(request, pk):
+    dossier = _visible_or_404(request.user, pk)
+    if dossier.applicant_id != request.user.pk:
+        raise PermissionDenied
+    if not _editable(dossier):
+        messages.error(request, _("The application can only be changed while it is a draft or returned for supplement."))
+        return redirect("portal_application_detail", pk=dossier.pk)
+    scheme = dossier.scheme
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, scheme=scheme)
+        if form.is_valid():
+            arguments = form.service_arguments()
+            criteria = arguments.pop("criteria")
+            changes = {name: value for name, value in arguments.items() if getattr(dossier, name) != value}
+            if {c.pk for c in criteria} == set(dossier.criteria.values_list("pk", flat=True)):
+                criteria = None
+            try:
+                dossier_update(dossier=dossier, user=request.user, criteria=criteria, **changes)
+            except CaseFileError as exc:
+                _apply_service_error(form, exc)
+            except StateConflict:
+                messages.error(request, _("Already handled by someone else: the application can no longer be changed."))
+                return redirect("portal_application_detail", pk=dossier.pk)
+            else:
+                messages.success(request, _("Your changes have been saved."))
+                return redirect("portal_application_detail", pk=dossier.pk)
+    else:
+        form = ApplicationForm(initial=ApplicationForm.initial_from_dossier(dossier), scheme=scheme)
+    return render(request, "casefiles/portal/application_form.html", {"form": form, "scheme": scheme, "dossier": dossier})
+
+
+@login_required
+@require_POST
+def application_transition(request, pk):
+    dossier = _visible_or_404(request.user, pk)
+    detail_url = reverse("portal_application_detail", args=[dossier.pk])
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose an action."))
+        return redirect(detail_url)
+    data = form.cleaned_data
+    try:
+        updated = dossier_transition(
+            dossier=dossier,
+            transition=data["transition"],
+            user=request.user,
+            comment=data["comment"],
+            expected_state=data["expected_state"] or None,
+        )
+    except StateConflict:
+        messages.error(request, _("Already handled by someone else. The page shows the application as it is now."))
+        return redirect(_safe_next(request, detail_url))
+    except TransitionDenied:
+        raise
+    except (CaseFileError, CalendarDataMissing) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+        context = _detail_context(request, dossier, transition_form=form)
+        return render(request, "casefiles/portal/application_detail.html", context, status=400)
+    messages.success(
+        request,
+        _("Done: %(decision)s. The application is now “%(state)s”.")
+        % {"decision": updated.last_opinion.decision, "state": updated.state.name},
+    )
+    return redirect(_safe_next(request, detail_url))
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    from .services.attachments import attachment_add
+
+    dossier = _visible_or_404(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            attachment = attachment_add(
+                dossier=dossier, user=request.user, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+            )
+        except CaseFileError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("“%(name)s” has been added.") % {"name": attachment.original_name})
+    return redirect("portal_application_detail", pk=dossier.pk)
+
+
+@login_required
+def attachment_download(request, pk):
+    """Staff (admin previews) and the portal share this view; the service checks visibility and journals."""
+    from .services.attachments import attachment_for, attachment_open
+
+    try:
+        attachment = attachment_for(request.user, pk)
+        handle = attachment_open(attachment=attachment, user=request.user)
+    except (Attachment.DoesNotExist, Dossier.DoesNotExist):
+        raise Http404 from None
+    inline = attachment.content_type in INLINE_TYPES
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def employer_applications(request):
+    employers = Department.objects.filter(kind=DepartmentKind.EMPLOYER, memberships__user=request.user)
+    if not employers.exists():
+        raise PermissionDenied
+    dossiers = (
+        dossiers_visible_to(request.user)
+        .filter(employer__in=employers)
+        .select_related("scheme", "state", "requested_tier", "employer")
+        .order_by("-created_at")
+    )
+    page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
+    # Buttons only where the employer acts now: one query for the page, then the transitions of those rows.
+    actionable = set(
+        dossiers_actionable_by(request.user, Dossier.objects.filter(pk__in=[d.pk for d in page])).values_list("pk", flat=True)
+    )
+    rows = [
+        {
+            "dossier": d,
+            "transitions": transitions_available(request.user, d) if d.pk in actionable else [],
+        }
+        for d in page
+    ]
+    return render(
+        request,
+        "casefiles/portal/employer_applications.html",
+        {"page": page, "rows": rows, "employers": employers},
+    )
+

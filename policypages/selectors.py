@@ -1,0 +1,322 @@
+"""Reads of the public pages: policy units, status, visible revisions, tier tables."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.utils import timezone
+from wagtail.models import PageLogEntry
+
+from casefiles.models import ServiceItem, Tier
+
+FAMILY_LABELS = {
+    "self": "本人",
+    "spouse": "配偶",
+    "children": "子女",
+    "parents": "父母",
+    "parents_in_law": "配偶父母",
+    "companions": "随行人员",
+}
+
+
+# --------------------------------------------------------------------------- policy body
+
+
+def body_articles(body):
+    """(chapter heading or "", article value) for every article of a policy body, in order."""
+    chapter_heading = ""
+    for child in body:
+        if child.block_type == "chapter":
+            value = child.value
+            chapter_heading = f"{value['label']} {value['title']}".strip()
+        elif child.block_type == "article":
+            yield chapter_heading, child.value
+
+
+def article_items(article):
+    """The item values of an article, depth first (the stored order)."""
+    return list(article["items"])
+
+
+def item_plain_text(items, ref):
+    """An item's own text, its sub-items and its tail, one paragraph per line (like the parser's full_text)."""
+    own = next(it for it in items if it["ref"] == ref)
+    lines = [own["label"] + (own["text"] or "")]
+    for it in items:
+        if it["ref"].startswith(ref + ".") and it["ref"].count(".") == ref.count(".") + 1:
+            lines.append(item_plain_text(items, it["ref"]))
+    if own["tail"]:
+        lines.append(own["tail"])
+    return "\n".join(lines)
+
+
+def article_plain_text(article, *, with_label=False):
+    items = article_items(article)
+    lines = [article["text"]] if article["text"] else []
+    for it in items:
+        if it["ref"].count(".") == 1:
+            lines.append(item_plain_text(items, it["ref"]))
+    if article["tail"]:
+        lines.append(article["tail"])
+    text = "\n".join(lines)
+    return f"{article['label']} {text}" if with_label else text
+
+
+def policy_counts(page):
+    articles = [a for _c, a in body_articles(page.body)]
+    return {
+        "articles": len(articles),
+        "items": sum(len(a["items"]) for a in articles),
+        "chapters": sum(1 for child in page.body if child.block_type == "chapter"),
+    }
+
+
+def policy_search_units(page):
+    """One dict per article and per item: the contract of the search indexer.
+
+    ``text`` of an article is its whole text including its items, so that a query matching an item
+    also finds the article it belongs to; ``url`` is the page's URL with the unit's fragment.
+    """
+    base = page.get_url() or page.url_path
+    units = []
+    for chapter, article in body_articles(page.body):
+        items = article_items(article)
+        title = article["label"] + (f" {article['caption']}" if article["caption"] else "")
+        units.append(
+            {
+                "key": f"policy:{page.pk}:{article['anchor']}",
+                "title": f"{page.title} {title}",
+                "citation": article["citation"],
+                "text": article_plain_text(article),
+                "anchor": article["anchor"],
+                "url": f"{base}#{article['anchor']}",
+                "chapter": chapter,
+            }
+        )
+        for item in items:
+            label = article["label"] + item["label"]
+            units.append(
+                {
+                    "key": f"policy:{page.pk}:{item['anchor']}",
+                    "title": f"{page.title} {label}" + (f" {item['caption']}" if item["caption"] else ""),
+                    "citation": item["citation"],
+                    "text": item_plain_text(items, item["ref"]),
+                    "anchor": item["anchor"],
+                    "url": f"{base}#{item['anchor']}",
+                    "chapter": chapter,
+                }
+            )
+    return units
+
+
+def policy_status(page, today: datetime.date | None = None) -> str:
+    """The status as of ``today``: a repeal is recorded by hand, an expiry follows from the dates."""
+    from .models import PolicyStatus
+
+    today = today or timezone.localdate()
+    if page.status == PolicyStatus.REPEALED:
+        return PolicyStatus.REPEALED
+    if page.expiry_date and page.expiry_date <= today:
+        return PolicyStatus.EXPIRED
+    return page.status
+
+
+def user_can_edit(page, user) -> bool:
+    return bool(user and user.is_authenticated and page.permissions_for_user(user).can_edit())
+
+
+def policy_page_context(page, request):
+    from .models import PolicyStatus
+
+    status = policy_status(page)
+    can_edit = user_can_edit(page, getattr(request, "user", None))
+    chapters = [child.value for child in page.body if child.block_type == "chapter"]
+    return {
+        "status": status,
+        "status_label": PolicyStatus(status).label,
+        "counts": policy_counts(page),
+        "chapters": chapters,
+        "can_edit": can_edit,
+        "problems": page.import_problems if can_edit else [],
+        "print_url": page.url + page.reverse_subpage("print") if page.url else "",
+        "history_url": page.url + page.reverse_subpage("history") if page.url else "",
+        "section": page.get_parent().specific,
+    }
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def published_revision_ids(page) -> set[int]:
+    """Revisions that went live: those with a publish entry in the page's log (scheduled ones included)."""
+    return set(
+        PageLogEntry.objects.filter(page=page, action="wagtail.publish", revision__isnull=False).values_list(
+            "revision_id", flat=True
+        )
+    )
+
+
+def policy_revisions_visible(page, user):
+    """Revisions, newest first, each with ``was_published``; the public sees only the published ones."""
+    published = published_revision_ids(page)
+    revisions = list(page.revisions.order_by("-created_at", "-id").select_related("user"))
+    for rev in revisions:
+        rev.was_published = rev.pk in published
+        rev.is_live = rev.pk == page.live_revision_id
+    if user_can_edit(page, user):
+        return revisions
+    return [rev for rev in revisions if rev.was_published]
+
+
+def policy_compare_url(page, revision_a, revision_b) -> str:
+    return page.url + page.reverse_subpage("compare", args=(revision_a.pk, revision_b.pk))
+
+
+def policy_history_context(page, user):
+    revisions = policy_revisions_visible(page, user)
+    chronological = list(reversed(revisions))
+    pairs = [
+        {"old": old, "new": new, "url": policy_compare_url(page, old, new)}
+        for old, new in zip(chronological, chronological[1:], strict=False)
+    ]
+    pairs.reverse()
+    compare_base = page.url + page.reverse_subpage("history") + "compare/"
+    return {"revisions": revisions, "pairs": pairs, "compare_base": compare_base}
+
+
+# --------------------------------------------------------------------------- service guides and tiers
+
+
+def family_text(scope):
+    return "、".join(FAMILY_LABELS.get(member, member) for member in scope)
+
+
+def ref_anchor(ref: str) -> str:
+    return "art-" + ref.replace(".", "-")
+
+
+def guide_source_url(guide):
+    policy = guide.source_policy
+    if policy is None or not policy.live:
+        return ""
+    url = policy.get_url()
+    return f"{url}#{guide.source_anchor}" if url and guide.source_anchor else (url or "")
+
+
+def guide_search_units(guide):
+    parts = [guide.summary, guide.tiers_text, guide.family_text, guide.responsible_units_text, guide.time_limit_text]
+    return [
+        {
+            "key": f"guide:{guide.pk}",
+            "title": guide.title,
+            "citation": guide.source_citation,
+            "text": "\n".join(p for p in parts if p),
+            "anchor": "",
+            "url": guide.get_url() or guide.url_path,
+            "chapter": "",
+        }
+    ]
+
+
+def tier_services(tier, _seen=None) -> set[int]:
+    """ServiceItem ids a tier gets: its own and those of the tiers it includes (transitively)."""
+    seen = _seen if _seen is not None else set()
+    if tier.pk in seen:
+        return set()
+    seen.add(tier.pk)
+    ids = set(tier.direct_services.values_list("pk", flat=True))
+    for included in tier.includes.all():
+        ids |= tier_services(included, seen)
+    return ids
+
+
+def _article_number(ref: str) -> int:
+    return int(ref.split(".", 1)[0])
+
+
+def article_ranges(numbers) -> list[tuple[int, int]]:
+    """[6, 7, 8, 10] → [(6, 8), (10, 10)]."""
+    ranges: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], n)
+        else:
+            ranges.append((n, n))
+    return ranges
+
+
+def format_article_ranges(ranges) -> str:
+    from .importer import int_to_cn
+
+    parts = []
+    for first, last in ranges:
+        if first == last:
+            parts.append(f"第{int_to_cn(first)}条")
+        else:
+            parts.append(f"第{int_to_cn(first)}条至第{int_to_cn(last)}条")
+    return "、".join(parts)
+
+
+def tier_table(scheme):
+    """Rows of services × columns of tiers, best tier first, with the articles each tier covers."""
+    from .models import PolicyPage, ServiceGuidePage
+
+    tiers = list(Tier.objects.filter(scheme=scheme).order_by("-rank"))
+    services = list(ServiceItem.objects.filter(scheme=scheme).prefetch_related("responsible_units"))
+    services.sort(key=lambda s: [int(p) for p in s.ref.split(".") if p.isdigit()])
+    granted = {tier.pk: tier_services(tier) for tier in tiers}
+    guides = {
+        g.service_item_id: g
+        for g in ServiceGuidePage.objects.live().filter(service_item__scheme=scheme).order_by("path")
+    }
+    policy = PolicyPage.objects.live().filter(scheme=scheme).order_by("path").first()
+    policy_url = policy.get_url() if policy else ""
+    rows = []
+    for service in services:
+        guide = guides.get(service.pk)
+        rows.append(
+            {
+                "service": service,
+                "title": service.title,
+                "article": service.article,
+                "article_url": f"{policy_url}#{ref_anchor(service.ref)}" if policy_url else "",
+                "guide_url": guide.get_url() if guide else "",
+                "cells": [service.pk in granted[tier.pk] for tier in tiers],
+            }
+        )
+    summaries = []
+    for tier in tiers:
+        ids = granted[tier.pk]
+        refs = [s.ref for s in services if s.pk in ids]
+        summaries.append(
+            {
+                "tier": tier,
+                "count": len(refs),
+                "articles": format_article_ranges(article_ranges(_article_number(r) for r in refs)),
+            }
+        )
+    headers = [tier_short_name(tier) for tier in tiers]
+    return {"tiers": tiers, "headers": headers, "rows": rows, "summaries": summaries, "policy": policy}
+
+
+_TIER_SHORT = re.compile(r"[（(]([A-Za-z0-9]+)[)）]$")
+
+
+def tier_short_name(tier) -> str:
+    """A column header that fits a phone: 聊城市人才服务金卡（A） → A卡; A卡 and 吉享卡 stay."""
+    m = _TIER_SHORT.search(tier.name)
+    return f"{m.group(1)}卡" if m else tier.name
+
+
+def section_context(section):
+    from .models import NoticeIndexPage, PolicyPage, ServiceGuidePage, TierTablePage
+
+    children = section.get_children().live()
+    return {
+        "policies": PolicyPage.objects.child_of(section).live().order_by("path"),
+        "tier_tables": TierTablePage.objects.child_of(section).live().order_by("path"),
+        "guides": ServiceGuidePage.objects.child_of(section).live().order_by("path"),
+        "notice_indexes": NoticeIndexPage.objects.child_of(section).live().order_by("path"),
+        "has_children": children.exists(),
+    }

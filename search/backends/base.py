@@ -1,0 +1,112 @@
+"""The interface both search backends implement, and the result types the service returns.
+
+Backends store plain documents (dicts) in two collections: ``content`` (policy articles and items,
+service guides, announcements: public) and ``dossier`` (one per dossier, with the principals allowed
+to read it). They know nothing about Django models: search/documents.py builds the documents.
+"""
+
+from dataclasses import dataclass, field
+
+CONTENT = "content"
+DOSSIER = "dossier"
+INDEXES = (CONTENT, DOSSIER)
+
+# Exact-value fields a query may filter on, and the facets counted for each collection.
+FILTER_FIELDS = ("kind", "scheme", "jurisdiction", "tier", "stage", "state", "year")
+FACETS = {CONTENT: ("kind", "scheme", "jurisdiction", "year"), DOSSIER: ("scheme", "jurisdiction", "tier", "stage", "year")}
+
+
+@dataclass
+class RawHit:
+    """A stored document and its score, as a backend returns it."""
+
+    doc: dict
+    score: float
+
+
+@dataclass
+class RawResult:
+    hits: list[RawHit]
+    total: int
+    facets: dict[str, dict] = field(default_factory=dict)  # facet → {value: count}
+
+
+@dataclass
+class Hit:
+    kind: str
+    key: str
+    title: str
+    snippet: str  # HTML: escaped text with <mark> around the matches, personal numbers masked
+    url: str
+    citation: str = ""
+    scheme: str = ""
+    scheme_name: str = ""
+    score: float = 0.0
+    fields: dict = field(default_factory=dict)
+
+    def as_public_dict(self):
+        return {"title": self.title, "scheme": self.scheme_name or self.scheme, "citation": self.citation,
+                "snippet": self.snippet, "url": self.url}
+
+
+@dataclass
+class FacetBucket:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    total: int
+    page: int
+    page_size: int
+    facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.page_size))
+
+
+class SearchUnavailable(Exception):
+    """The search engine cannot be reached; saving data still works (the outbox keeps the changes)."""
+
+
+class SearchBackend:
+    name = "base"
+
+    def ensure(self):
+        """Create the indexes if they do not exist yet."""
+        raise NotImplementedError
+
+    def search(self, *, index, terms, filters=None, principals=None, public_only=False, page=1, page_size=20,
+               facets=()) -> RawResult:
+        """Documents of ``index`` matching every term (as a phrase of its characters, or all its words).
+
+        ``principals`` None means no permission filter (superusers, public content); a list keeps the
+        documents whose ``principals`` share at least one value with it (an empty list keeps none)."""
+        raise NotImplementedError
+
+    def upsert(self, index, docs, refresh=False):
+        """Add or replace documents (``doc["key"]`` is the identity). Returns the keys that failed."""
+        raise NotImplementedError
+
+    def delete(self, index, keys, refresh=False):
+        raise NotImplementedError
+
+    def replace_all(self, index, docs):
+        """Replace the whole collection with the documents of an iterable (keeps serving the old until done)."""
+        raise NotImplementedError
+
+    def count(self, index) -> int:
+        raise NotImplementedError
+
+    def refresh(self):
+        pass
+
+    def drop(self):
+        """Delete everything this backend stores (tests, benchmarks)."""
+        raise NotImplementedError

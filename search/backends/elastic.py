@@ -1,0 +1,252 @@
+"""Elasticsearch 8 backend (elasticsearch-dsl Documents for the mappings, the bulk helper for writes).
+
+Indices are ``{prefix}-content-<timestamp>`` and ``{prefix}-dossiers-<timestamp>`` behind the aliases
+``{prefix}-content`` and ``{prefix}-dossiers``; a rebuild fills new indices and swaps the alias in one
+``_aliases`` call, so searches never see a half-built index.
+
+Analysis uses only what a plain node offers: ``search_text`` is analysed by the ``standard`` analyzer,
+which makes every CJK character a token, and a query term is a ``match_phrase`` of those characters (so
+落户 finds 办理落户 and 李娜 finds a name inside a sentence); ``words`` holds jieba's segmentation, made
+before indexing, under the ``whitespace`` analyzer. A term matches by its phrase or by all its words,
+and the phrase clause is boosted so exact phrases rank first. Dossier permissions are a ``terms``
+filter on ``principals`` with the caller's own principals, in ``bool.filter`` (cached, not scored).
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch.dsl import Boolean, Date, Document, Integer, Keyword, Q, Search, Text
+
+from ..tokens import char_tokens, word_tokens
+from .base import CONTENT, DOSSIER, FILTER_FIELDS, RawHit, RawResult, SearchBackend
+
+logger = logging.getLogger(__name__)
+
+INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
+PHRASE_BOOST = 10.0
+WORDS_BOOST = 2.0
+
+
+class _Common(Document):
+    key = Keyword()
+    kind = Keyword()
+    title = Text(analyzer="standard", fields={"raw": Keyword()})
+    citation = Text(analyzer="standard")
+    url = Keyword(index=False)
+    text = Text(index=False)
+    search_text = Text(analyzer="standard")
+    words = Text(analyzer="whitespace")
+    scheme = Keyword()
+    scheme_name = Keyword()
+    jurisdiction = Keyword()
+    jurisdiction_name = Keyword()
+    tier = Keyword()
+    stage = Keyword()
+    state = Keyword()
+    year = Integer()
+    public = Boolean()
+    principals = Keyword()
+    sort = Keyword()
+
+
+class ContentDocument(_Common):
+    """A policy article or item, a service guide unit or an announcement."""
+
+    anchor = Keyword(index=False)
+    chapter = Keyword()
+    policy = Keyword()
+    status = Keyword()
+    issue_date = Date()
+    effective_date = Date()
+    page_id = Keyword()
+
+
+class DossierDocument(_Common):
+    """One dossier: who applied, where it stands, what was decided, who may read it."""
+
+    reference = Keyword()
+    applicant_name = Text(analyzer="standard", fields={"raw": Keyword()})
+    employer = Keyword()
+    state_kind = Keyword()
+    created_at = Date()
+    submitted_at = Date()
+    updated_at = Date()
+    due_date = Date()
+    cards = Keyword()
+    card_status = Keyword()
+    opinions = Text(index=False)
+
+
+DOCUMENTS = {CONTENT: ContentDocument, DOSSIER: DossierDocument}
+ALIAS_SUFFIX = {CONTENT: "content", DOSSIER: "dossiers"}
+
+
+def index_body(index):
+    mapping = DOCUMENTS[index]._doc_type.mapping.to_dict()
+    # The analysed copies are not kept in _source: documents are rebuilt from the database anyway.
+    mapping["_source"] = {"excludes": ["search_text", "words"]}
+    mapping["dynamic"] = False
+    return {"settings": {"index": INDEX_SETTINGS}, "mappings": mapping}
+
+
+class ElasticBackend(SearchBackend):
+    name = "elasticsearch"
+
+    def __init__(self, url, prefix, timeout=None):
+        self.url, self.prefix = url, prefix
+        self.client = Elasticsearch(
+            url, request_timeout=timeout or getattr(settings, "HUICAI_SEARCH_TIMEOUT", 10), max_retries=1,
+            retry_on_timeout=False,
+        )
+        self._ensured = False
+
+    def alias(self, index):
+        return f"{self.prefix}-{ALIAS_SUFFIX[index]}"
+
+    def _new_index(self, index):
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S%f")
+        name = f"{self.alias(index)}-{stamp}"
+        self.client.indices.create(index=name, **index_body(index))
+        return name
+
+    def ensure(self):
+        if self._ensured:
+            return
+        for index in (CONTENT, DOSSIER):
+            if not self.client.indices.exists_alias(name=self.alias(index)):
+                name = self._new_index(index)
+                try:
+                    self.client.indices.put_alias(index=name, name=self.alias(index))
+                except Exception:
+                    self.client.indices.delete(index=name, ignore_unavailable=True)
+                    raise
+        self._ensured = True
+
+    # ------------------------------------------------------------------ writing
+
+    def _actions(self, target, docs):
+        for doc in docs:
+            yield {"_op_type": "index", "_index": target, "_id": str(doc["key"]), "_source": doc}
+
+    def upsert(self, index, docs, refresh=False):
+        docs = list(docs)
+        if not docs:
+            return []
+        self.ensure()
+        _ok, errors = helpers.bulk(
+            self.client, self._actions(self.alias(index), docs), raise_on_error=False, refresh="true" if refresh else "false",
+            chunk_size=1000, max_chunk_bytes=20 * 1024 * 1024,
+        )
+        failed = [str(e.get("index", {}).get("_id")) for e in errors]
+        if failed:
+            logger.warning("search: %s documents rejected, first error %s", len(failed), errors[0])
+        return failed
+
+    def delete(self, index, keys, refresh=False):
+        keys = [str(k) for k in keys]
+        if not keys:
+            return
+        self.ensure()
+        actions = ({"_op_type": "delete", "_index": self.alias(index), "_id": k} for k in keys)
+        helpers.bulk(self.client, actions, raise_on_error=False, refresh="true" if refresh else "false")
+
+    def replace_all(self, index, docs, progress=None, chunk=1000):
+        """Fill a new index (no refreshes while filling), then swap the alias and drop the old ones."""
+        self.ensure()
+        alias = self.alias(index)
+        name = self._new_index(index)
+        try:
+            self.client.indices.put_settings(index=name, settings={"index": {"refresh_interval": "-1"}})
+            for ok, item in helpers.streaming_bulk(
+                self.client, self._actions(name, docs), chunk_size=chunk, max_chunk_bytes=20 * 1024 * 1024,
+                raise_on_error=True, max_retries=3, initial_backoff=1,
+            ):
+                if progress:
+                    progress(1)
+            self.client.indices.put_settings(index=name, settings={"index": {"refresh_interval": INDEX_SETTINGS["refresh_interval"]}})
+            self.client.indices.refresh(index=name)
+            old = list(self.client.indices.get_alias(name=alias).keys()) if self.client.indices.exists_alias(name=alias) else []
+            actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]
+            self.client.indices.update_aliases(actions=actions)
+        except Exception:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+            raise
+        for o in old:
+            self.client.indices.delete(index=o, ignore_unavailable=True)
+
+    def count(self, index):
+        self.ensure()
+        return self.client.count(index=self.alias(index))["count"]
+
+    def refresh(self):
+        self.ensure()
+        self.client.indices.refresh(index=f"{self.alias(CONTENT)},{self.alias(DOSSIER)}")
+
+    def drop(self):
+        """Empty both aliases' indices (tests and benchmarks)."""
+        self.ensure()
+        for index in (CONTENT, DOSSIER):
+            self.client.delete_by_query(index=self.alias(index), query={"match_all": {}}, refresh=True, conflicts="proceed")
+
+    def delete_indices(self):
+        """Remove every index of this prefix (end of a test session)."""
+        for name in self.client.indices.get(index=f"{self.prefix}-*", ignore_unavailable=True):
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        self._ensured = False
+
+    # ------------------------------------------------------------------ reading
+
+    @staticmethod
+    def _term_query(term):
+        tokens = char_tokens(term)
+        alternatives = [Q("match_phrase", search_text={"query": " ".join(tokens), "boost": PHRASE_BOOST})]
+        words = word_tokens(term)
+        if len(words) > 1:
+            alternatives.append(Q("match", words={"query": " ".join(words), "operator": "and", "boost": WORDS_BOOST}))
+        if term.isascii():
+            alternatives.append(Q("term", **{"reference": {"value": term, "boost": 50}}))
+            alternatives.append(Q("term", **{"cards": {"value": term, "boost": 50}}))
+        return Q("bool", should=alternatives, minimum_should_match=1)
+
+    def search(self, *, index, terms, filters=None, principals=None, public_only=False, page=1, page_size=20,
+               facets=()):
+        self.ensure()
+        filter_clauses = []
+        for name, value in (filters or {}).items():
+            if name in FILTER_FIELDS and value not in (None, ""):
+                filter_clauses.append(Q("term", **{name: value}))
+        if public_only:
+            filter_clauses.append(Q("term", public=True))
+        if principals is not None:
+            principals = list(principals)
+            if not principals:
+                return RawResult(hits=[], total=0, facets={f: {} for f in facets})
+            filter_clauses.append(Q("terms", principals=principals))
+        must = [self._term_query(t) for t in terms if char_tokens(t)]
+        if terms and not must:
+            return RawResult(hits=[], total=0, facets={f: {} for f in facets})
+        should = []
+        if len(must) > 1:  # the whole query as one phrase ranks above its terms found apart
+            joined = " ".join(tok for t in terms for tok in char_tokens(t))
+            should.append(Q("match_phrase", search_text={"query": joined, "boost": PHRASE_BOOST}))
+        query = Q("bool", must=must or [Q("match_all")], filter=filter_clauses, should=should)
+        s = Search(using=self.client, index=self.alias(index)).query(query).extra(track_total_hits=True)
+        if not terms:
+            s = s.sort({"sort": {"order": "desc"}}, {"key": {"order": "desc"}})
+        for name in facets:
+            s.aggs.bucket(name, "terms", field=name, size=50)
+        start = (max(page, 1) - 1) * page_size
+        s = s[start : start + page_size]
+        try:
+            response = s.execute()
+        except NotFoundError:
+            self._ensured = False
+            raise
+        hits = [RawHit(doc=hit.to_dict(), score=float(hit.meta.score or 0.0)) for hit in response]
+        counts = {}
+        for name in facets:
+            agg = getattr(response.aggregations, name, None)
+            counts[name] = {b.key: b.doc_count for b in agg.buckets} if agg is not None else {}
+        return RawResult(hits=hits, total=response.hits.total.value, facets=counts)

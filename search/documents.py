@@ -1,0 +1,349 @@
+"""Build the documents the backends store, from the database (dossiers) and from pages or policy text
+(content). Backends never touch models; this module never touches a backend.
+
+A dossier document carries no ID number and no phone number: free text is scrubbed, and identity
+fields other than the name are left out. Its ``principals`` are read from the guardian direct-FK
+tables (``view_dossier``) at indexing time, so the index holds exactly the grants the workflow
+service wrote: ``u:<user id>`` for users, ``g:<group id>`` for department groups.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+from pathlib import Path
+
+from django.apps import apps
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from casefiles.masking import scrub_text
+
+from .backends.base import CONTENT, DOSSIER  # noqa: F401  (re-exported for callers)
+from .tokens import word_text
+
+logger = logging.getLogger(__name__)
+
+VIEW = "view_dossier"
+
+
+def user_principal(user_id):
+    return f"u:{user_id}"
+
+
+def group_principal(group_id):
+    return f"g:{group_id}"
+
+
+def principals_for(user):
+    """What a user can be granted through; None for superusers (they see every dossier)."""
+    if not user or not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return None
+    return [user_principal(user.pk)] + [group_principal(g) for g in user.groups.values_list("pk", flat=True)]
+
+
+def dossier_principals(ids):
+    """{dossier id: sorted principals holding view_dossier}, read from the guardian tables."""
+    from casefiles.models import DossierGroupObjectPermission, DossierUserObjectPermission
+
+    result = defaultdict(set)
+    ids = list(ids)
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i : i + 5000]
+        for dossier_id, group_id in DossierGroupObjectPermission.objects.filter(
+            content_object_id__in=chunk, permission__codename=VIEW
+        ).values_list("content_object_id", "group_id"):
+            result[dossier_id].add(group_principal(group_id))
+        for dossier_id, user_id in DossierUserObjectPermission.objects.filter(
+            content_object_id__in=chunk, permission__codename=VIEW
+        ).values_list("content_object_id", "user_id"):
+            result[dossier_id].add(user_principal(user_id))
+    return {k: sorted(v) for k, v in result.items()}
+
+
+def _iso(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    return value.isoformat()
+
+
+def dossier_url(pk):
+    return f"/applications/{pk}/"
+
+
+def dossier_queryset():
+    from casefiles.models import Dossier
+
+    return Dossier.objects.select_related(
+        "scheme__jurisdiction", "state", "requested_tier", "granted_tier", "employer", "authority"
+    ).prefetch_related("opinions", "cards")
+
+
+def dossier_document(dossier, principals):
+    tier = dossier.granted_tier or dossier.requested_tier
+    opinions = [
+        " ".join(part for part in (o.decision, o.comment, o.minutes) if part) for o in dossier.opinions.all()
+    ]
+    cards = list(dossier.cards.all())
+    card_numbers = [c.number for c in cards]
+    opinions_text = scrub_text("\n".join(opinions))
+    lines = [
+        dossier.reference,
+        dossier.applicant_name,
+        dossier.employer.name if dossier.employer_id else "",
+        dossier.authority.name if dossier.authority_id else "",
+        dossier.sector,
+        dossier.scheme.name,
+        tier.name,
+        dossier.state.name,
+        " ".join(card_numbers),
+        opinions_text,
+        scrub_text(dossier.missing_items),
+    ]
+    text = "\n".join(line for line in lines if line)
+    return {
+        "key": str(dossier.pk),
+        "kind": "dossier",
+        "title": f"{dossier.reference} · {dossier.applicant_name}",
+        "citation": "",
+        "url": dossier_url(dossier.pk),
+        "text": text,
+        "search_text": text,
+        "reference": dossier.reference,
+        "applicant_name": dossier.applicant_name,
+        "employer": dossier.employer.name if dossier.employer_id else "",
+        "scheme": dossier.scheme.slug,
+        "scheme_name": dossier.scheme.name,
+        "jurisdiction": dossier.scheme.jurisdiction.code,
+        "jurisdiction_name": dossier.scheme.jurisdiction.name,
+        "tier": tier.name,
+        "stage": dossier.state.name,
+        "state": dossier.state.code,
+        "state_kind": dossier.state.kind,
+        "year": dossier.year,
+        "created_at": _iso(dossier.created_at),
+        "submitted_at": _iso(dossier.submitted_at),
+        "updated_at": _iso(dossier.updated_at),
+        "due_date": _iso(dossier.due_date),
+        "cards": card_numbers,
+        "card_status": cards[0].status if cards else "",
+        "opinions": opinions_text,
+        "principals": principals,
+        "public": False,
+        "sort": _iso(dossier.created_at) or "",
+    }
+
+
+def dossier_documents(ids):
+    """(documents of the dossiers that exist, keys of those that no longer do)."""
+    ids = sorted({int(i) for i in ids})
+    dossiers = list(dossier_queryset().filter(pk__in=ids))
+    principals = dossier_principals([d.pk for d in dossiers])
+    docs = [dossier_document(d, principals.get(d.pk, [])) for d in dossiers]
+    found = {d.pk for d in dossiers}
+    return docs, [str(i) for i in ids if i not in found]
+
+
+def iter_all_dossier_documents(chunk=1000):
+    """Every dossier, in chunks (for rebuilding): yields lists of documents."""
+    from casefiles.models import Dossier
+
+    last = 0
+    while True:
+        ids = list(Dossier.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
+        if not ids:
+            return
+        docs, _gone = dossier_documents(ids)
+        yield docs
+        last = ids[-1]
+
+
+# --------------------------------------------------------------------------- content
+
+
+def _status(effective, expiry, today=None):
+    today = today or timezone.localdate()
+    if effective and effective > today:
+        return "pending"
+    if expiry and expiry <= today:
+        return "expired"
+    return "in_force"
+
+
+def _scheme_info(scheme):
+    if scheme is None:
+        return {"scheme": "", "scheme_name": "", "jurisdiction": "", "jurisdiction_name": ""}
+    return {
+        "scheme": scheme.slug,
+        "scheme_name": scheme.name,
+        "jurisdiction": scheme.jurisdiction.code,
+        "jurisdiction_name": scheme.jurisdiction.name,
+    }
+
+
+def content_document(unit, *, kind, scheme=None, policy="", issue_date=None, effective_date=None, expiry_date=None,
+                     page_id=None, public=True):
+    """A document from a search unit {"key", "title", "citation", "text", "anchor", "url", "chapter"}."""
+    text = unit.get("text") or ""
+    title = unit.get("title") or policy or ""
+    year = (issue_date or effective_date).year if (issue_date or effective_date) else None
+    doc = {
+        "key": str(unit["key"]),
+        "kind": kind,
+        "title": title,
+        "citation": unit.get("citation") or "",
+        "url": unit.get("url") or "",
+        "anchor": unit.get("anchor") or "",
+        "chapter": unit.get("chapter") or "",
+        "policy": policy or title,
+        "text": text,
+        "search_text": "\n".join(p for p in (title, unit.get("chapter") or "", text) if p),
+        "status": _status(effective_date, expiry_date),
+        "issue_date": _iso(issue_date),
+        "effective_date": _iso(effective_date),
+        "year": year,
+        "page_id": str(page_id) if page_id else "",
+        "public": public,
+        "principals": [],
+        "sort": _iso(issue_date) or "",
+        **_scheme_info(scheme),
+    }
+    return doc
+
+
+def _page_scheme(page):
+    scheme = getattr(page, "scheme", None)
+    if scheme is not None:
+        return scheme
+    section_model = _policypages_model("SchemeSectionPage")
+    if section_model is not None:
+        section = section_model.objects.ancestor_of(page).first()
+        if section is not None:
+            return section.scheme
+    return None
+
+
+def _policypages_model(name):
+    try:
+        return apps.get_model("policypages", name)
+    except LookupError:
+        return None
+
+
+# Page types whose content is indexed as a whole page when they have no search_units().
+ANNOUNCEMENT_MODELS = ("AnnouncementPage", "NoticePage", "ExitAnnouncementPage")
+UNIT_MODELS = {"PolicyPage": "policy", "ServiceGuidePage": "guide"}
+
+
+def _page_text(page):
+    parts = []
+    for field in page._meta.get_fields():
+        if field.concrete and field.get_internal_type() in ("TextField", "RichTextField", "StreamField") and not field.is_relation:
+            value = getattr(page, field.name, None)
+            if value:
+                parts.append(strip_tags(str(value)))
+    return "\n".join(parts)
+
+
+def page_documents(page):
+    """The documents of one live, public page (empty for pages that are not searchable)."""
+    page = page.specific
+    model_name = type(page).__name__
+    scheme = _page_scheme(page)
+    dates = {
+        "issue_date": getattr(page, "issue_date", None),
+        "effective_date": getattr(page, "effective_date", None),
+        "expiry_date": getattr(page, "expiry_date", None),
+    }
+    if hasattr(page, "search_units"):
+        kind = UNIT_MODELS.get(model_name, "policy")
+        docs = []
+        for unit in page.search_units() or []:
+            unit = dict(unit)
+            unit.setdefault("url", page.url)
+            if unit.get("anchor") and "#" not in unit["url"]:
+                unit["url"] = f"{unit['url']}#{unit['anchor']}"
+            docs.append(content_document(unit, kind=kind, scheme=scheme, policy=page.title, page_id=page.pk, **dates))
+        return docs
+    if model_name in ANNOUNCEMENT_MODELS:
+        unit = {"key": f"page-{page.pk}", "title": page.title, "text": _page_text(page), "url": page.url}
+        return [content_document(unit, kind="announcement", scheme=scheme, policy=page.title, page_id=page.pk, **dates)]
+    return []
+
+
+def page_content_documents():
+    """Documents of every live, public searchable page; [] when the policy pages do not exist yet."""
+    docs = []
+    for name in (*UNIT_MODELS, *ANNOUNCEMENT_MODELS):
+        model = _policypages_model(name)
+        if model is None:
+            continue
+        for page in model.objects.live().public().specific():
+            try:
+                docs += page_documents(page)
+            except Exception:  # one broken page must not stop the others from being indexed
+                logger.exception("search: could not build documents for page %s", page.pk)
+    return docs
+
+
+SEED_DIR = Path("/work/shared/seeds")
+
+
+def seed_content_documents(paths=None):
+    """Documents built straight from policy text files (seeds/<scheme slug>-*.txt), one per article and
+    per item: each unit holds its own text (an article's intro and tail, an item's label, text and tail),
+    so every sentence belongs to exactly one citable unit."""
+    from casefiles.models import Scheme
+    from policypages.importer.parser import parse_policy
+
+    paths = sorted(paths or SEED_DIR.glob("*.txt"))
+    docs = []
+    for path in paths:
+        path = Path(path)
+        slug = path.stem.split("-")[0]
+        scheme = Scheme.objects.select_related("jurisdiction").filter(slug=slug).first()
+        policy = parse_policy(path.read_text(encoding="utf-8"))
+        title = policy.title or path.stem
+        chapters = {c.number: f"{c.label} {c.title}" for c in policy.chapters}
+        common = {
+            "kind": "policy",
+            "scheme": scheme,
+            "policy": title,
+            "issue_date": policy.issue_date,
+            "effective_date": policy.effective_date,
+            "expiry_date": policy.expiry_date,
+        }
+        base_url = f"/{slug}/policy/"
+
+        def unit(node, text, article):
+            return {
+                "key": f"seed-{slug}-{node.anchor}",
+                "title": title,
+                "citation": node.citation,
+                "text": text,
+                "anchor": node.anchor,
+                "url": f"{base_url}#{node.anchor}",
+                "chapter": chapters.get(article.chapter_number, ""),
+            }
+
+        for article in policy.articles:
+            own = "\n".join(p for p in (article.text, article.tail) if p)
+            if own or not article.items:
+                docs.append(content_document(unit(article, own, article), **common))
+            for item in article.iter_items():
+                item_text = "\n".join(p for p in (item.label + item.text, item.tail) if p)
+                docs.append(content_document(unit(item, item_text, article), **common))
+    return docs
+
+
+def add_words(docs):
+    """Segment the search text with jieba once, before a document reaches either backend."""
+    for doc in docs:
+        if "words" not in doc:
+            doc["words"] = word_text(doc.get("search_text") or "")
+    return docs
+
+

@@ -1,0 +1,67 @@
+"""Snippets with the matched words marked, computed from the stored text the same way for both backends.
+
+Masking comes first: the text is scrubbed of anything that looks like an ID or phone number
+(casefiles.masking.scrub_text), then a window around the first match is cut, escaped and marked.
+"""
+
+import re
+
+from django.utils.html import escape
+
+from casefiles.masking import scrub_text
+
+from .tokens import _FOLD, char_tokens, word_tokens
+
+_SEP = r"[^0-9a-z\u00c0-\u024f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*?"
+
+
+def _pattern(tokens):
+    return re.compile(_SEP.join(re.escape(t) for t in tokens))
+
+
+def match_spans(text, terms):
+    """(start, end) of every place a term matches as a phrase (punctuation between tokens allowed);
+    when a term does not match as a phrase, its words are looked for one by one."""
+    folded = (text or "").translate(_FOLD).lower()  # one character for one: positions stay valid
+    spans = []
+    for term in terms:
+        tokens = char_tokens(term)
+        if not tokens:
+            continue
+        found = [m.span() for m in _pattern(tokens).finditer(folded) if m.end() > m.start()]
+        if not found:
+            for word in word_tokens(term):
+                found += [m.span() for m in _pattern(char_tokens(word)).finditer(folded) if m.end() > m.start()]
+        spans += found
+    spans.sort()
+    merged = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def snippet(text, terms, width=120, before=30):
+    """HTML: about ``width`` characters around the first match, matches in <mark>, ellipses where cut."""
+    text = scrub_text((text or "").replace("\r", ""))
+    spans = match_spans(text, terms)
+    if spans:
+        start = max(0, spans[0][0] - before)
+    else:
+        start = 0
+    end = min(len(text), start + width)
+    if end - start < width:
+        start = max(0, end - width)
+    out, pos = [], start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(text[pos:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    html = "".join(out).replace("\n", " ")
+    return ("…" if start > 0 else "") + html + ("…" if end < len(text) else "")

@@ -1,0 +1,26 @@
+"""Test data: schemes from their data files, demo users, and dossiers made through the services."""
+
+import random
+
+from django.contrib.auth import get_user_model
+
+from casefiles.demo import load_schemes_and_users
+from casefiles.demo_dossiers import make_dossier
+from casefiles.models import Scheme
+
+PASSWORD = "test-pass-12345"
+
+
+def setup_schemes():
+    load_schemes_and_users(password=PASSWORD)
+    return {s.slug: s for s in Scheme.objects.all()}
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def new_dossier(slug, *, tier=None, authority=None, seed=1, applicant=None):
+    scheme = Scheme.objects.get(slug=slug)
+    tier_obj = scheme.tiers.get(code=tier) if tier else None
+    return make_dossier(scheme, applicant or user(f"{slug}.applicant"), random.Random(seed), tier=tier_obj, authority=authority)
