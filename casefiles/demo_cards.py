@@ -55,6 +55,29 @@ def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, ap
     return Card.objects.filter(dossier=dossier).latest("pk")
 
 
+def prepare_schemes(slugs, password="demo-pass-123"):
+    """Load some schemes with the demo employers and users of ``load_schemes_and_users`` (for tests and
+    benchmarks that need fewer than all five)."""
+    from .demo import DEMO_EMPLOYERS, _member, _user
+    from .models import Role
+    from .schemes.loader import SCHEME_DIR, read_yaml, schemes_load, workflow_department_codes
+
+    schemes = schemes_load(tuple(slugs))
+    for scheme in schemes:
+        employers = []
+        for code, name, sector in DEMO_EMPLOYERS[scheme.slug]:
+            employer, _created = Department.objects.update_or_create(
+                jurisdiction=scheme.jurisdiction, code=code, defaults={"name": name, "kind": DepartmentKind.EMPLOYER, "sector": sector}
+            )
+            employers.append(employer)
+        _member(_user(f"{scheme.slug}.employer", password, email=f"{scheme.slug}.employer@example.org"), employers[0], Role.EMPLOYER_CONTACT)
+        _member(_user(f"{scheme.slug}.employer2", password), employers[1], Role.EMPLOYER_CONTACT)
+        for code in sorted(workflow_department_codes(read_yaml(SCHEME_DIR / f"{scheme.slug}.yaml"))):
+            staff = _user(f"{scheme.slug}.{code}", password, is_staff=True, email=f"{scheme.slug}.{code}@example.org")
+            _member(staff, scheme.departments.get(code=code), Role.REVIEWER)
+    return schemes
+
+
 def load_cards(password=None, stdout=None):
     """A few cards per scheme; one expired (通化) and one revoked (楚雄). Idempotent: skips a scheme that has cards."""
     from .services.cards import card_revoke, cards_expire_due

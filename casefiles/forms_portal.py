@@ -84,6 +84,7 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         self.fields["requested_tier"].queryset = scheme.tiers.all()
+        self.fields["requested_tier"].label_from_instance = lambda tier: tier.name
         self.fields["criteria"].queryset = scheme.criteria.select_related("tier")
         self.fields["criteria"].label_from_instance = lambda c: f"{c.tier.name} · {c.article}：{c.text}"
         self.fields["employer"].queryset = employers_for(scheme)

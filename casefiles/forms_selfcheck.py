@@ -12,7 +12,9 @@ FACT_QUESTIONS = {
     "self_employed": _("Are you starting or running your own business here?"),
     "flexible_introduction": _("Were you brought in through flexible introduction (working here without moving)?"),
     "employer_operating_years": _("How many years has your employer been registered, paying tax and operating here?"),
-    "employer_is_district_institution": _("Is your employer an education, medical or research institution run by the district?"),
+    "employer_is_district_institution": _(
+        "Is your employer an education, medical or research institution run by the district?"
+    ),
     "months_per_year_in_jurisdiction": _("How many months a year do you work here?"),
 }
 

@@ -12,7 +12,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from .models import Criterion, Precondition, RevocationReason, ServiceItem, Tier, WorkflowState, WorkflowTransition
+from .models import Criterion, Precondition, RevocationReason, ServiceItem
 from .selectors_schemes import scheme_policy_page
 
 ARTICLE_RE = re.compile(r"第([零〇一二两三四五六七八九十百千\d]+)条")
@@ -106,17 +106,6 @@ def citation_problem(citation, articles):
             "citation": citation,
         }
     return None
-
-
-RULE_MODELS = (
-    (Precondition, "ref", lambda: _("precondition")),
-    (Criterion, "ref", lambda: _("criterion")),
-    (ServiceItem, "ref", lambda: _("service item")),
-    (RevocationReason, "ref", lambda: _("revocation reason")),
-    (Tier, "code", lambda: _("tier")),
-    (WorkflowState, "code", lambda: _("workflow state")),
-    (WorkflowTransition, "code", lambda: _("workflow transition")),
-)
 
 
 def duplicate_ref_message(model, scheme, value, exclude_pk=None, field="ref"):

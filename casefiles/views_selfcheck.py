@@ -28,7 +28,10 @@ DOCUMENTS_BY_KIND = [
     (r"[A-E]类", _("The certificate of your recognised talent category")),
     (r"奖|表彰", _("Award certificates")),
     (r"入选|计划|津贴|联系专家", _("Proof of selection for the talent programme")),
-    (r"企业家|负责人|法定代表人|董事长|总经理", _("Business licence and proof of your position in the company, with its tax or output figures")),
+    (
+        r"企业家|负责人|法定代表人|董事长|总经理",
+        _("Business licence and proof of your position in the company, with its tax or output figures"),
+    ),
     (r"毕业生|学历|博士", _("Degree certificates")),
     (r"挂职|帮扶|干部", _("The posting or secondment document")),
     (r"柔性引进|引进的|引才", _("The talent introduction agreement")),
@@ -45,7 +48,8 @@ def documents_for(criteria):
     """Documents to prepare for the criteria ticked, each once, then those every application needs."""
     documents = []
     for criterion in criteria:
-        matched = [doc for pattern, doc in DOCUMENTS_BY_KIND if re.search(pattern, criterion.text)] or [FALLBACK_DOCUMENT]
+        matched = [doc for pattern, doc in DOCUMENTS_BY_KIND if re.search(pattern, criterion.text)]
+        matched = matched or [FALLBACK_DOCUMENT]
         documents.extend(doc for doc in matched if doc not in documents)
     return documents + [d for d in ALWAYS_DOCUMENTS if d not in documents]
 

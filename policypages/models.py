@@ -335,3 +335,5 @@ class NoticePage(Page):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-date"]
+
+from .announcements import ExitAnnouncementPage  # noqa: E402,F401

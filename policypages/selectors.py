@@ -75,8 +75,10 @@ def policy_counts(page):
 def policy_search_units(page):
     """One dict per article and per item: the contract of the search indexer.
 
-    ``text`` of an article is its whole text including its items, so that a query matching an item
-    also finds the article it belongs to; ``url`` is the page's URL with the unit's fragment.
+    Each unit's ``text`` is its own text only (an article's lead and tail; an item's label, text and
+    tail, without its sub-items), so that every sentence belongs to exactly one citable unit, as in
+    ``search.documents.seed_content_documents``. An article made of items alone gets its full text.
+    ``url`` is the page's URL with the unit's fragment.
     """
     base = page.get_url() or page.url_path
     units = []
@@ -88,7 +90,7 @@ def policy_search_units(page):
                 "key": f"policy:{page.pk}:{article['anchor']}",
                 "title": f"{page.title} {title}",
                 "citation": article["citation"],
-                "text": article_plain_text(article),
+                "text": "\n".join(p for p in (article["text"], article["tail"]) if p) or article_plain_text(article),
                 "anchor": article["anchor"],
                 "url": f"{base}#{article['anchor']}",
                 "chapter": chapter,
@@ -101,7 +103,7 @@ def policy_search_units(page):
                     "key": f"policy:{page.pk}:{item['anchor']}",
                     "title": f"{page.title} {label}" + (f" {item['caption']}" if item["caption"] else ""),
                     "citation": item["citation"],
-                    "text": item_plain_text(items, item["ref"]),
+                    "text": "\n".join(p for p in (item["label"] + (item["text"] or ""), item["tail"]) if p),
                     "anchor": item["anchor"],
                     "url": f"{base}#{item['anchor']}",
                     "chapter": chapter,
@@ -119,7 +121,8 @@ def policy_status(page, today: datetime.date | None = None) -> str:
         return PolicyStatus.REPEALED
     if page.expiry_date and page.expiry_date <= today:
         return PolicyStatus.EXPIRED
-    return page.status
+    # the stored status is a snapshot taken at import; the dates decide
+    return PolicyStatus.IN_FORCE
 
 
 def user_can_edit(page, user) -> bool:
@@ -192,8 +195,21 @@ def family_text(scope):
     return "、".join(FAMILY_LABELS.get(member, member) for member in scope)
 
 
-def ref_anchor(ref: str) -> str:
-    return "art-" + ref.replace(".", "-")
+def ref_key(ref: str) -> list[int]:
+    """Sort key of an article/item path: "9.10" after "9.9"."""
+    return [int(p) if p.isdigit() else 0 for p in ref.split(".")]
+
+
+def ref_anchor(ref: str, anchors=None) -> str:
+    """The anchor of an article/item path; with ``anchors`` (those the policy has), the nearest
+    existing one: 楚雄's data splits 第五条（十二）1 into clauses "5.12.1.1"/"5.12.1.2" → art-5-12-1."""
+    parts = ref.split(".")
+    if anchors is not None:
+        for n in range(len(parts), 0, -1):
+            anchor = "art-" + "-".join(parts[:n])
+            if anchor in anchors:
+                return anchor
+    return "art-" + "-".join(parts)
 
 
 def guide_source_url(guide):
@@ -264,7 +280,7 @@ def tier_table(scheme):
 
     tiers = list(Tier.objects.filter(scheme=scheme).order_by("-rank"))
     services = list(ServiceItem.objects.filter(scheme=scheme).prefetch_related("responsible_units"))
-    services.sort(key=lambda s: [int(p) for p in s.ref.split(".") if p.isdigit()])
+    services.sort(key=lambda s: ref_key(s.ref))
     granted = {tier.pk: tier_services(tier) for tier in tiers}
     guides = {
         g.service_item_id: g
@@ -272,6 +288,7 @@ def tier_table(scheme):
     }
     policy = PolicyPage.objects.live().filter(scheme=scheme).order_by("path").first()
     policy_url = policy.get_url() if policy else ""
+    anchors = {unit["anchor"] for unit in policy_search_units(policy)} if policy else None
     rows = []
     for service in services:
         guide = guides.get(service.pk)
@@ -280,7 +297,7 @@ def tier_table(scheme):
                 "service": service,
                 "title": service.title,
                 "article": service.article,
-                "article_url": f"{policy_url}#{ref_anchor(service.ref)}" if policy_url else "",
+                "article_url": f"{policy_url}#{ref_anchor(service.ref, anchors)}" if policy_url else "",
                 "guide_url": guide.get_url() if guide else "",
                 "cells": [service.pk in granted[tier.pk] for tier in tiers],
             }

@@ -40,8 +40,16 @@ from .models import (
 )
 
 POLICY_WORKFLOW_NAME = "政策审核"
-# Who approves a scheme's pages, in order of preference (see the scheme's departments).
-APPROVER_KINDS = (DepartmentKind.TALENT_OFFICE, DepartmentKind.ORG_DEPT, DepartmentKind.LEADING_GROUP)
+# Who approves a scheme's pages, in order of preference (see the scheme's departments). 吉林 has
+# neither a talent office nor an organisation department among its departments, and its "leading
+# group" is the provincial Party committee and government; its policy is the HR department's own
+# (吉人社规), so the HR department approves there.
+APPROVER_KINDS = (
+    DepartmentKind.TALENT_OFFICE,
+    DepartmentKind.ORG_DEPT,
+    DepartmentKind.HR_BUREAU,
+    DepartmentKind.LEADING_GROUP,
+)
 # Who drafts them: the HR bureau (or supervising HR department) runs most schemes day to day.
 EDITOR_KINDS = (DepartmentKind.HR_BUREAU, DepartmentKind.SUPERVISING_HR)
 
@@ -75,16 +83,13 @@ def policy_stream_from_parsed(parsed: ParsedPolicy) -> list[dict]:
                     "text": art.text,
                     "items": [
                         {
-                            "type": "item",
-                            "value": {
-                                "ref": item.ref,
-                                "label": item.label,
-                                "text": item.text,
-                                "tail": item.tail,
-                                "caption": item.caption or "",
-                                "anchor": item.anchor,
-                                "citation": item.citation,
-                            },
+                            "ref": item.ref,
+                            "label": item.label,
+                            "text": item.text,
+                            "tail": item.tail,
+                            "caption": item.caption or "",
+                            "anchor": item.anchor,
+                            "citation": item.citation,
                         }
                         for item in art.iter_items()
                     ],
@@ -156,7 +161,8 @@ def _strip_ids(data):
 
 def _comparable(page: PolicyPage, field_names) -> dict:
     values = {name: getattr(page, name) for name in field_names}
-    values["body"] = _strip_ids(page.body.get_prep_value() if page.body else [])
+    # through the blocks, so that freshly assigned raw data and data read back compare equal
+    values["body"] = [(child.block_type, _strip_ids(child.block.get_prep_value(child.value))) for child in page.body]
     return values
 
 
@@ -332,8 +338,12 @@ def _time_limit_text(days: int | None) -> str:
     return f"{days}个工作日" if days else ""
 
 
-def guide_fields_for(service: ServiceItem, policy: PolicyPage | None) -> dict:
-    tiers = [t for t in service.scheme.tiers.order_by("-rank") if service.pk in selectors.tier_services(t)]
+def guide_fields_for(service: ServiceItem, policy: PolicyPage | None, *, citations=None, tier_grants=None) -> dict:
+    """Fields of a generated guide; ``citations`` (anchor → citation) and ``tier_grants`` (tier → service
+    ids) may be passed in when generating many guides at once."""
+    if tier_grants is None:
+        tier_grants = {t: selectors.tier_services(t) for t in service.scheme.tiers.order_by("-rank")}
+    tiers = [t for t, ids in tier_grants.items() if service.pk in ids]
     units = [d.name for d in service.responsible_units.all()]
     limit = _time_limit_text(service.time_limit_working_days)
     how = "<p>持卡人凭本人人才服务卡及有效身份证件，向责任单位提出申请。</p>"
@@ -341,12 +351,15 @@ def guide_fields_for(service: ServiceItem, policy: PolicyPage | None) -> dict:
         how = f"<p>持卡人凭本人人才服务卡及有效身份证件，向{escape('、'.join(units))}提出申请。</p>"
     if limit:
         how += f"<p>办结时限：自受理之日起{escape(limit)}内办结。</p>"
-    anchor = selectors.ref_anchor(service.ref)
+    if citations is None and policy is not None:
+        citations = {u["anchor"]: u["citation"] for u in selectors.policy_search_units(policy)}
+    anchor = selectors.ref_anchor(service.ref, citations.keys() if citations else None)
     citation = service.article
-    if policy is not None:
-        unit = next((u for u in selectors.policy_search_units(policy) if u["anchor"] == anchor), None)
-        if unit:
-            citation = unit["citation"]
+    if citations and anchor in citations and citations[anchor].endswith(service.article):
+        # the policy's own citation carries the title: 《…》第九条第2项第①目
+        citation = citations[anchor]
+    elif policy is not None:
+        citation = f"《{policy.title}》{service.article}"
     return {
         "title": service.title,
         "summary": service.text,
@@ -377,8 +390,10 @@ def service_guides_generate(
     if scheme is None:
         return guides
     services = ServiceItem.objects.filter(scheme=scheme).prefetch_related("responsible_units")
-    for service in sorted(services, key=lambda s: [int(p) for p in s.ref.split(".")]):
-        fields = guide_fields_for(service, policy)
+    citations = {u["anchor"]: u["citation"] for u in selectors.policy_search_units(policy)} if policy else {}
+    tier_grants = {t: selectors.tier_services(t) for t in scheme.tiers.order_by("-rank")}
+    for service in sorted(services, key=lambda s: selectors.ref_key(s.ref)):
+        fields = guide_fields_for(service, policy, citations=citations, tier_grants=tier_grants)
         guide = ServiceGuidePage.objects.child_of(section).filter(service_item=service).first()
         if guide is None:
             guide = ServiceGuidePage(slug=_unique_slug(section, _guide_slug(service)), service_item=service, **fields)
@@ -444,17 +459,22 @@ def policy_workflow_ensure(*, section: SchemeSectionPage) -> Workflow | None:
     name = f"{POLICY_WORKFLOW_NAME} · {scheme.name}"
     workflow, _ = Workflow.objects.get_or_create(name=name, defaults={"active": True})
     task_name = f"{approver.name}审核（{scheme.name}）"
-    task = GroupApprovalTask.objects.filter(name=task_name).first()
-    if task is None:
+    link = WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order").select_related("task").first()
+    task = link.task.specific if link else None
+    if not isinstance(task, GroupApprovalTask):
         task = GroupApprovalTask.objects.create(name=task_name)
+        WorkflowTask.objects.filter(workflow=workflow).delete()
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    elif task.name != task_name:
+        task.name = task_name
+        task.save(update_fields=["name"])
     task.groups.set([approver.group])
-    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=section, defaults={"workflow": workflow})
 
     access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     grants = [(approver.group, ("add_page", "change_page", "publish_page"))]
     editor = scheme_department(scheme, EDITOR_KINDS)
-    if editor is not None:
+    if editor is not None and editor.group_id != approver.group_id:
         grants.append((editor.group, ("add_page", "change_page")))
     for group, codenames in grants:
         group.permissions.add(access_admin)

@@ -24,5 +24,16 @@ su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname='huicai'\"" | 
   || su postgres -c "psql -qc \"create role huicai login createdb password 'huicai'\"" >/dev/null
 su postgres -c "psql -qtAc \"select 1 from pg_database where datname='huicai'\"" | grep -q 1 \
   || su postgres -c "createdb -O huicai huicai"
+# This cluster serves development and tests only: trade durability for speed (migrations are hundreds of
+# small DDL transactions). Never use these settings in production.
+if [[ "${HUICAI_PG_FAST:-1}" == 1 ]]; then
+  current=$(su postgres -c "psql -qtAc 'show fsync'")
+  if [[ "$current" != off ]]; then
+    su postgres -c "psql -qc \"alter system set fsync = off\"" >/dev/null
+    su postgres -c "psql -qc \"alter system set synchronous_commit = off\"" >/dev/null
+    su postgres -c "psql -qc \"alter system set full_page_writes = off\"" >/dev/null
+    pg_ctlcluster "$version" "$cluster" restart
+  fi
+fi
 port=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {print $3}')
 echo "postgres://huicai:huicai@127.0.0.1:${port}/huicai"

@@ -187,7 +187,9 @@ def _scheme_info(scheme):
 def content_document(unit, *, kind, scheme=None, policy="", issue_date=None, effective_date=None, expiry_date=None,
                      page_id=None, public=True):
     """A document from a search unit {"key", "title", "citation", "text", "anchor", "url", "chapter"}."""
-    text = unit.get("text") or ""
+    # Published text may still quote a mobile or ID number: it is masked before it is even indexed,
+    # so a public search can neither show nor confirm one.
+    text = scrub_text(unit.get("text") or "")
     title = unit.get("title") or policy or ""
     year = (issue_date or effective_date).year if (issue_date or effective_date) else None
     doc = {
@@ -305,7 +307,11 @@ def seed_content_documents(paths=None):
         path = Path(path)
         slug = path.stem.split("-")[0]
         scheme = Scheme.objects.select_related("jurisdiction").filter(slug=slug).first()
-        policy = parse_policy(path.read_text(encoding="utf-8"))
+        try:
+            policy = parse_policy(path.read_text(encoding="utf-8"))
+        except ValueError:  # a text the importer cannot read must not keep the others out of the index
+            logger.exception("search: could not parse %s", path)
+            continue
         title = policy.title or path.stem
         chapters = {c.number: f"{c.label} {c.title}" for c in policy.chapters}
         common = {

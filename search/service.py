@@ -254,6 +254,12 @@ def drain_outbox(batch=500, entry_ids=None, kinds=None, refresh=False, retries=3
             attempts=F("attempts") + 1, last_error=error[:MAX_ERROR]
         )
     remaining = OutboxEntry.objects.count() if entry_ids is None else 0
+    if done and not refresh and not remaining:
+        # The backlog is gone: make it searchable now rather than at the next periodic refresh.
+        try:
+            get_backend().refresh()
+        except Exception:
+            logger.warning("search: refresh after draining failed", exc_info=True)
     return {"indexed": len(done), "failed": len(failed_rows), "remaining": remaining}
 
 
@@ -303,24 +309,27 @@ def reindex_all(progress=None, content_docs=None, chunk=1000):
     content = page_content_documents() if content_docs is None else list(content_docs)
     add_words(content)
     total = Dossier.objects.count()
-    if progress:
-        progress(0, len(content), "content")
-    backend.replace_all(CONTENT, content, progress=(lambda n: progress(n, len(content), "content")) if progress else None)
+
+    def counter(label, of):
+        done = 0
+
+        def step(n):
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, of, label)
+
+        if progress:
+            progress(0, of, label)
+        return step
+
+    backend.replace_all(CONTENT, content, progress=counter("content", len(content)))
 
     def dossier_docs():
         for docs in iter_all_dossier_documents(chunk=chunk):
             yield from add_words(docs)
 
-    done = 0
-
-    def step(n):
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total, "dossiers")
-
-    if progress:
-        progress(0, total, "dossiers")
+    step = counter("dossiers", total)
     backend.replace_all(DOSSIER, dossier_docs(), progress=step)
     # Changes committed while the new index was filling may have gone to the old one: index them again.
     changed = list(Dossier.objects.filter(updated_at__gte=started).values_list("pk", flat=True))

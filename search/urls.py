@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns = []
+from . import views
+
+app_name = "search"
+urlpatterns = [
+    path("", views.search_page, name="results"),
+]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", views.obtain_token, name="api-token"),
+    path("", include("search.api_urls")),
     path("", include("casefiles.api_urls")),
 ]

@@ -192,6 +192,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["huicai.api.schema.only_public_api"],
 }
 
 # django-guardian: no anonymous user row; anonymous visitors never hold object permissions.
@@ -226,4 +227,5 @@ LOGGING = {
 }
 
 # Plain-text policy documents imported by the demo (policypages.demo) and `import_policy`.
-HUICAI_SEEDS_DIR = Path(os.environ.get("HUICAI_SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds"))
+# The five policy texts the product is specified by (copied from ../shared/seeds so a clone is self-contained).
+HUICAI_SEEDS_DIR = Path(os.environ.get("HUICAI_SEEDS_DIR", BASE_DIR / "docs" / "seeds"))

@@ -132,10 +132,16 @@ def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(line.strip()))
 
 
+_TEXT_PUNCTUATION = set("。，、；：？！”’）)》」』…,.;:?!")
+
+
 def is_symbol_line(line: str) -> bool:
-    """A line with no letter, digit or Chinese character at all: ``★``, ``＝〕＝``."""
+    """A line with no letter, digit or Chinese character at all: ``★``, ``＝〕＝``.
+
+    Punctuation that ends a sentence broken over two lines (a lone ``。``) is text.
+    """
     s = line.strip()
-    return bool(s) and not any(ch.isalnum() for ch in s)
+    return bool(s) and not any(ch.isalnum() for ch in s) and not set(s) <= _TEXT_PUNCTUATION
 
 
 def is_ocr_fragment(line: str) -> bool:

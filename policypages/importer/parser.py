@@ -49,6 +49,7 @@ from . import cleanup
 from .numerals import (
     CIRCLED_CHARS,
     CN_NUMERAL_CHARS,
+    ItemLabel,
     circled_to_int,
     cn_digits_to_int,
     cn_to_int,
@@ -344,7 +345,10 @@ def parse_policy(text: str, *, title: str | None = None, ocr_fixes: bool | None 
     trailer = _split_trailer(body)
     _drop_running_headers(body, front)
 
-    builder = _BodyBuilder(ocr=ocr, problems=problems)
+    # A labelled line much shorter than the text's usual line is a heading, not a broken line.
+    lengths = sorted(len(line.text) for line in body)
+    caption_width = 0.6 * lengths[(3 * len(lengths)) // 4] if lengths else 0
+    builder = _BodyBuilder(ocr=ocr, problems=problems, caption_width=caption_width)
     for line in body:
         builder.feed(line)
     articles, chapters = builder.finish()
@@ -492,7 +496,28 @@ class _Front:
 
 def _is_title_like(text: str) -> bool:
     t = text.replace(" ", "")
-    return bool(_TITLE_LIKE.search(t)) and not t.startswith("关于") and not cleanup.ends_sentence(t)
+    return bool(_TITLE_LIKE.search(t)) and not cleanup.ends_sentence(t)
+
+
+_ORGANISATION_END = re.compile(r"(厅|局|委|办|室|组|府|会|部|院|中心|公司|银行)$")
+
+
+def _date_line(text: str) -> tuple[str | None, date | None] | None:
+    """A signature or imprint line: ``2023年8月7日``, ``发文机关 2022年9月13日印发``.
+
+    Returns (organisation or None, date). A sentence that merely ends with a date
+    (有效期至2025年12月31日) is not one.
+    """
+    compact = text.replace(" ", "")
+    m = _DATE_LINE.match(compact)
+    if not m:
+        return None
+    org = m.group(1)
+    if org and (re.search(r"[，。；：、,;:]|至|起|自|于", org) or _DOCNUM_ANY.search(org)):
+        return None
+    if org and not m.group(5) and not _ORGANISATION_END.search(org):
+        return None
+    return org or None, _parse_date(m, 2)
 
 
 def _parse_front(lines: list[_Line]) -> _Front:
@@ -536,9 +561,9 @@ def _parse_front(lines: list[_Line]) -> _Front:
 
     # a date line above the title
     for i in range(end - 1, -1, -1):
-        m = _DATE_LINE.match(compact[i])
-        if m and not _DOCNUM_ANY.search(compact[i]):
-            front.date = _parse_date(m, 2)
+        found = _date_line(compact[i])
+        if found:
+            front.date = found[1]
             break
 
     # the cover notice: 关于印发《…》的通知
@@ -574,12 +599,13 @@ def _parse_notice(lines: list[_Line], n_start: int, n_end: int, end: int, docnum
     body = cleanup.normalize_content("\n".join(body_paragraphs))
     signatory_lines, notice_date, date_text = [], None, None
     for k in range(last + 1, end):
-        m = _DATE_LINE.match(texts[k].replace(" ", ""))
-        if m:
-            notice_date = _parse_date(m, 2)
+        found = _date_line(texts[k])
+        if found:
+            org, notice_date = found
             date_text = texts[k].replace(" ", "")
-            if m.group(1):
-                signatory_lines.append(m.group(1))
+            if org:
+                signatory_lines.append(org)
+                date_text = date_text[len(org) :]
         elif k != docnum_idx:
             signatory_lines.append(texts[k])
     signatory = cleanup.normalize_content(" ".join(signatory_lines)) or None
@@ -597,17 +623,17 @@ def _parse_notice(lines: list[_Line], n_start: int, n_end: int, end: int, docnum
 
 def _split_trailer(body: list[_Line]) -> tuple[str | None, date | None] | None:
     """Remove the closing ``发文机关 2022年9月13日印发`` line(s); return (organisation, date)."""
-    if not body:
+    if not body or _ARTICLE_AT.match(body[-1].text):
         return None
-    compact = body[-1].text.replace(" ", "")
-    m = _DATE_LINE.match(compact)
-    if not m or _ARTICLE_AT.match(compact):
+    found = _date_line(body[-1].text)
+    if not found:
         return None
     body.pop()
-    org = m.group(1) or None
-    if org is None and body and not cleanup.ends_sentence(body[-1].text) and len(body[-1].text) <= 40:
+    org, imprint_date = found
+    previous = body[-1].text.replace(" ", "") if body else ""
+    if org is None and previous and _ORGANISATION_END.search(previous) and len(previous) <= 40:
         org = body.pop().text.replace(" ", "")
-    return org, _parse_date(m, 2)
+    return org, imprint_date
 
 
 def _drop_running_headers(body: list[_Line], front: _Front) -> None:
@@ -621,8 +647,9 @@ def _drop_running_headers(body: list[_Line], front: _Front) -> None:
 
 
 class _BodyBuilder:
-    def __init__(self, *, ocr: bool, problems: list[Problem]):
+    def __init__(self, *, ocr: bool, problems: list[Problem], caption_width: float):
         self.ocr = ocr
+        self.caption_width = caption_width
         self.problems = problems
         self.articles: list[Article] = []
         self.chapters: list[Chapter] = []
@@ -630,7 +657,6 @@ class _BodyBuilder:
         self.stack: list[Item] = []  # the open items, outermost first
         self.target: tuple[Article | Item, str] | None = None
         self.boundary = True  # did the previous line end a sentence?
-        self.orphans: list[_Line] = []
 
     # -- lines
 
@@ -644,17 +670,16 @@ class _BodyBuilder:
         heading = _article_heading(text, boundary=self.boundary)
         if heading:
             self._start_article(line, heading[0])
-            self._add_content(line, text[heading[1] :], labelled=True)
+            self._add_content(line, text[heading[1] :], labelled=True, line_length=len(text))
             return
         if self.article is None:
-            self.orphans.append(line)
             self.problems.append(Problem.at(line.no, f"第一条之前的文字“{text[:20]}”不属于任何条文，已忽略"))
             self.boundary = cleanup.ends_sentence(text)
             return
-        label = match_item_label(text) if self.boundary else None
-        if label and label.style != "circled":
+        label = match_item_label(text)
+        if label and label.style != "circled" and (self.boundary or self._continues_list(label, text)):
             self._start_item(line, label.style, label.number)
-            self._add_content(line, text[label.end :], labelled=True)
+            self._add_content(line, text[label.end :], labelled=True, line_length=len(text))
             return
         if self.boundary and self.ocr and (m := re.match(r"^(\d{1,2})(?=[" + cleanup.CJK + "])", text)):
             # the scan lost the full stop after an item number: "8在我区…"
@@ -662,13 +687,26 @@ class _BodyBuilder:
             if self.stack and self.stack[-1].style == "arabic" and self.stack[-1].number == number - 1:
                 self.problems.append(Problem.at(line.no, f"编号“{number}”后缺少标点，按第{number}项处理"))
                 self._start_item(line, "arabic", number)
-                self._add_content(line, text[m.end() :], labelled=True)
+                self._add_content(line, text[m.end() :], labelled=True, line_length=len(text))
                 return
         if self.boundary:
             self._start_paragraph()
         self._add_content(line, text, labelled=False)
 
-    def _add_content(self, line: _Line, content: str, *, labelled: bool) -> None:
+    def _continues_list(self, label: ItemLabel, text: str) -> bool:
+        """A label after a line without a full stop (白云 第四条 "…可享受以下待遇" / "（一）…").
+
+        Accepted only if it is the next number in its list (or opens a new list at
+        one) and is not a reference such as （一）项, （二）类.
+        """
+        if text[label.end : label.end + 1] in ("项", "款", "目", "条", "类", "至", "、", ""):
+            return False
+        for item in reversed(self.stack):
+            if item.style == label.style:
+                return label.number == item.number + 1
+        return label.number == 1
+
+    def _add_content(self, line: _Line, content: str, *, labelled: bool, line_length: int = 0) -> None:
         pieces = _CIRCLED_SPLIT.split(content)
         self._append(pieces[0])
         for k in range(1, len(pieces), 2):
@@ -681,7 +719,12 @@ class _BodyBuilder:
             self.boundary = True
         else:
             # a short labelled line without a full stop is a heading: （八）出入境服务
-            caption = labelled and len(pieces) == 1 and len(stripped) <= _CAPTION_MAX
+            caption = (
+                labelled
+                and len(pieces) == 1
+                and len(stripped) <= _CAPTION_MAX
+                and line_length <= self.caption_width
+            )
             self.boundary = caption or cleanup.ends_sentence(stripped)
 
     def _append(self, text: str) -> None:
@@ -789,7 +832,8 @@ class _BodyBuilder:
         for node in [article, *article.iter_items()]:
             node.text = cleanup.normalize_content(node.text)
             node.tail = cleanup.normalize_content(node.tail)
-            node.caption = _caption(node.text, has_items=bool(node.items if isinstance(node, Article) else node.children))
+            children = node.items if isinstance(node, Article) else node.children
+            node.caption = _caption(node.text, has_items=bool(children))
         for item in article.iter_items():
             if not item.text and not item.children and not item.tail:
                 self.problems.append(Problem.at(item.line_no, f"{article.label}{item.label}没有内容"))
@@ -854,7 +898,8 @@ def _infer_title(articles: list[Article], doc_type: str | None) -> str | None:
     """A title from the text itself: 通化市“英才卡”管理服务工作 + 本办法 → 通化市“英才卡”管理服务办法."""
     if not doc_type:
         return None
-    subject = re.compile(rf"(?:^|[。；：\n])([{cleanup.CJK}]{{2,12}}“[^”]{{1,12}}”|[{cleanup.CJK}]{{2,16}}卡)(管理服务|管理|服务)工作")
+    name = rf"[{cleanup.CJK}]{{2,12}}“[^”]{{1,12}}”|[{cleanup.CJK}]{{2,16}}卡"
+    subject = re.compile(rf"(?:^|[。；：\n])({name})(管理服务|管理|服务)工作")
     for art in articles:
         m = subject.search(art.full_text)
         if m:

@@ -27,7 +27,7 @@ SLUGS = ("tonghua", "jilin", "chuxiong", "baiyun", "liaocheng")
 
 
 def _seed_dir() -> Path | None:
-    candidates = [os.environ.get("HUICAI_SEEDS_DIR"), REPO.parent / "shared" / "seeds", REPO / "seeds"]
+    candidates = [os.environ.get("HUICAI_SEEDS_DIR"), REPO / "docs" / "seeds", REPO.parent / "shared" / "seeds"]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)

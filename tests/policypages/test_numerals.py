@@ -51,7 +51,9 @@ def test_cn_to_int(text, number):
     assert cn_to_int(text) == number
 
 
-@pytest.mark.parametrize("text", ["", " ", "十十", "百", "一百零", "一百五", "零五", "五五", "十零五", "一百零五十", "abc", "第一"])
+@pytest.mark.parametrize(
+    "text", ["", " ", "十十", "百", "一百零", "一百五", "零五", "五五", "十零五", "一百零五十", "abc", "第一"]
+)
 def test_cn_to_int_rejects_what_is_not_a_number(text):
     with pytest.raises(ValueError):
         cn_to_int(text)
@@ -59,7 +61,16 @@ def test_cn_to_int_rejects_what_is_not_a_number(text):
 
 @pytest.mark.parametrize(
     ("number", "text"),
-    [(0, "零"), (1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (105, "一百零五"), (110, "一百一十"), (1010, "一千零一十")],
+    [
+        (0, "零"),
+        (1, "一"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (105, "一百零五"),
+        (110, "一百一十"),
+        (1010, "一千零一十"),
+    ],
 )
 def test_int_to_cn(number, text):
     assert int_to_cn(number) == text
@@ -149,7 +160,16 @@ def test_match_item_label(text, style, number, rest):
 
 @pytest.mark.parametrize(
     "text",
-    ["3.0版", "（劳动）合同", "10 个工作日内办结", "（优先满足头等舱）", "5亿元的", "（含A卡和B卡）", "第一条", "（责任单位：市公安局）"],
+    [
+        "3.0版",
+        "（劳动）合同",
+        "10 个工作日内办结",
+        "（优先满足头等舱）",
+        "5亿元的",
+        "（含A卡和B卡）",
+        "第一条",
+        "（责任单位：市公安局）",
+    ],
 )
 def test_match_item_label_ignores_ordinary_text(text):
     assert match_item_label(text) is None

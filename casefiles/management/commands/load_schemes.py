@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Load scheme rules from casefiles/schemes/<slug>.yaml (all five by default), then check them."
 
     def add_arguments(self, parser):
-        parser.add_argument("slugs", nargs="*", metavar="slug", help=f"Schemes to load (default: {' '.join(SCHEME_SLUGS)})")
+        parser.add_argument(
+            "slugs", nargs="*", metavar="slug", help=f"Schemes to load (default: {' '.join(SCHEME_SLUGS)})"
+        )
         parser.add_argument("--strict", action="store_true", help="Fail when a loaded scheme has problems.")
 
     def handle(self, *args, slugs, strict, **options):
@@ -20,12 +22,14 @@ class Command(BaseCommand):
         for scheme in schemes:
             problems = scheme_validate(scheme)
             counts = (
-                f"{scheme.tiers.count()} tiers, {scheme.criteria.count()} criteria, {scheme.services.count()} services, "
+                f"{scheme.tiers.count()} tiers, {scheme.criteria.count()} criteria, "
+                f"{scheme.services.count()} services, "
                 f"{scheme.revocation_reasons.count()} exit reasons, {scheme.states.count()} workflow states"
             )
             if problems:
                 failed += 1
-                self.stdout.write(self.style.WARNING(f"{scheme.slug}: {scheme.name} ({counts}), {len(problems)} problem(s)"))
+                heading = f"{scheme.slug}: {scheme.name} ({counts}), {len(problems)} problem(s)"
+                self.stdout.write(self.style.WARNING(heading))
                 for problem in problems:
                     self.stdout.write(f"  - {problem}")
             else:

@@ -42,14 +42,27 @@ public final class Launcher {
 
     private Launcher() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        PrintStream out = System.out;
+        try {
+            run(args, out);
+        } catch (Throwable t) {
+            // Node threads are not daemons: without an explicit exit a node that failed to start (port taken, data dir
+            // locked) would leave a live JVM that never answers. The shutdown hook, if registered, closes the node.
+            out.println("huicai-es: failed to start: " + t);
+            t.printStackTrace(out);
+            out.flush();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args, PrintStream out) throws Exception {
         long startNanos = System.nanoTime();
+        // `out` is the real stdout, kept before LogConfigurator redirects System.out into the log.
         // Our shutdown hook closes the node and then log4j; log4j's own hook would stop logging first.
         System.setProperty("log4j.shutdownHookEnabled", "false");
         System.setProperty("log4j2.disable.jmx", "true");
         System.setProperty("log4j2.formatMsgNoLookups", "true");
-        // Keep the real stdout: the launch script reads the "started" line from it.
-        PrintStream out = System.out;
 
         int httpPort = 9200;
         Path dataDir = null;

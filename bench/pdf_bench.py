@@ -1,0 +1,154 @@
+"""PDF benchmarks: WeasyPrint (as casefiles.pdf renders) against Chromium printing the same HTML.
+
+    .venv/bin/python bench/pdf_bench.py            # all cases, prints a Markdown table
+    .venv/bin/python bench/pdf_bench.py --case certificate --engine weasyprint   # one case (used internally)
+
+Each case runs in its own process so that its peak memory (ru_maxrss) is its own. Chromium's figure is the
+largest single Chromium process (renderer or browser), as getrusage reports it for children.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CASES = {"certificate": 1, "batch": 1000, "announcement-1000": 1000, "announcement-5000": 5000}
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huicai.settings.test")
+    import django
+
+    django.setup()
+
+
+def fake_certificates(n, rng):
+    from types import SimpleNamespace
+
+    from casefiles import pdf
+    from casefiles.testing import chinese_name
+
+    scheme = SimpleNamespace(name="通化市“英才卡”", policy_title="通化市“英才卡”管理服务办法")
+    out = []
+    for i in range(n):
+        number = f"THYC2026{i + 1:05d}"
+        card = SimpleNamespace(holder_name=chinese_name(rng), tier=SimpleNamespace(name=rng.choice(["A卡", "B卡", "C卡"])),
+                               number=number, valid_from=datetime.date(2026, 11, 22), valid_until=datetime.date(2031, 11, 21))
+        url = f"https://huicai.example.org/verify/{rng.getrandbits(256):064x}.{rng.getrandbits(160):040x}/"
+        out.append({"card": card, "scheme": scheme, "bodies": ["中共通化市委组织部", "通化市人力资源和社会保障局"],
+                    "verify_url": url, "qr": pdf.qr_img(url)})
+    return out
+
+
+def announcement_rows(n, rng):
+    from casefiles.masking import mask_name
+    from casefiles.testing import chinese_name
+
+    reasons = [("第九条第（一）项", "弄虚作假骗取入选资格的"), ("第九条第（二）项", "违反职业道德或学术不端造成不良社会影响的"),
+               ("第九条第（三）项", "触犯国家法律法规，造成不良社会影响的"),
+               ("第九条第（四）项", "未按规定履行合同，或未满最低服务年限，或与州内用人单位终止合作关系的")]
+    employers = ["楚雄示范医药有限公司", "楚雄州示范人民医院", "楚雄师范学院", "楚雄州农业科学院"]
+    rows = []
+    for i in range(n):
+        article, reason = rng.choice(reasons)
+        rows.append({"name": mask_name(chinese_name(rng)), "employer": rng.choice(employers), "card": f"XCHC2026{i + 1:05d}",
+                     "article": article, "reason": reason, "date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
+    return rows
+
+
+def html_for(case):
+    from casefiles import pdf
+
+    rng = random.Random(42)
+    if case in ("certificate", "batch"):
+        return pdf.render_html("pdf/certificate.html", {"certificates": fake_certificates(CASES[case], rng)})
+    rows = announcement_rows(CASES[case], rng)
+    return pdf.announcement_html(title="2026年度楚雄州“兴楚惠才卡”退出情况公告", issuing_body_name="中共楚雄州委人才工作领导小组办公室",
+                                 document_number="楚人才办〔2027〕1号", date=datetime.date(2027, 1, 10),
+                                 intro="根据《楚雄州“兴楚惠才卡”实施细则（试行）》第九条规定，现将2026年度退出情况公告如下。", rows=rows)
+
+
+def run_one(case, engine, repeat):
+    """Runs in a child process; prints JSON with seconds (best/median), pages and peak RSS (MB)."""
+    setup_django()
+    from casefiles import pdf
+
+    html = html_for(case)
+    times, cpu, size = [], [], 0
+    if engine == "weasyprint":
+        from pypdf import PdfReader
+
+        if case == "certificate":
+            pdf.html_to_pdf(html)  # warm: fonts, FontConfiguration, template cache
+            pdf.html_to_pdf(html)
+        for _ in range(repeat):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            content = pdf.html_to_pdf(html)
+            times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        size = len(content)
+        import io
+
+        pages = len(PdfReader(io.BytesIO(content)).pages)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    else:
+        from pypdf import PdfReader
+
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "in.html"
+            # Chromium cannot read the WeasyPrint @font-face file URLs any better than the system fonts: same fonts.
+            source.write_text(html, encoding="utf-8")
+            target = Path(tmp) / "out.pdf"
+            for _ in range(repeat):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                                "--allow-file-access-from-files", f"--print-to-pdf={target}", source.as_uri()],
+                               check=True, capture_output=True, timeout=900)
+                times.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            size = target.stat().st_size
+            pages = len(PdfReader(str(target)).pages)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"case": case, "engine": engine, "best": min(times), "median": statistics.median(times), "cpu": min(cpu), "load": os.getloadavg()[0],
+                      "pages": pages, "bytes": size, "peak_mb": round(peak, 1)}))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--case", choices=list(CASES))
+    parser.add_argument("--engine", choices=["weasyprint", "chromium"])
+    parser.add_argument("--repeat", type=int, default=0)
+    args = parser.parse_args()
+    if args.case and args.engine:
+        run_one(args.case, args.engine, args.repeat or (10 if args.case == "certificate" else 1))
+        return
+    results = []
+    for case in [args.case] if args.case else CASES:
+        for engine in ("weasyprint", "chromium"):
+            repeat = args.repeat or (10 if case == "certificate" and engine == "weasyprint" else 3 if case == "certificate" else 1)
+            out = subprocess.run([sys.executable, __file__, "--case", case, "--engine", engine, "--repeat", str(repeat)],
+                                 capture_output=True, text=True, check=True, cwd=ROOT)
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(json.dumps(results[-1]), file=sys.stderr)
+    print("| case | engine | wall best s | wall median s | CPU s | pages | size KB | peak MB | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['case']} | {r['engine']} | {r['best']:.3f} | {r['median']:.3f} | {r['cpu']:.3f} | {r['pages']} | "
+              f"{r['bytes'] // 1024} | {r['peak_mb']} | {r['load']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

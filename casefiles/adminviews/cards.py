@@ -1,0 +1,128 @@
+"""Wagtail admin for cards: the cardholder registry (持卡人信息库) with filters and Excel export, production
+batches, revocation requests, exit candidates, overdue assessments (白云 第六条).
+
+Listings are read-only and scoped to the schemes whose cards the user's departments manage; every change
+goes through ``casefiles.services.cards``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.views.generic import IndexView
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from ..models import Card, ExitCandidate, ProductionBatch, RevocationRequest
+
+
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """Staff read these records here; changes go through the card services, never through model forms."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and (user.is_superuser or user.is_staff)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, a) for a in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions)
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    @property
+    def permission_policy(self):
+        return ViewOnlyPolicy(self.model)
+
+
+class ScopedIndexView(IndexView):
+    """Only the cards (or card records) of schemes the user's departments manage."""
+
+    card_path = ""
+
+    def get_base_queryset(self):
+        from ..selectors_cards import cards_managed_by
+
+        queryset = super().get_base_queryset()
+        if self.request.user.is_superuser:
+            return queryset
+        cards = cards_managed_by(self.request.user).values("pk")
+        if self.card_path:
+            return queryset.filter(**{f"{self.card_path}__in": cards})
+        if queryset.model is ProductionBatch:
+            return queryset.filter(scheme__in=cards_managed_by(self.request.user).values("scheme"))
+        return queryset.filter(pk__in=cards)
+
+
+class RegistryIndexView(ScopedIndexView):
+    pass
+
+
+class CardViewSet(ReadOnlyViewSet):
+    model = Card
+    icon = "user"
+    menu_label = _("Cardholder registry")
+    add_to_admin_menu = False
+    index_view_class = RegistryIndexView
+    list_display = ["number", "holder_name", "scheme", "tier", "employer", "status", "valid_until"]
+    list_filter = ["scheme", "tier", "status", "employer"]
+    search_fields = ["number", "holder_name"]
+    list_export = ["number", "holder_name", "scheme", "tier", "employer", "status", "valid_from", "valid_until",
+                   "produced_at", "handed_out_at"]
+    export_filename = "cardholders"
+    form_fields = ["holder_name"]
+    inspect_view_fields = ["number", "holder_name", "scheme", "tier", "employer", "status", "valid_from", "valid_until",
+                           "services_end_on", "bank_services", "retired_on", "produced_at", "handed_out_at", "end_reason"]
+
+
+class RevocationRequestIndexView(ScopedIndexView):
+    card_path = "card"
+
+
+class RevocationRequestViewSet(ReadOnlyViewSet):
+    model = RevocationRequest
+    icon = "warning"
+    menu_label = _("Revocation requests")
+    index_view_class = RevocationRequestIndexView
+    list_display = ["card", "reason", "requested_as", "status", "created_at"]
+    list_filter = ["status"]
+    form_fields = ["decision_comment"]
+
+
+class ExitCandidateIndexView(ScopedIndexView):
+    card_path = "card"
+
+
+class ExitCandidateViewSet(ReadOnlyViewSet):
+    model = ExitCandidate
+    icon = "list-ul"
+    menu_label = _("Exit candidates")
+    index_view_class = ExitCandidateIndexView
+    list_display = ["card", "reason", "detected_on", "status"]
+    list_filter = ["status"]
+    form_fields = ["status"]
+
+
+class ProductionBatchViewSet(ReadOnlyViewSet):
+    model = ProductionBatch
+    icon = "download"
+    menu_label = _("Production batches")
+    index_view_class = ScopedIndexView
+    list_display = ["number", "scheme", "created_at", "exported_at"]
+    form_fields = ["scheme"]
+
+
+class CardAdminGroup(ModelViewSetGroup):
+    menu_label = _("Cards")
+    menu_icon = "user"
+    items = (CardViewSet("cards"), RevocationRequestViewSet("card_revocation_requests"),
+             ExitCandidateViewSet("card_exit_candidates"), ProductionBatchViewSet("card_production_batches"))
+
+
+@hooks.register("register_admin_viewset")
+def register_card_viewsets():
+    return CardAdminGroup()

@@ -1,0 +1,420 @@
+"""Wagtail admin for scheme rules (menu “Scheme rules” / 卡种规则): a viewset per rule table, every form
+checked by ``casefiles.validation`` (tiers need a criterion, ids unique per scheme, citations point to
+articles of the published policy page)."""
+
+from django import forms
+from django.contrib import messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from ..eligibility import FACT_TYPES, rule_facts
+from ..models import (
+    Criterion,
+    Precondition,
+    Recognition,
+    RevocationReason,
+    Scheme,
+    ServiceItem,
+    Tier,
+    WorkflowState,
+    WorkflowTransition,
+)
+from ..validation import citation_problem, duplicate_ref_message, policy_article_numbers, scheme_validate
+
+# --------------------------------------------------------------------------- forms
+
+
+class SchemeRuleForm(WagtailAdminModelForm):
+    """Base of the rule forms: the id is unique within the scheme and citations name articles of the
+    published policy (when the scheme has one)."""
+
+    key_field = "ref"
+    citation_fields = ("article",)
+
+    def rule_scheme(self):
+        scheme = self.cleaned_data.get("scheme")
+        if scheme is None and self.instance.scheme_id:
+            scheme = self.instance.scheme
+        return scheme
+
+    def clean(self):
+        cleaned = super().clean()
+        scheme = self.rule_scheme()
+        if scheme is None:
+            return cleaned
+        key = cleaned.get(self.key_field)
+        message = duplicate_ref_message(self._meta.model, scheme, key, self.instance.pk, field=self.key_field)
+        if message:
+            self.add_error(self.key_field, message)
+        articles = policy_article_numbers(scheme)
+        for name in self.citation_fields:
+            problem = citation_problem(cleaned.get(name), articles)
+            if problem and name in self.fields:
+                self.add_error(name, problem)
+        return cleaned
+
+
+class SchemeForm(WagtailAdminModelForm):
+    citation_fields = (
+        "case_by_case_article", "public_notice_article", "validity_article", "renewal_article", "loss_article",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            articles = policy_article_numbers(self.instance)
+            for name in self.citation_fields:
+                problem = citation_problem(cleaned.get(name), articles)
+                if problem:
+                    self.add_error(name, problem)
+        return cleaned
+
+
+class TierForm(SchemeRuleForm):
+    """A tier must have a criterion: a new tier is created together with its first criterion; an existing
+    one without criteria cannot be saved until it gets one."""
+
+    key_field = "code"
+    first_criterion_ref = forms.CharField(label=gettext_lazy("First criterion: id"), required=False, max_length=20)
+    first_criterion_article = forms.CharField(
+        label=gettext_lazy("First criterion: article"), required=False, max_length=100
+    )
+    first_criterion_text = forms.CharField(
+        label=gettext_lazy("First criterion: text"), required=False, widget=forms.Textarea
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        scheme = self.rule_scheme()
+        for included in cleaned.get("includes") or []:
+            if scheme is not None and included.scheme_id != scheme.pk:
+                self.add_error("includes", _("A tier can only include tiers of the same scheme."))
+            if self.instance.pk and included.pk == self.instance.pk:
+                self.add_error("includes", _("A tier cannot include itself."))
+        has_criteria = bool(self.instance.pk) and self.instance.criteria.exists()
+        first = [cleaned.get(f"first_criterion_{k}") for k in ("ref", "article", "text")]
+        if not has_criteria:
+            if not all(first):
+                raise forms.ValidationError(
+                    _("A tier must have at least one criterion: give its first criterion (id, article and text).")
+                )
+            if scheme is not None:
+                message = duplicate_ref_message(Criterion, scheme, first[0])
+                if message:
+                    self.add_error("first_criterion_ref", message)
+                problem = citation_problem(first[1], policy_article_numbers(scheme))
+                if problem:
+                    self.add_error("first_criterion_article", problem)
+        return cleaned
+
+    def save(self, commit=True):
+        tier = super().save(commit=commit)
+        ref = self.cleaned_data.get("first_criterion_ref")
+        if commit and ref and not tier.criteria.exists():
+            Criterion.objects.create(
+                scheme=tier.scheme,
+                tier=tier,
+                ref=ref,
+                article=self.cleaned_data["first_criterion_article"],
+                text=self.cleaned_data["first_criterion_text"],
+                order=Criterion.objects.filter(scheme=tier.scheme).count(),
+            )
+        return tier
+
+
+class CriterionForm(SchemeRuleForm):
+    def clean(self):
+        cleaned = super().clean()
+        scheme, tier = self.rule_scheme(), cleaned.get("tier")
+        if scheme is not None and tier is not None and tier.scheme_id != scheme.pk:
+            self.add_error("tier", _("The tier belongs to another scheme."))
+        if self.instance.pk and tier is not None and self.instance.tier_id != tier.pk:
+            old = self.instance.tier
+            if not old.criteria.exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "tier",
+                    _("This is the only criterion of %(tier)s; a tier must have at least one criterion.")
+                    % {"tier": old.name},
+                )
+        return cleaned
+
+
+class PreconditionForm(SchemeRuleForm):
+    def clean(self):
+        cleaned = super().clean()
+        rule = cleaned.get("rule") or {}
+        if not isinstance(rule, dict):
+            self.add_error(
+                "rule", _("The rule is a mapping such as {\"fact\": \"contract_years\", \"test\": \">= 1\"}.")
+            )
+            return cleaned
+        unknown = [name for name in rule_facts(rule) if name not in FACT_TYPES]
+        if unknown:
+            self.add_error(
+                "rule",
+                _("Unknown fact: %(names)s (known: %(known)s)")
+                % {"names": ", ".join(unknown), "known": ", ".join(FACT_TYPES)},
+            )
+        return cleaned
+
+
+class ServiceItemForm(SchemeRuleForm):
+    def clean(self):
+        cleaned = super().clean()
+        scheme = self.rule_scheme()
+        if scheme is not None:
+            if any(t.scheme_id != scheme.pk for t in cleaned.get("tiers") or []):
+                self.add_error("tiers", _("Only tiers of the same scheme."))
+        return cleaned
+
+
+class WorkflowForm(SchemeRuleForm):
+    key_field = "code"
+
+
+class RecognitionForm(SchemeRuleForm):
+    key_field = None
+
+    def clean(self):
+        cleaned = WagtailAdminModelForm.clean(self)
+        scheme = self.rule_scheme()
+        if scheme is not None:
+            problem = citation_problem(cleaned.get("article"), policy_article_numbers(scheme))
+            if problem:
+                self.add_error("article", problem)
+            tier = cleaned.get("tier")
+            if tier is not None and tier.scheme_id != scheme.pk:
+                self.add_error("tier", _("The tier belongs to another scheme."))
+        return cleaned
+
+
+# --------------------------------------------------------------------------- views
+
+
+class SchemeEditView(generic.EditView):
+    """Shows the scheme's remaining problems (from ``scheme_validate``) above the form."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        for problem in scheme_validate(self.object):
+            messages.warning(request, problem)
+        return response
+
+
+class SchemeViewSet(ModelViewSet):
+    model = Scheme
+    icon = "list-ul"
+    menu_label = gettext_lazy("Schemes")
+    list_display = ["name", "slug", "jurisdiction", "data_version"]
+    search_fields = ["name", "slug", "policy_title"]
+    edit_view_class = SchemeEditView
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+            FieldPanel("jurisdiction"),
+            FieldRowPanel([FieldPanel("policy_title"), FieldPanel("data_version")]),
+            FieldRowPanel([FieldPanel("reference_format"), FieldPanel("card_number_format")]),
+            MultiFieldPanel(
+                [FieldPanel("case_by_case"), FieldPanel("case_by_case_article")],
+                heading=gettext_lazy("Case-by-case decisions"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("public_notice_working_days"), FieldPanel("public_notice_article")],
+                heading=gettext_lazy("Public notice"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("validity_rule"),
+                    FieldPanel("validity_max_years"),
+                    FieldPanel("validity_article"),
+                    FieldPanel("renewal_article"),
+                    FieldPanel("renewal_text"),
+                    FieldPanel("loss_article"),
+                    FieldPanel("loss_text"),
+                ],
+                heading=gettext_lazy("Validity, renewal and loss"),
+            ),
+            FieldPanel("announce_exits_yearly"),
+            FieldPanel("authority_kind"),
+            FieldPanel("departments"),
+        ],
+        base_form_class=SchemeForm,
+    )
+
+
+class RuleViewSet(ModelViewSet):
+    icon = "list-ul"
+    list_filter = ["scheme"]
+    copy_view_enabled = False
+
+
+class TierViewSet(RuleViewSet):
+    model = Tier
+    menu_label = gettext_lazy("Tiers")
+    list_display = ["name", "code", "scheme", "rank", "article"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldRowPanel([FieldPanel("code"), FieldPanel("name"), FieldPanel("rank")]),
+            FieldPanel("article"),
+            FieldPanel("includes"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("first_criterion_ref"),
+                    FieldPanel("first_criterion_article"),
+                    FieldPanel("first_criterion_text"),
+                ],
+                heading=gettext_lazy("First criterion (required while the tier has none)"),
+            ),
+        ],
+        base_form_class=TierForm,
+    )
+
+
+class CriterionViewSet(RuleViewSet):
+    model = Criterion
+    menu_label = gettext_lazy("Criteria")
+    list_display = ["ref", "article", "tier", "scheme"]
+    list_filter = ["scheme", "direct_recognition"]
+    search_fields = ["ref", "article", "text"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldPanel("tier"),
+            FieldRowPanel([FieldPanel("ref"), FieldPanel("article"), FieldPanel("order")]),
+            FieldPanel("text"),
+            FieldRowPanel([FieldPanel("talent_category"), FieldPanel("direct_recognition")]),
+        ],
+        base_form_class=CriterionForm,
+    )
+
+
+class PreconditionViewSet(RuleViewSet):
+    model = Precondition
+    menu_label = gettext_lazy("Preconditions")
+    list_display = ["ref", "article", "scheme"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldRowPanel([FieldPanel("ref"), FieldPanel("article"), FieldPanel("order")]),
+            FieldPanel("text"),
+            FieldPanel("rule"),
+        ],
+        base_form_class=PreconditionForm,
+    )
+
+
+class ServiceItemViewSet(RuleViewSet):
+    model = ServiceItem
+    menu_label = gettext_lazy("Service items")
+    list_display = ["ref", "title", "article", "scheme"]
+    list_filter = ["scheme", "category"]
+    search_fields = ["ref", "title", "text"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldRowPanel([FieldPanel("ref"), FieldPanel("article"), FieldPanel("order")]),
+            FieldPanel("title"),
+            FieldPanel("text"),
+            FieldRowPanel([FieldPanel("category"), FieldPanel("time_limit_working_days")]),
+            FieldPanel("family_scope"),
+            FieldPanel("tiers"),
+            FieldPanel("responsible_units"),
+        ],
+        base_form_class=ServiceItemForm,
+    )
+
+
+class RevocationReasonViewSet(RuleViewSet):
+    model = RevocationReason
+    menu_label = gettext_lazy("Revocation reasons")
+    list_display = ["ref", "article", "effect", "scheme"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldRowPanel([FieldPanel("ref"), FieldPanel("article"), FieldPanel("order")]),
+            FieldPanel("text"),
+            FieldRowPanel([FieldPanel("effect"), FieldPanel("automatic_rule")]),
+            FieldPanel("requested_by"),
+        ],
+        base_form_class=SchemeRuleForm,
+    )
+
+
+class WorkflowStateViewSet(RuleViewSet):
+    model = WorkflowState
+    menu_label = gettext_lazy("Workflow states")
+    list_display = ["code", "name", "kind", "actor", "scheme"]
+    list_filter = ["scheme", "kind"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldRowPanel([FieldPanel("code"), FieldPanel("name"), FieldPanel("kind")]),
+            FieldRowPanel([FieldPanel("actor"), FieldPanel("article"), FieldPanel("time_limit_working_days")]),
+            FieldPanel("view"),
+            FieldPanel("order"),
+        ],
+        base_form_class=WorkflowForm,
+    )
+
+
+class WorkflowTransitionViewSet(RuleViewSet):
+    model = WorkflowTransition
+    menu_label = gettext_lazy("Workflow transitions")
+    list_display = ["code", "name", "target", "by", "scheme"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldRowPanel([FieldPanel("code"), FieldPanel("name"), FieldPanel("order")]),
+            FieldPanel("sources"),
+            FieldPanel("target"),
+            FieldRowPanel([FieldPanel("by"), FieldPanel("article")]),
+            FieldRowPanel([FieldPanel("requires_comment"), FieldPanel("issues_card")]),
+        ],
+        base_form_class=WorkflowForm,
+    )
+
+
+class RecognitionViewSet(RuleViewSet):
+    model = Recognition
+    menu_label = gettext_lazy("Recognised cards")
+    list_display = ["card_name", "tier", "article", "scheme"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("scheme"),
+            FieldPanel("card_name"),
+            FieldPanel("tier"),
+            FieldPanel("criterion"),
+            FieldPanel("article"),
+        ],
+        base_form_class=RecognitionForm,
+    )
+
+
+class SchemeRulesGroup(ViewSetGroup):
+    menu_label = gettext_lazy("Scheme rules")
+    menu_icon = "list-ul"
+    menu_order = 210
+    items = (
+        SchemeViewSet("schemes"),
+        TierViewSet("tiers"),
+        CriterionViewSet("criteria"),
+        PreconditionViewSet("preconditions"),
+        ServiceItemViewSet("service_items"),
+        RevocationReasonViewSet("revocation_reasons"),
+        WorkflowStateViewSet("workflow_states"),
+        WorkflowTransitionViewSet("workflow_transitions"),
+        RecognitionViewSet("recognised_cards"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_scheme_rules():
+    return SchemeRulesGroup()

@@ -1,0 +1,130 @@
+"""JSON API of cards: public verification, the holder's and staff's card endpoints."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from huicai.api.exceptions import Conflict
+
+from ..exceptions import CaseFileError, StateConflict
+from ..models import Card, RevocationReason
+from ..selectors_cards import card_for, card_for_token, cards_visible_to, verification_payload
+from ..services import cards as services
+
+
+class VerifyThrottle(SimpleRateThrottle):
+    """Scope "verify" (settings), per client address, for everyone — signed in or not."""
+
+    scope = "verify"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class VerificationSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    message = serializers.CharField()
+    scheme = serializers.CharField()
+    jurisdiction = serializers.CharField()
+    tier = serializers.CharField()
+    number = serializers.CharField()
+    holder = serializers.CharField(help_text="Masked name, e.g. 张*明")
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+    services_end_on = serializers.DateField(allow_null=True)
+    bank_services = serializers.BooleanField(allow_null=True)
+
+
+@extend_schema(responses={200: VerificationSerializer}, summary="Verify a card from the code on its certificate or e-card")
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([VerifyThrottle])
+def verify(request, token):
+    card = card_for_token(token)
+    if card is None:
+        raise NotFound("No card matches this code.")
+    return Response(verification_payload(card))
+
+
+class CardEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField(source="get_kind_display")
+    article = serializers.CharField()
+    effective_on = serializers.DateField()
+    comment = serializers.CharField()
+
+
+class CardSerializer(serializers.ModelSerializer):
+    scheme = serializers.CharField(source="scheme.slug")
+    tier = serializers.CharField(source="tier.name")
+    status_label = serializers.CharField(source="get_status_display")
+    employer = serializers.CharField(source="employer.name", default="")
+    events = CardEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Card
+        fields = ["id", "number", "scheme", "tier", "holder_name", "employer", "status", "status_label", "valid_from",
+                  "valid_until", "services_end_on", "bank_services", "retired_on", "events"]
+
+
+def _card(request, pk):
+    try:
+        return card_for(request.user, pk)
+    except Card.DoesNotExist:
+        raise NotFound() from None
+
+
+def _run(call):
+    try:
+        return call()
+    except CaseFileError as exc:
+        raise ValidationError({"detail": exc.message}) from None
+    except StateConflict as exc:
+        raise Conflict(exc.message) from None
+
+
+@extend_schema(responses={200: CardSerializer(many=True)}, summary="Cards the caller may see")
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def card_list(request):
+    cards = cards_visible_to(request.user).select_related("scheme", "tier", "employer").prefetch_related("events")[:200]
+    return Response(CardSerializer(cards, many=True).data)
+
+
+@extend_schema(responses={200: CardSerializer}, summary="One card with its history")
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def card_detail(request, pk):
+    return Response(CardSerializer(_card(request, pk)).data)
+
+
+@extend_schema(request=inline_serializer("LossReport", {"comment": serializers.CharField(required=False)}),
+               responses={200: CardSerializer}, summary="Report the card lost (holder)")
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def report_loss(request, pk):
+    card = _card(request, pk)
+    _run(lambda: services.card_report_loss(card=card, user=request.user, comment=request.data.get("comment", "")))
+    return Response(CardSerializer(_card(request, pk)).data)
+
+
+@extend_schema(request=inline_serializer("RevocationRequestIn", {"reason": serializers.CharField(), "comment": serializers.CharField()}),
+               responses={201: inline_serializer("RevocationRequestOut", {"id": serializers.IntegerField(), "status": serializers.CharField()})},
+               summary="Request (propose) that the card ends — holder or employer, as the reason's article allows")
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def request_revocation(request, pk):
+    card = _card(request, pk)
+    reason = RevocationReason.objects.filter(scheme=card.scheme, ref=request.data.get("reason", "")).first()
+    if reason is None:
+        raise ValidationError({"reason": "Unknown reason."})
+    created = _run(lambda: services.card_request_revocation(card=card, reason=reason, user=request.user,
+                                                             comment=request.data.get("comment", "")))
+    return Response({"id": created.pk, "status": created.status}, status=201)

@@ -1,0 +1,144 @@
+"""Card pages: public verification, the holder's e-card, certificate and batch downloads.
+
+Views stay thin: they look cards up through ``selectors_cards`` and leave every change to the services.
+Downloads of personal documents are journalled.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from rest_framework.throttling import SimpleRateThrottle
+
+from . import pdf
+from .models import Card, CardStatus, ProductionBatch, PublicNotice, ServiceCategory
+from .selectors_cards import card_for, card_for_token, cards_managed_by, verification_payload
+from .services.cards import _bank_or_department, acting_as
+from .services.journal import journal_write
+
+
+class VerifyPageThrottle(SimpleRateThrottle):
+    """The same "verify" rate as the API, for the HTML page (per client address)."""
+
+    scope = "verify"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+@never_cache
+@require_GET
+def verify(request, token):
+    throttle = VerifyPageThrottle()
+    if not throttle.allow_request(request, None):
+        response = render(request, "casefiles/verify.html", {"throttled": True}, status=429)
+        response["Retry-After"] = str(int(throttle.wait() or 60))
+        return response
+    card = card_for_token(token)
+    if card is None:
+        return render(request, "casefiles/verify.html", {"not_found": True}, status=404)
+    return render(request, "casefiles/verify.html", {"result": verification_payload(card)})
+
+
+def _card_or_404(request, pk):
+    try:
+        return card_for(request.user, pk)
+    except Card.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def ecard(request, pk):
+    """The e-card (楚雄 电子虚拟卡): what the holder shows from a phone — all services but banking."""
+    card = _card_or_404(request, pk)
+    if card.holder_id != request.user.pk:
+        raise Http404
+    tiers = [card.tier, *card.tier.includes.all()]
+    services = (
+        card.scheme.services.filter(tiers__in=tiers).exclude(category=ServiceCategory.FINANCE).distinct().order_by("order")
+    )
+    return render(request, "casefiles/card_ecard.html", {
+        "card": card, "qr": pdf.qr_svg(pdf.verification_url(card), scale=5), "verify_url": pdf.verification_url(card),
+        "services": services, "usable": card.status == CardStatus.ACTIVE,
+    })
+
+
+@login_required
+def my_cards(request):
+    cards = Card.objects.filter(holder=request.user).select_related("scheme", "tier")
+    return render(request, "casefiles/card_list.html", {"cards": cards})
+
+
+def _pdf_response(content, filename, inline=False):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def certificate(request, pk):
+    """The certificate of one card, for its holder and for the staff who manage the scheme's cards."""
+    card = _card_or_404(request, pk)
+    if acting_as(request.user, card, ["holder", "department"]) is None:
+        raise PermissionDenied(_("You may not download this certificate."))
+    if card.status == CardStatus.REPLACED:
+        raise Http404
+    content = pdf.certificate_pdf(card)
+    journal_write(action="casefiles.card.certificate_download", actor=request.user, dossier=card.dossier, obj=card,
+                  data={"number": card.number})
+    return _pdf_response(content, f"certificate-{card.number}.pdf")
+
+
+def _batch(request, pk):
+    batch = get_object_or_404(ProductionBatch.objects.select_related("scheme"), pk=pk)
+    _bank_or_department(request.user, batch.scheme)
+    return batch
+
+
+@login_required
+def batch_certificates(request, pk):
+    """One print file with the certificates of every card of a production batch."""
+    batch = _batch(request, pk)
+    cards = cards_managed_by(request.user, Card.objects.filter(production_items__batch=batch, scheme=batch.scheme))
+    if not cards.exists():  # the bank, which does not manage cards, prints what it produced
+        cards = Card.objects.filter(production_items__batch=batch, scheme=batch.scheme)
+    cards = list(cards.select_related("scheme", "tier").order_by("number"))
+    if not cards:
+        raise Http404(_("No card of this batch has been issued yet."))
+    content = pdf.certificates_pdf(cards)
+    journal_write(action="casefiles.card.batch_certificates_download", actor=request.user, obj=batch,
+                  data={"number": batch.number, "cards": len(cards)})
+    return _pdf_response(content, f"certificates-{batch.number}.pdf")
+
+
+@login_required
+def batch_export(request, pk):
+    """The batch as an Excel list for the partner bank."""
+    from .registry import batch_workbook
+    from .services.cards import production_batch_mark_exported
+
+    batch = _batch(request, pk)
+    content = batch_workbook(batch)
+    production_batch_mark_exported(batch=batch, user=request.user)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="production-{batch.number}.xlsx"'
+    return response
+
+
+@login_required
+def notice_pdf(request, pk):
+    notice = get_object_or_404(PublicNotice.objects.select_related("scheme"), pk=pk)
+    from .services.cards import _notice_department
+
+    _notice_department(request.user, notice.scheme)
+    if not notice.pdf:
+        from django.core.files.base import ContentFile
+
+        notice.pdf.save(f"notice-{notice.pk}.pdf", ContentFile(pdf.public_notice_pdf(notice)), save=True)
+    journal_write(action="casefiles.notice.pdf_download", actor=request.user, obj=notice, data={"number": notice.number})
+    with notice.pdf.open("rb") as handle:
+        return _pdf_response(handle.read(), f"notice-{notice.pk}.pdf")

@@ -1,0 +1,29 @@
+"""The cardholder registry in the Wagtail admin: scoped listing, Excel export, no editing outside services."""
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+
+from casefiles.demo_cards import issue_card, prepare_schemes
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_registry_lists_own_scheme_and_exports_excel(client):
+    prepare_schemes(["tonghua", "jilin"])
+    mine = issue_card("tonghua", applicant_name="孙志强")
+    theirs = issue_card("jilin", applicant_name="周建国")
+    staff = get_user_model().objects.get(username="tonghua.service-center")
+    client.force_login(staff)
+    html = client.get("/admin/cards/").content.decode()
+    assert mine.number in html and theirs.number not in html
+    response = client.get("/admin/cards/?export=xlsx")
+    assert response.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    numbers = [r[0] for r in rows[1:]]
+    assert numbers == [mine.number]
+    assert rows[1][1] == "孙志强"
+    assert client.get(f"/admin/cards/edit/{mine.pk}/").status_code in (302, 403)
+    assert client.get(f"/admin/cards/inspect/{mine.pk}/").status_code == 200

@@ -1,0 +1,50 @@
+"""The annual exit announcement page: compiled from card history, masked, published with its PDF."""
+
+import datetime
+import io
+import subprocess
+import tempfile
+
+import pytest
+from django.contrib.auth import get_user_model
+from pypdf import PdfReader
+from wagtail.models import Site
+
+from casefiles.demo_cards import issue_card, prepare_schemes
+from casefiles.models import RevocationReason
+from casefiles.services import cards as svc
+from policypages.announcements import ExitAnnouncementPage
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_announcement_compiles_exits_masks_names_and_publishes_pdf(client):
+    prepare_schemes(["chuxiong"])
+    office = get_user_model().objects.get(username="chuxiong.talent-office")
+    gone = issue_card("chuxiong", applicant_name="赵子涵")
+    stays = issue_card("chuxiong", applicant_name="钱明")
+    svc.card_revoke(card=gone, reason=RevocationReason.objects.get(scheme=gone.scheme, ref="9.2"), user=office, comment="学术不端。")
+    root = Site.objects.get(is_default_site=True).root_page
+    year = datetime.date.today().year
+    page = ExitAnnouncementPage(title=f"{year}年度“兴楚惠才卡”退出情况公告", slug="exits", scheme=gone.scheme, year=year,
+                                issuing_body="中共楚雄州委人才工作领导小组办公室", document_number=f"楚人才办〔{year + 1}〕2号",
+                                issued_on=datetime.date(year + 1, 1, 15), intro="根据第九条规定，现予公告。", live=False)
+    root.add_child(instance=page)
+    assert [r["card"] for r in page.rows] == [gone.number]
+    assert page.rows[0]["name"] == "赵*涵" and page.rows[0]["article"] == "第九条第（二）项"
+    assert stays.number not in str(page.rows)
+    # a draft has no public PDF
+    assert client.get(page.url + "pdf/").status_code == 404
+    page.save_revision().publish()
+    page.refresh_from_db()
+    response = client.get(page.url + "pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(response.content)
+        handle.flush()
+        text = "".join(subprocess.run(["pdftotext", handle.name, "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "中共楚雄州委人才工作领导小组办公室" in text and f"楚人才办〔{year + 1}〕2号" in text and "赵*涵" in text
+    assert "赵子涵" not in text and gone.dossier.id_number not in text
+    assert PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    html = client.get(page.url).content.decode()
+    assert "赵*涵" in html and "赵子涵" not in html

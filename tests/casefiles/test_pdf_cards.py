@@ -1,0 +1,203 @@
+"""Certificates, batch print files, public notices and announcements, read back from the PDFs."""
+
+import io
+import os
+import subprocess
+import tempfile
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from pypdf import PdfReader
+
+from casefiles import pdf
+from casefiles.demo_cards import issue_card, prepare_schemes
+from casefiles.exceptions import StateConflict, TransitionDenied
+from casefiles.models import CardStatus, Dossier, JournalEntry, ObjectionStatus
+from casefiles.services import cards as svc
+from casefiles.testing import fire, identity, path_to
+
+pytestmark = [pytest.mark.django_db]
+
+
+def text_of(content):
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(content)
+        handle.flush()
+        return subprocess.run(["pdftotext", "-layout", handle.name, "-"], capture_output=True, check=True, text=True).stdout
+
+
+def embedded_fonts(content):
+    """{font name: embedded?} over all pages, from the PDF's font dictionaries."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get("/FontDescriptor").get_object()
+            fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return fonts
+
+
+def save_page_one(content, artifacts_dir, name):
+    path = os.path.join(artifacts_dir, f"{name}.pdf")
+    with open(path, "wb") as handle:
+        handle.write(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", path,
+                    os.path.join(artifacts_dir, name)], check=True)
+    return os.path.join(artifacts_dir, f"{name}.png")
+
+
+@pytest.fixture
+def tonghua_card(db):
+    prepare_schemes(["tonghua"])
+    return issue_card("tonghua", applicant_name="欧阳明华")
+
+
+def test_certificate_has_chinese_text_and_embedded_cjk_fonts(tonghua_card, artifacts_dir):
+    content = pdf.certificate_pdf(tonghua_card)
+    text = text_of(content)
+    compact = "".join(text.split())
+    assert "证书" in compact and "欧阳明华" in compact and tonghua_card.number in compact
+    assert tonghua_card.tier.name in compact and "通化市人力资源和社会保障局" in compact
+    assert f"{tonghua_card.valid_until.year}年{tonghua_card.valid_until.month}月{tonghua_card.valid_until.day}日" in compact
+    assert tonghua_card.dossier.id_number not in compact
+    fonts = embedded_fonts(content)
+    assert fonts and all(fonts.values()), fonts
+    assert any("Huicai" in name or "CJK" in name for name in fonts)
+    assert len(PdfReader(io.BytesIO(content)).pages) == 1
+    assert os.path.getsize(save_page_one(content, artifacts_dir, "certificate-tonghua")) > 5000
+
+
+def test_certificate_download_permissions_and_journal(client, tonghua_card):
+    client.force_login(tonghua_card.holder)
+    response = client.get(f"/cards/{tonghua_card.pk}/certificate.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "欧阳明华" in "".join(text_of(response.content).split())
+    assert JournalEntry.objects.filter(action="casefiles.card.certificate_download", object_id=str(tonghua_card.pk)).exists()
+    client.force_login(get_user_model().objects.get(username="tonghua.service-center"))
+    assert client.get(f"/cards/{tonghua_card.pk}/certificate.pdf").status_code == 200
+    client.force_login(get_user_model().objects.get(username="tonghua.employer2"))
+    assert client.get(f"/cards/{tonghua_card.pk}/certificate.pdf").status_code == 404
+    client.logout()
+    assert client.get(f"/cards/{tonghua_card.pk}/certificate.pdf").status_code == 302
+
+
+def _to_production(scheme_slug, n):
+    from casefiles.models import Scheme
+
+    scheme = Scheme.objects.get(slug=scheme_slug)
+    tier = scheme.tiers.first()
+    dossiers = []
+    for i in range(n):
+        user = get_user_model().objects.create_user(f"{scheme_slug}-batch-{i}")
+        from casefiles.services.dossiers import dossier_create
+
+        d = dossier_create(applicant=user, scheme=scheme, requested_tier=tier, employer=scheme.jurisdiction.departments.filter(kind="employer").first(),
+                           authority=scheme.departments.filter(kind=scheme.authority_kind).first() if scheme.authority_kind else None,
+                           **identity())
+        for t in path_to(scheme, "card_production"):
+            d.refresh_from_db()
+            d = fire(d, t)
+        dossiers.append(d)
+    return scheme, dossiers
+
+
+@pytest.mark.parametrize("slug", ["chuxiong", "baiyun"])
+def test_bank_production_batch_export_produce_issue_hand_out(client, slug):
+    prepare_schemes([slug])
+    scheme, dossiers = _to_production(slug, 3)
+    bank = get_user_model().objects.get(username=f"{slug}.bank")
+    with pytest.raises(TransitionDenied):
+        svc.production_batch_create(scheme=scheme, user=dossiers[0].applicant)
+    batch = svc.production_batch_create(scheme=scheme, user=bank)
+    assert batch.items.count() == 3
+    client.force_login(bank)
+    response = client.get(f"/cards/batches/{batch.pk}/export.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("序号", "档案编号", "姓名") and len(rows) == 4
+    assert {r[2] for r in rows[1:]} == {d.applicant_name for d in dossiers}
+    for item in batch.items.all():
+        svc.card_mark_produced(item=item, user=bank)
+        with pytest.raises(StateConflict):
+            svc.card_mark_produced(item=item, user=bank)
+    issuer_path = path_to(scheme, "issued")
+    for d in dossiers:
+        d = Dossier.objects.get(pk=d.pk)
+        assert d.state.code == "issuance"
+        for t in [t for t in issuer_path if t.code == "issue"]:
+            fire(d, t)
+    items = list(batch.items.select_related("card"))
+    assert all(i.card and i.card.produced_at == i.produced_at for i in items)
+    svc.card_mark_handed_out(card=items[0].card, user=bank)
+    items[0].card.refresh_from_db()
+    assert items[0].card.handed_out_at is not None and items[0].card.events.filter(kind="hand_out").exists()
+    response = client.get(f"/cards/batches/{batch.pk}/certificates.pdf")
+    assert response.status_code == 200
+    content = response.content
+    assert len(PdfReader(io.BytesIO(content)).pages) == 3
+    compact = "".join(text_of(content).split())
+    assert all(i.card.number in compact for i in items) and all(d.applicant_name in compact for d in dossiers)
+
+
+def test_public_notice_pdf_masks_names_and_objections_block_issuance(client, artifacts_dir):
+    prepare_schemes(["chuxiong"])
+    from casefiles.models import Scheme
+
+    scheme = Scheme.objects.get(slug="chuxiong")
+    office = get_user_model().objects.get(username="chuxiong.talent-office")
+    dossiers = []
+    for i, name in enumerate(["李文博", "王芳", "欧阳子涵"]):
+        user = get_user_model().objects.create_user(f"notice-{i}")
+        from casefiles.services.dossiers import dossier_create
+
+        d = dossier_create(applicant=user, scheme=scheme, requested_tier=scheme.tiers.first(),
+                           employer=scheme.jurisdiction.departments.filter(kind="employer").first(), **identity(applicant_name=name))
+        for t in path_to(scheme, "public_notice"):
+            d.refresh_from_db()
+            d = fire(d, t)
+        dossiers.append(d)
+    notice = svc.public_notice_open(scheme=scheme, user=office, dossiers=dossiers, working_days=5,
+                                    how_to_object="对公示人选如有异议，请于公示期内以书面形式向州委人才工作领导小组办公室反映，电话：0878-3000000。")
+    assert notice.closes_on > notice.opens_on
+    client.force_login(office)
+    response = client.get(f"/cards/notices/{notice.pk}/notice.pdf")
+    content = response.content
+    compact = "".join(text_of(content).split())
+    assert "李*博" in compact and "王*" in compact and "欧**涵" in compact
+    assert "李文博" not in compact and "5个工作日" in compact and "第四条第（三）项" in compact
+    assert all(d.id_number not in compact for d in dossiers)
+    assert all(embedded_fonts(content).values())
+    save_page_one(content, artifacts_dir, "public-notice-chuxiong")
+
+    objection = svc.objection_record(notice=notice, dossier=dossiers[0], user=office, content="该人选学历信息存疑。")
+    later = notice.closes_on.replace(year=notice.closes_on.year + 1)
+    with pytest.raises(StateConflict):
+        svc.public_notice_close_for(dossier=dossiers[0], user=office, today=later)
+    svc.objection_resolve(objection=objection, user=office, upheld=False, resolution="经核实学历真实，异议不成立。")
+    assert objection.__class__.objects.get(pk=objection.pk).status == ObjectionStatus.DISMISSED
+    with pytest.raises(StateConflict):  # the period is still running today
+        svc.public_notice_close_for(dossier=dossiers[0], user=office)
+    moved = svc.public_notice_close_for(dossier=dossiers[0], user=office, today=later)
+    assert moved.state.code == "card_production"
+    upheld = svc.objection_record(notice=notice, dossier=dossiers[1], user=office, content="存在学术不端。")
+    svc.objection_resolve(objection=upheld, user=office, upheld=True, resolution="异议成立，不予发放。")
+    with pytest.raises(StateConflict):
+        svc.public_notice_close_for(dossier=dossiers[1], user=office, today=later)
+
+
+def test_announcement_pdf_red_header(artifacts_dir):
+    rows = [{"name": "张*明", "employer": "楚雄示范医药有限公司", "card": "XCHC202600001", "article": "第九条第（四）项",
+             "reason": "未按规定履行合同，或未满最低服务年限，或与州内用人单位终止合作关系的", "date": "2026-03-01"}] * 40
+    content = pdf.announcement_pdf(title="2026年度楚雄州“兴楚惠才卡”退出情况公告", issuing_body_name="中共楚雄州委人才工作领导小组办公室",
+                                   document_number="楚人才办〔2027〕1号", date=__import__("datetime").date(2027, 1, 10),
+                                   intro="根据第九条规定，现将2026年度退出情况公告如下。", rows=rows)
+    compact = "".join(text_of(content).split())
+    assert "中共楚雄州委人才工作领导小组办公室" in compact and "楚人才办〔2027〕1号" in compact and "张*明" in compact
+    assert len(PdfReader(io.BytesIO(content)).pages) >= 2 and all(embedded_fonts(content).values())
+    save_page_one(content, artifacts_dir, "exit-announcement")
+
+
+def test_certificate_status_does_not_block_reprint_of_active(tonghua_card):
+    assert tonghua_card.status == CardStatus.ACTIVE

@@ -1,0 +1,86 @@
+"""Every demo user × every demo dossier × (API list, API detail, attachment download, journal, admin detail).
+
+The expected answer is computed here from the scheme data files (each workflow state's `view` list and
+`actor`) and the demo naming convention — not from the permission code under test."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from casefiles.models import Dossier
+
+pytestmark = [pytest.mark.django_db]
+
+SCHEME_DIR = Path(__file__).resolve().parents[2] / "casefiles" / "schemes"
+
+
+def expected_viewers(dossier, usernames):
+    data = yaml.safe_load((SCHEME_DIR / f"{dossier.scheme.slug}.yaml").read_text(encoding="utf-8"))
+    state = next(s for s in data["workflow"]["states"] if s["code"] == dossier.state.code)
+    principals = set(state.get("view") or [])
+    if state.get("actor"):
+        principals.add(state["actor"])
+    slug = dossier.scheme.slug
+    viewers = {"admin"}
+    for principal in principals:
+        if principal == "applicant":
+            viewers.add(dossier.applicant.username)
+        elif principal == "employer":
+            viewers.add(f"{slug}.employer")
+        elif principal == "authority":
+            if dossier.authority_id:
+                viewers.add(f"{slug}.{dossier.authority.code}")
+        else:
+            viewers.add(f"{slug}.{principal}")
+    return viewers & usernames
+
+
+def is_staff_name(username):
+    return username == "admin" or not username.endswith((".applicant", ".employer"))
+
+
+def test_permission_matrix_has_no_leaks(demo, artifacts_dir):
+    users = list(get_user_model().objects.order_by("username"))
+    usernames = {u.username for u in users}
+    dossiers = list(Dossier.objects.select_related("scheme", "state", "authority", "applicant").prefetch_related("attachments"))
+    assert len(dossiers) >= 50
+    expected = {d.pk: expected_viewers(d, usernames) for d in dossiers}
+    admin_detail = os.environ.get("HUICAI_MATRIX_ADMIN_URL", "/admin/casefiles/dossiers/{pk}/")
+    cells, leaks, denials = 0, [], []
+    client = Client()
+    for user in users:
+        client.force_login(user)
+        listed = set()
+        url = "/api/v1/dossiers/?page_size=200"
+        while url:
+            body = client.get(url).json()
+            listed |= {row["id"] for row in body["results"]}
+            url = body["next"]
+        for dossier in dossiers:
+            may_view = user.username in expected[dossier.pk]
+            attachment = dossier.attachments.all()[0] if dossier.attachments.all() else None
+            checks = {
+                "list": dossier.pk in listed,
+                "detail": client.get(f"/api/v1/dossiers/{dossier.pk}/").status_code == 200,
+                "journal": client.get(f"/api/v1/dossiers/{dossier.pk}/journal/").status_code == 200,
+            }
+            if attachment is not None:
+                checks["attachment"] = client.get(f"/api/v1/attachments/{attachment.pk}/").status_code == 200
+            for surface, seen in checks.items():
+                cells += 1
+                want = may_view and (surface != "journal" or is_staff_name(user.username))
+                if seen and not want:
+                    leaks.append((user.username, dossier.reference, dossier.state.code, surface))
+                elif want and not seen:
+                    denials.append((user.username, dossier.reference, dossier.state.code, surface))
+        client.logout()
+    report = {"users": len(users), "dossiers": len(dossiers), "cells": cells, "leaks": leaks, "wrong_denials": denials}
+    Path(artifacts_dir, "permission_matrix.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    print(f"permission matrix: {cells} cells, {len(leaks)} leaks, {len(denials)} wrong denials")
+    assert leaks == []
+    assert denials == []
