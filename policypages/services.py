@@ -284,16 +284,32 @@ def _articles_of(revision: Revision) -> dict[int, dict]:
 
 
 def text_diff_html(old: str, new: str) -> str:
-    """Character-level difference (Chinese has no spaces between words), escaped, with <del>/<ins>."""
+    """Character-level difference (Chinese has no spaces between words), escaped, with <del>/<ins>.
+
+    An unchanged run of one or two characters between two changes is folded into them (人<ins>力资源和
+    </ins>社<ins>会保障</ins>厅 reads better as 人<del>社</del><ins>力资源和社会保障</ins>厅).
+    """
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    ops = [[op != "equal", old[a1:a2], new[b1:b2]] for op, a1, a2, b1, b2 in matcher.get_opcodes()]
+    merged: list[list] = []
+    for i, (changed, a, b) in enumerate(ops):
+        between_changes = 0 < i < len(ops) - 1 and ops[i - 1][0] and ops[i + 1][0]
+        if not changed and between_changes and len(a) <= 2:
+            changed = True
+        if merged and changed and merged[-1][0]:
+            merged[-1][1] += a
+            merged[-1][2] += b
+        else:
+            merged.append([changed, a, b])
     out = []
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(escape(old[a1:a2]))
-        if op in ("delete", "replace"):
-            out.append(f"<del>{escape(old[a1:a2])}</del>")
-        if op in ("insert", "replace"):
-            out.append(f"<ins>{escape(new[b1:b2])}</ins>")
+    for changed, a, b in merged:
+        if not changed:
+            out.append(escape(a))
+            continue
+        if a:
+            out.append(f"<del>{escape(a)}</del>")
+        if b:
+            out.append(f"<ins>{escape(b)}</ins>")
     return mark_safe("".join(out).replace("\n", "<br>"))
 
 

@@ -119,6 +119,19 @@ class Department(models.Model):
             self.group.name = name
             self.group.save(update_fields=["name"])
         super().save(*args, **kwargs)
+        self.sync_admin_access()
+
+    def sync_admin_access(self):
+        """Staff of every department but employers work in the Wagtail admin (worklists, registry)."""
+        from django.contrib.auth.models import Permission
+
+        access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin").first()
+        if access is None:  # before wagtailadmin's migrations ran
+            return
+        if self.kind == DepartmentKind.EMPLOYER:
+            self.group.permissions.remove(access)
+        else:
+            self.group.permissions.add(access)
 
 
 class Role(models.TextChoices):

@@ -92,8 +92,9 @@ def test_compare_two_revisions(live_server, page, artifacts_dir):
     assert changed.count() == 1
     assert changed.get_attribute("data-article") == "13"
     assert changed.locator("h3").inner_text() == "第十三条"
-    assert changed.locator("ins").first.inner_text() == "力资源和社会保障厅"
-    assert changed.locator("del").first.inner_text() == "社厅"
+    assert changed.locator("del").all_inner_texts() == ["社"]
+    assert changed.locator("ins").all_inner_texts() == ["力资源和社会保障"]
+    assert changed.locator(".diff-text").inner_text() == "本办法由省人社力资源和社会保障厅负责解释。"
     shot(page, artifacts_dir, "jilin-compare")
     # the changed article links back to its place in the current text
     changed.locator("h3 a").click()

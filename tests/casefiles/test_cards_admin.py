@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from casefiles.demo_cards import issue_card, prepare_schemes
 
@@ -16,6 +17,8 @@ def test_registry_lists_own_scheme_and_exports_excel(client):
     mine = issue_card("tonghua", applicant_name="孙志强")
     theirs = issue_card("jilin", applicant_name="周建国")
     staff = get_user_model().objects.get(username="tonghua.service-center")
+    # Wagtail admin access is granted to department staff elsewhere; here directly.
+    staff.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
     client.force_login(staff)
     html = client.get("/admin/cards/").content.decode()
     assert mine.number in html and theirs.number not in html

@@ -55,3 +55,15 @@ def test_membership_roles_are_checked(jurisdictions, django_user_model):
     with pytest.raises(ValidationError):
         Membership(user=user, department=employer, role=Role.REVIEWER).full_clean()
     Membership(user=user, department=employer, role=Role.EMPLOYER_CONTACT).full_clean()
+
+
+def test_department_staff_may_enter_the_admin_but_employers_not(jurisdictions, django_user_model):
+    tonghua = Jurisdiction.objects.get(code="tonghua")
+    bureau = Department.objects.create(jurisdiction=tonghua, code="hr-bureau", name="人社局", kind=DepartmentKind.HR_BUREAU)
+    employer = Department.objects.create(jurisdiction=tonghua, code="acme", name="某公司", kind=DepartmentKind.EMPLOYER)
+    staff = django_user_model.objects.create_user("staff", password="irrelevant-123", is_staff=True)
+    contact = django_user_model.objects.create_user("contact", password="irrelevant-123", is_staff=True)
+    staff.groups.add(bureau.group)
+    contact.groups.add(employer.group)
+    assert staff.has_perm("wagtailadmin.access_admin")
+    assert not contact.has_perm("wagtailadmin.access_admin")
