@@ -241,9 +241,43 @@ def certificate_pdf(card, cache=True):
     return content
 
 
-def certificates_pdf(cards):
+def certificates_pdf(cards, workers=None):
     """One print file for a production batch: one page per card."""
-    return html_to_pdf(certificate_html(list(cards)))
+    return certificates_pdf_from_contexts([certificate_context(c) for c in cards], workers=workers)
+
+
+CHUNK_MIN = 100  # below this many pages one process is quicker than starting more
+
+
+def certificates_pdf_from_contexts(contexts, workers=None):
+    """Each certificate is exactly one page, so a large batch splits into chunks rendered in parallel processes
+    (WeasyPrint is single-threaded, ~40 ms CPU per certificate) and joined with pypdf."""
+    import os
+
+    workers = workers or min(os.cpu_count() or 1, max(1, len(contexts) // CHUNK_MIN))
+    if workers <= 1:
+        return html_to_pdf(render_html("pdf/certificate.html", {"certificates": contexts}))
+    size = -(-len(contexts) // workers)
+    htmls = [render_html("pdf/certificate.html", {"certificates": contexts[i:i + size]}) for i in range(0, len(contexts), size)]
+    return _render_parallel(htmls)
+
+
+def _render_parallel(htmls):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pypdf import PdfWriter
+
+    font_files()  # make the fonts before forking
+    # fork: the children inherit Django's configuration and only render HTML (no database use).
+    with ProcessPoolExecutor(len(htmls), mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = list(pool.map(html_to_pdf, htmls))
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def public_notice_html(notice):

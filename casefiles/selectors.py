@@ -1,7 +1,8 @@
 """Read-side queries of case files. Listings filter in the database on guardian's direct-FK tables,
 never by checking rows one by one in Python."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 
 from .models import Dossier, DossierGroupObjectPermission, DossierUserObjectPermission, Membership, Role
 from .permissions import ACT, VIEW
@@ -19,15 +20,24 @@ def roles_for(user):
     return {str(r) for r in roles}
 
 
+def _permission_id(codename):
+    # Constant per database; resolving it up front lets PostgreSQL use the (group, permission, object)
+    # index instead of joining auth_permission for every grant row.
+    return Permission.objects.get(content_type__app_label="casefiles", codename=codename).pk
+
+
 def _granted(user, codename):
-    group_ids = user.groups.values("pk")
+    """Dossiers granted to the user or one of their groups: a UNION of ids drives the join.
+
+    ``EXISTS(group grant) OR EXISTS(user grant)`` cannot become a semi-join, so PostgreSQL probes both
+    for every dossier (seconds at 100k rows); the UNION is read from the grant indexes first.
+    """
+    permission = _permission_id(codename)
     by_group = DossierGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=codename, group__in=group_ids
-    )
-    by_user = DossierUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=codename, user=user
-    )
-    return Q(Exists(by_group)) | Q(Exists(by_user))
+        permission_id=permission, group__in=user.groups.values("pk")
+    ).values("content_object_id")
+    by_user = DossierUserObjectPermission.objects.filter(permission_id=permission, user=user).values("content_object_id")
+    return Q(pk__in=by_group.union(by_user, all=True))
 
 
 def dossiers_visible_to(user, queryset=None):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sitemap.xml", sitemap),
     path("search/", include("search.urls")),
+    path("", include("programmes.urls")),
     path("", include("casefiles.urls")),
 ]
 

@@ -17,6 +17,7 @@ _FOLD |= {c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)}
 
 # A CJK ideograph (BMP blocks and extension A), or a run of Latin letters/digits.
 _TOKEN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[0-9a-z\u00c0-\u024f]+")
+_WORD_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff0-9a-z\u00c0-\u024f]+")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _jieba = None
@@ -54,12 +55,7 @@ def word_tokens(text: str) -> list[str]:
     text = fold(text).lower()
     if not text.strip():
         return []
-    words = []
-    for word in _segmenter().cut_for_search(text):
-        word = word.strip()
-        if word and _TOKEN_RE.search(word) and all(_TOKEN_RE.fullmatch(ch) or ch.isalnum() for ch in word):
-            words.append(word)
-    return words
+    return [w for w in _segmenter().cut_for_search(text) if _WORD_RE.fullmatch(w)]
 
 
 def word_text(text: str) -> str:

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "casefiles",
     "policypages",
     "search",
+    "programmes",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

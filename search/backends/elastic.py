@@ -158,11 +158,15 @@ class ElasticBackend(SearchBackend):
         alias = self.alias(index)
         name = self._new_index(index)
         try:
-            self.client.indices.put_settings(index=name, settings={"index": {"refresh_interval": "-1"}})
+            # While filling: no refreshes and no fsync per request (the data is rebuilt from the database
+            # if the node dies meanwhile); both are restored before the alias moves.
+            self.client.indices.put_settings(
+                index=name, settings={"index": {"refresh_interval": "-1", "translog.durability": "async"}}
+            )
             pending = 0
-            for _ok, _item in helpers.streaming_bulk(
-                self.client, self._actions(name, docs), chunk_size=chunk, max_chunk_bytes=20 * 1024 * 1024,
-                raise_on_error=True, max_retries=3, initial_backoff=1,
+            for ok, item in helpers.parallel_bulk(
+                self.client, self._actions(name, docs), thread_count=2, queue_size=4, chunk_size=chunk,
+                max_chunk_bytes=20 * 1024 * 1024, raise_on_error=True,
             ):
                 pending += 1
                 if progress and pending >= chunk:
@@ -170,7 +174,8 @@ class ElasticBackend(SearchBackend):
                     pending = 0
             if progress and pending:
                 progress(pending)
-            self.client.indices.put_settings(index=name, settings={"index": {"refresh_interval": INDEX_SETTINGS["refresh_interval"]}})
+            self.client.indices.put_settings(index=name, settings={"index": {
+                "refresh_interval": INDEX_SETTINGS["refresh_interval"], "translog.durability": "request"}})
             self.client.indices.refresh(index=name)
             old = list(self.client.indices.get_alias(name=alias).keys()) if self.client.indices.exists_alias(name=alias) else []
             actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]

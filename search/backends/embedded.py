@@ -151,7 +151,7 @@ class EmbeddedBackend(SearchBackend):
         ).fetchall()) if len(keys) < 900 else self._ids_for(conn, index, keys)
         conn.executemany(
             "INSERT INTO search_fts (rowid, chars, words) VALUES (?, ?, ?)",
-            [(ids[str(d["key"])], char_text(d.get("search_text") or ""), d.get("words") or word_text(d.get("search_text") or ""))
+            [(ids[str(d["key"])], char_text(d.get("search_text") or ""), d["words"] if "words" in d else word_text(d.get("search_text") or ""))
              for d in docs],
         )
         conn.executemany(

@@ -24,7 +24,7 @@ def test_registry_lists_own_scheme_and_exports_excel(client):
     assert mine.number in html and theirs.number not in html
     response = client.get("/admin/cards/?export=xlsx")
     assert response.status_code == 200
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
     numbers = [r[0] for r in rows[1:]]
     assert numbers == [mine.number]
     assert rows[1][1] == "孙志强"
