@@ -16,7 +16,7 @@ def meeting_minutes_context(meeting):
             url = base + reverse("casefiles_dossiers:detail", args=[item.dossier_id])
             link_text = f"申请档案 {item.dossier.reference}"
         elif item.service_change_id:
-            url = base + reverse("programmes_catalogue:detail", args=[item.service_change_id])
+            url = base + reverse("programmes:change_detail", args=[item.service_change_id])
             link_text = f"目录调整 {item.service_change.ref} {item.service_change.title}"
         rows.append({"item": item, "url": url, "link_text": link_text, "outcome": item.get_outcome_display()})
     return {

@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --services
 
-export DATABASE_URL=$(bash scripts/postgres.sh)
+pg_url=$(bash scripts/postgres.sh)
+export DATABASE_URL=${HUICAI_TEST_DATABASE_URL:-$pg_url}
 if [[ -f scripts/elasticsearch.sh ]]; then
-  bash scripts/elasticsearch.sh start
-  export ELASTICSEARCH_URL=${ELASTICSEARCH_URL:-http://127.0.0.1:9200}
+  es_url=$(bash scripts/elasticsearch.sh start | tail -n 1)
+  export ELASTICSEARCH_URL=$es_url
   trap 'bash scripts/elasticsearch.sh stop || true' EXIT
 fi
 export DJANGO_SETTINGS_MODULE=huicai.settings.test
