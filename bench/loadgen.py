@@ -111,6 +111,20 @@ def generate(dossiers, cards=0, applicants=20000, employers_per_scheme=60, gener
         info.append((scheme, departments, authorities, state_templates(scheme), list(scheme.tiers.all()), weights))
     is_pg = connection.vendor == "postgresql"
     now = timezone.now()
+    # Identities are drawn from a pre-made pool: computing check digits and names per row would make
+    # the generator, not the database, the bottleneck.
+    pool = [
+        (
+            rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+            resident_id(rng, birth=f"19{rng.randint(60, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"),
+            f"13{rng.randint(100000000, 999999999)}",
+        )
+        for _ in range(min(50000, max(1000, dossiers)))
+    ]
+    state_choice = {}
+    for scheme_info in info:
+        weights = scheme_info[5]
+        state_choice[scheme_info[0].pk] = [w[0] for w in weights for _ in range(w[1])]
     start_seq = {}
     bar = Progress(dossiers, "dossiers") if progress else None
     made = 0
@@ -129,7 +143,7 @@ def generate(dossiers, cards=0, applicants=20000, employers_per_scheme=60, gener
                     ids = list(range(base + 1, base + n + 1))
             for pk in ids:
                 scheme, departments, authorities, templates, tiers, weights = info[rng.randrange(len(info))]
-                state = rng.choices([w[0] for w in weights], [w[1] for w in weights])[0]
+                state = rng.choice(state_choice[scheme.pk])
                 seq = start_seq.get(scheme.pk) or (Dossier.objects.filter(scheme=scheme, year=year).count())
                 seq += 1
                 start_seq[scheme.pk] = seq
@@ -138,14 +152,14 @@ def generate(dossiers, cards=0, applicants=20000, employers_per_scheme=60, gener
                 applicant = rng.choice(user_ids)
                 created = now - datetime.timedelta(days=rng.randint(0, 700), minutes=rng.randint(0, 1440))
                 due = (created + datetime.timedelta(days=14)).date() if state.kind == StateKind.STAGE else None
-                name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+                created_iso = created.isoformat()
+                name, id_number, phone = pool[rng.randrange(len(pool))]
                 tier = rng.choice(tiers)
                 rows.append((
                     pk, scheme.pk, scheme.reference_format.format(year=year, seq=seq + 100000) + f"-L{pk}", year, seq + 100000, applicant,
                     employer.pk, authority.pk if authority else None, tier.pk, None, json.dumps({"contract_years": 3}), state.pk,
-                    name, "resident_id", resident_id(rng, birth=f"19{rng.randint(60, 99)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}"),
-                    "中国", f"13{rng.randint(100000000, 999999999)}", "", employer.sector, None, None,
-                    created.isoformat(), created.isoformat(), created.isoformat(), created.isoformat(), due.isoformat() if due else None, "", "",
+                    name, "resident_id", id_number, "中国", phone, "", employer.sector, None, None,
+                    created_iso, created_iso, created_iso, created_iso, due.isoformat() if due else None, "", "",
                 ))
                 for principal, codename in templates[state.pk][1]:
                     if principal == "applicant":

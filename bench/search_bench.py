@@ -13,7 +13,6 @@ Indices use the prefix ``bench`` (Elasticsearch) or their own SQLite file, never
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -64,12 +63,14 @@ def synthetic_dossiers(n, seed=1):
         text = "\n".join([reference, name, employer, scheme_name, stage, opinions])
         groups = rng.sample(range(1, GROUPS + 1), rng.randint(1, 3))
         yield {
-            "key": str(i), "kind": "dossier", "title": f"{reference} · {name}", "citation": "", "url": f"/applications/{i}/",
-            "text": text, "search_text": text, "reference": reference, "applicant_name": name, "employer": employer,
+            "key": str(i), "kind": "dossier", "title": f"{reference} · {name}", "citation": "",
+            "url": f"/applications/{i}/", "text": text, "search_text": text, "reference": reference,
+            "applicant_name": name, "employer": employer,
             "scheme": slug, "scheme_name": scheme_name, "jurisdiction": jurisdiction, "jurisdiction_name": scheme_name,
             "tier": rng.choice(TIERS), "stage": stage, "state": f"s{STAGES.index(stage)}", "state_kind": "stage",
-            "year": year, "created_at": f"{year}-01-01T00:00:00+08:00", "cards": [], "card_status": "", "opinions": opinions,
-            "principals": [f"g:{g}" for g in groups] + [f"u:{100000 + i}"], "public": False, "sort": f"{year}-{i:07d}",
+            "year": year, "created_at": f"{year}-01-01T00:00:00+08:00", "cards": [], "card_status": "",
+            "opinions": opinions, "principals": [f"g:{g}" for g in groups] + [f"u:{100000 + i}"], "public": False,
+            "sort": f"{year}-{i:07d}",
         }
 
 
@@ -143,7 +144,9 @@ def main():
         return [f"u:{rng.randint(1, 500)}", f"g:{rng.randint(1, GROUPS)}", f"g:{rng.randint(1, GROUPS)}"]
 
     results = {
-        "public (content)": time_queries(backend, CONTENT, PUBLIC_QUERIES, args.rounds, lambda rng: None, public_only=True),
+        "public (content)": time_queries(
+            backend, CONTENT, PUBLIC_QUERIES, args.rounds, lambda rng: None, public_only=True
+        ),
         "staff (reviewer principals)": time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer),
         "staff (superuser, no filter)": time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, lambda rng: None),
     }

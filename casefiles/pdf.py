@@ -262,16 +262,18 @@ def certificates_pdf_from_contexts(contexts, workers=None):
     return _render_parallel(htmls)
 
 
-def _render_parallel(htmls):
+def _render_parallel(htmls, one_per_process=False):
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import os
 
     from pypdf import PdfWriter
 
     font_files()  # make the fonts before forking
-    # fork: the children inherit Django's configuration and only render HTML (no database use).
-    with ProcessPoolExecutor(len(htmls), mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = list(pool.map(html_to_pdf, htmls))
+    workers = min(len(htmls), os.cpu_count() or 1)
+    # fork: the children inherit Django's configuration and only render HTML (no database use). A fresh
+    # process per chunk (maxtasksperchild) returns each chunk's memory to the system.
+    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1 if one_per_process else None) as pool:
+        parts = pool.map(html_to_pdf, htmls, chunksize=1)
     writer = PdfWriter()
     for part in parts:
         writer.append(io.BytesIO(part))
@@ -296,12 +298,45 @@ def public_notice_pdf(notice):
     return html_to_pdf(public_notice_html(notice))
 
 
-def announcement_html(*, title, issuing_body_name, document_number, date, intro, rows, scheme_name=""):
+ANNOUNCEMENT_CHUNK_ROWS = 400
+
+
+def announcement_html(*, title, issuing_body_name, document_number, date, intro, rows, scheme_name="", part="whole",
+                      offset=0, page_numbers=True):
+    """``part``: ``whole``, or for chunked rendering ``first`` (header and table head), ``middle`` (rows only),
+    ``last`` (rows and signature)."""
+    numbered = [{**row, "n": offset + i} for i, row in enumerate(rows, start=1)]
     return render_html("pdf/exit_announcement.html", {
         "title": title, "issuing_body": issuing_body_name, "document_number": document_number, "date": date,
-        "intro": intro, "rows": rows, "scheme_name": scheme_name,
+        "intro": intro, "rows": numbered, "scheme_name": scheme_name, "head": part in ("whole", "first"),
+        "tail": part in ("whole", "last"), "page_numbers": page_numbers,
     })
 
 
-def announcement_pdf(**kwargs):
-    return html_to_pdf(announcement_html(**kwargs))
+def announcement_pdf(*, rows, chunk_rows=ANNOUNCEMENT_CHUNK_ROWS, **kwargs):
+    """The announcement as PDF. Up to ``chunk_rows`` rows it is one WeasyPrint document. Longer lists are cut
+    into chunks laid out in parallel processes, one chunk per process at a time — WeasyPrint holds a whole
+    document's layout in memory (~0.2 MB a row), so chunks keep the peak low and use every core — then joined,
+    and the page numbers stamped on afterwards (a chunk cannot know on which page it starts)."""
+    if len(rows) <= chunk_rows:
+        return html_to_pdf(announcement_html(rows=rows, **kwargs))
+    chunks = [rows[i:i + chunk_rows] for i in range(0, len(rows), chunk_rows)]
+    htmls = []
+    for index, chunk in enumerate(chunks):
+        part = "first" if index == 0 else "last" if index == len(chunks) - 1 else "middle"
+        htmls.append(announcement_html(rows=chunk, part=part, offset=index * chunk_rows, page_numbers=False, **kwargs))
+    return _stamp_page_numbers(_render_parallel(htmls, one_per_process=True))
+
+
+def _stamp_page_numbers(content):
+    from pypdf import PdfReader, PdfWriter
+
+    document = PdfReader(io.BytesIO(content))
+    count = len(document.pages)
+    numbers = PdfReader(io.BytesIO(html_to_pdf(render_html("pdf/page_numbers.html", {"pages": range(count)}))))
+    writer = PdfWriter(clone_from=document)
+    for page, overlay in zip(writer.pages, numbers.pages, strict=True):
+        page.merge_page(overlay)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

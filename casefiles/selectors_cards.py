@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _lazy
 
 from .masking import mask_name
 from .models import Card, CardEvent, CardStatus, Department, DepartmentKind
@@ -96,12 +97,14 @@ def exit_rows(scheme, year):
 # --- public verification -------------------------------------------------------------------------------
 
 STATUS_MESSAGES = {
-    CardStatus.ACTIVE: "This card is valid.",
-    CardStatus.EXPIRED: "This card has expired.",
-    CardStatus.SUSPENDED: "This card has been reported lost and is suspended.",
-    CardStatus.REVOKED: "This card has been revoked.",
-    CardStatus.REPLACED: "This card has been replaced by a new card; this number is no longer valid.",
-    CardStatus.CONTACT_LIST: "The holder has been moved to the contact list: talent services end on the date shown; bank services continue.",
+    CardStatus.ACTIVE: _lazy("This card is valid."),
+    CardStatus.EXPIRED: _lazy("This card has expired."),
+    CardStatus.SUSPENDED: _lazy("This card has been reported lost and is suspended."),
+    CardStatus.REVOKED: _lazy("This card has been revoked."),
+    CardStatus.REPLACED: _lazy("This card has been replaced by a new card; this number is no longer valid."),
+    CardStatus.CONTACT_LIST: _lazy(
+        "The holder has been moved to the contact list: talent services end on the date shown; bank services continue."
+    ),
 }
 
 
@@ -117,14 +120,12 @@ def card_for_token(signed_value):
 
 def verification_payload(card):
     """What anyone may learn by scanning a card: never ID or phone numbers, the name masked."""
-    from django.utils.translation import gettext as _
-
     status = card.status
     return {
         "valid": status == CardStatus.ACTIVE,
         "status": status,
         "status_label": str(card.get_status_display()),
-        "message": _(STATUS_MESSAGES[status]),
+        "message": str(STATUS_MESSAGES[status]),
         "scheme": card.scheme.name,
         "jurisdiction": card.scheme.jurisdiction.name,
         "tier": card.tier.name,

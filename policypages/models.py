@@ -54,6 +54,7 @@ class SchemeSectionPage(Page):
         "policypages.TierTablePage",
         "policypages.ServiceGuidePage",
         "policypages.NoticeIndexPage",
+        "policypages.ExitAnnouncementPage",
     ]
 
     class Meta:
@@ -308,7 +309,7 @@ class NoticeIndexPage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["policypages.SchemeSectionPage"]
-    subpage_types = ["policypages.NoticePage"]
+    subpage_types = ["policypages.NoticePage", "policypages.ExitAnnouncementPage"]
 
     class Meta:
         verbose_name = _("notice index")

@@ -327,13 +327,15 @@ def tier_short_name(tier) -> str:
 
 
 def section_context(section):
-    from .models import NoticeIndexPage, PolicyPage, ServiceGuidePage, TierTablePage
+    from .models import PolicyPage, ServiceGuidePage, TierTablePage
 
-    children = section.get_children().live()
+    children = section.get_children().live().public()
+    listed = (PolicyPage, TierTablePage, ServiceGuidePage)
     return {
-        "policies": PolicyPage.objects.child_of(section).live().order_by("path"),
-        "tier_tables": TierTablePage.objects.child_of(section).live().order_by("path"),
-        "guides": ServiceGuidePage.objects.child_of(section).live().order_by("path"),
-        "notice_indexes": NoticeIndexPage.objects.child_of(section).live().order_by("path"),
+        "policies": PolicyPage.objects.child_of(section).live().public().order_by("path"),
+        "tier_tables": TierTablePage.objects.child_of(section).live().public().order_by("path"),
+        "guides": ServiceGuidePage.objects.child_of(section).live().public().order_by("path"),
+        # notice indexes, announcements and whatever page types come later
+        "other_pages": children.not_type(*listed).order_by("path"),
         "has_children": children.exists(),
     }

@@ -23,8 +23,21 @@ def seed_text(slug: str) -> str:
     return (Path(settings.HUICAI_SEEDS_DIR) / data["policy"]["seed"]).read_text(encoding="utf-8")
 
 
+def ensure_wagtail_root():
+    """Wagtail's migrations make the default locale and the root page; a flushed test database
+    (transactional tests without serialized rollback) has neither."""
+    from django.utils.translation import get_supported_language_variant
+    from wagtail.models import Locale, Page
+
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code=get_supported_language_variant(settings.LANGUAGE_CODE))
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.get_default()))
+
+
 def section_for(slug: str):
     """The scheme's rows (from its YAML) and its section page under the home page."""
+    ensure_wagtail_root()
     (scheme,) = schemes_load([slug])
     return ensure_scheme_section(ensure_home_page(), scheme)
 

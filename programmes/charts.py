@@ -49,7 +49,8 @@ def hbar_chart(groups, *, title, series=None, colors=COLORS):
     y = 8 + legend_h
     parts = []
     for i, name in enumerate(series if len(series) > 1 else []):
-        color = LIMIT_COLOR if (len(series) == 2 and i == 0) else colors[i % len(colors)]
+        # two series: the limit (grey, behind) and the actual value (blue; red where over the limit)
+        color = (LIMIT_COLOR if i == 0 else colors[0]) if len(series) == 2 else colors[i % len(colors)]
         x = LABEL_WIDTH + i * 150
         parts.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{color}"/>'
                      f'<text x="{x + 18}" y="18" class="legend">{escape(name)}</text>')

@@ -34,7 +34,6 @@ from .models import (
     NotificationFamily,
     NotificationPreference,
     ServiceChangeRequest,
-    ServiceCommissioner,
     SubmitterRole,
 )
 

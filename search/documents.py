@@ -18,7 +18,6 @@ from django.utils.html import strip_tags
 
 from casefiles.masking import scrub_text
 
-from .backends.base import CONTENT, DOSSIER  # noqa: F401  (re-exported for callers)
 from .tokens import word_text
 
 logger = logging.getLogger(__name__)
@@ -243,7 +242,8 @@ UNIT_MODELS = {"PolicyPage": "policy", "ServiceGuidePage": "guide"}
 def _page_text(page):
     parts = []
     for field in page._meta.get_fields():
-        if field.concrete and field.get_internal_type() in ("TextField", "RichTextField", "StreamField") and not field.is_relation:
+        text_like = field.concrete and not field.is_relation
+        if text_like and field.get_internal_type() in ("TextField", "RichTextField", "StreamField"):
             value = getattr(page, field.name, None)
             if value:
                 parts.append(strip_tags(str(value)))

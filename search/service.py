@@ -91,7 +91,9 @@ def _facets(raw_facets, filters):
     for name, counts in raw_facets.items():
         labels = _labels(name, list(counts))
         buckets = [
-            FacetBucket(value=str(v), label=str(labels.get(v, v)), count=c, selected=str(filters.get(name, "")) == str(v))
+            FacetBucket(
+                value=str(v), label=str(labels.get(v, v)), count=c, selected=str(filters.get(name, "")) == str(v)
+            )
             for v, c in counts.items()
         ]
         if name == "year":
@@ -199,7 +201,8 @@ def _dossier_ids_for(kind, object_ids):
     if kind == "card":
         from casefiles.models import Card
 
-        return set(Card.objects.filter(pk__in=[i for i in object_ids if str(i).isdigit()]).values_list("dossier_id", flat=True))
+        card_ids = [i for i in object_ids if str(i).isdigit()]
+        return set(Card.objects.filter(pk__in=card_ids).values_list("dossier_id", flat=True))
     return set()
 
 

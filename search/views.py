@@ -25,7 +25,9 @@ def _safe_search(call, *args, **kwargs):
 def search_page(request):
     q = (request.GET.get("q") or "").strip()[:100]
     filters = {name: request.GET.get(name) for name in service.PUBLIC_FILTERS if request.GET.get(name)}
-    result, error = _safe_search(service.search_public, q, page=request.GET.get("page", 1), filters=filters) if q else (None, None)
+    result, error = None, None
+    if q:
+        result, error = _safe_search(service.search_public, q, page=request.GET.get("page", 1), filters=filters)
     facet_titles = {"kind": _("Type"), "scheme": _("Scheme"), "jurisdiction": _("Jurisdiction"), "year": _("Year")}
     facets = []
     for name, buckets in (result.facets.items() if result else []):

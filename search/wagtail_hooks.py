@@ -54,14 +54,19 @@ class StaffSearchView(WagtailAdminTemplateMixin, TemplateView):
                     bucket.url = "?" + urlencode(params)
         titles = {"scheme": _("Scheme"), "jurisdiction": _("Jurisdiction"), "tier": _("Tier"), "stage": _("Stage"),
                   "year": _("Year")}
-        facets = [(name, titles.get(name, name), buckets) for name, buckets in (dossiers.facets.items() if dossiers else [])
-                  if buckets]
+        facets = [
+            (name, titles.get(name, name), buckets)
+            for name, buckets in (dossiers.facets.items() if dossiers else [])
+            if buckets
+        ]
         pages = {}
         if dossiers:
             for label, number in (("previous", dossiers.page - 1), ("next", dossiers.page + 1)):
                 if 1 <= number <= dossiers.pages:
                     pages[label] = "?" + urlencode({"q": q, **filters, "page": number})
-        context.update(q=q, filters=filters, dossiers=dossiers, policies=policies, facets=facets, pages=pages, error=error)
+        context.update(
+            q=q, filters=filters, dossiers=dossiers, policies=policies, facets=facets, pages=pages, error=error
+        )
         return context
 
 

@@ -179,32 +179,34 @@ def _string(node):
 
 
 def _python_msgids(path):
-    """(key, line) of every gettext call with literal arguments; f-strings and computed strings are skipped.
-    Names imported from django.utils.translation under another name (``gettext_lazy as _l``) count too."""
+    """(key, line, aliased) of every gettext call with literal arguments; f-strings and computed strings are
+    skipped. ``aliased`` marks a name imported from django.utils.translation under a name makemessages does not
+    know (``gettext_lazy as _lazy``): xgettext never extracts those, so they stay untranslated at run time."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except (SyntaxError, UnicodeDecodeError):
         return
-    keywords = dict(KEYWORDS)
+    aliases = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
             for alias in node.names:
-                if alias.name in KEYWORDS and alias.asname:
-                    keywords[alias.asname] = KEYWORDS[alias.name]
+                if alias.name in KEYWORDS and alias.asname and alias.asname not in KEYWORDS:
+                    aliases[alias.asname] = KEYWORDS[alias.name]
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
-        if name not in keywords:
+        spec = KEYWORDS.get(name) or aliases.get(name)
+        if spec is None:
             continue
-        ctx_i, msg_i, _plural_i = keywords[name]
+        ctx_i, msg_i, _plural_i = spec
         if len(node.args) <= msg_i:
             continue
         msgid = _string(node.args[msg_i])
         context = _string(node.args[ctx_i]) if ctx_i is not None else None
         if not msgid or (ctx_i is not None and context is None):
             continue
-        yield _key(context, msgid), node.lineno
+        yield _key(context, msgid), node.lineno, name not in KEYWORDS
 
 
 def _template_msgids(path):
@@ -235,25 +237,41 @@ def _template_msgids(path):
                 j += 1
         ctx_i, msg_i, _plural_i = KEYWORDS[tok.string]
         if len(args) > msg_i and args[msg_i] and (ctx_i is None or len(args) > ctx_i):
-            yield _key(args[ctx_i] if ctx_i is not None else None, args[msg_i]), tok.start[0]
+            yield _key(args[ctx_i] if ctx_i is not None else None, args[msg_i]), tok.start[0], False
 
 
 def source_msgids():
-    found = {}
+    """{key: "path:line"} of what makemessages extracts, and {key: "path:line"} of strings only marked through
+    an alias it cannot see."""
+    found, aliased = {}, {}
     for path in _source_files():
         extract = _python_msgids if path.suffix == ".py" else _template_msgids
-        for key, line in extract(path):
-            found.setdefault(key, f"{path.relative_to(REPO)}:{line}")
-    return found
+        for key, line, via_alias in extract(path):
+            (aliased if via_alias else found).setdefault(key, f"{path.relative_to(REPO)}:{line}")
+    return found, {k: v for k, v in aliased.items() if k not in found}
 
 
 def test_source_strings_are_all_in_the_catalogue(catalogue):
     _, entries = catalogue
     known = {_key(e["fields"].get("msgctxt"), e["fields"]["msgid"]) for e in entries}
-    found = source_msgids()
+    found, _aliased = source_msgids()
     assert len(found) > 100, "the source scan found suspiciously few strings"
     missing = sorted((where, key) for key, where in found.items() if key not in known)
     assert not missing, (
         f"{len(missing)} source strings are not in {CATALOGUE.relative_to(REPO)}; run bash scripts/i18n.sh and translate:\n"
         + "\n".join(f"{where}: {key!r}" for where, key in missing)
+    )
+
+
+def test_no_string_is_marked_through_a_name_makemessages_cannot_see(catalogue):
+    """makemessages only extracts _, gettext, gettext_lazy, ngettext, pgettext … by name; a string marked as
+    ``_lazy("…")`` after ``gettext_lazy as _lazy`` never reaches the catalogue and shows in English."""
+    _, entries = catalogue
+    known = {_key(e["fields"].get("msgctxt"), e["fields"]["msgid"]) for e in entries}
+    _found, aliased = source_msgids()
+    hidden = sorted((where, key) for key, where in aliased.items() if key not in known)
+    assert not hidden, (
+        f"{len(hidden)} strings are marked through an alias of django.utils.translation that makemessages does not "
+        "extract; import the function as _ or under its own name (gettext_lazy, …):\n"
+        + "\n".join(f"{where}: {key!r}" for where, key in hidden)
     )

@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views.generic import IndexView
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from ..models import Card, ExitCandidate, ProductionBatch, RevocationRequest
 
@@ -30,13 +31,13 @@ class ViewOnlyPolicy(ModelPermissionPolicy):
         return self.user_has_any_permission(user, actions)
 
 
+for _model in (Card, ExitCandidate, ProductionBatch, RevocationRequest):
+    register_permission_policy(_model, ViewOnlyPolicy(_model), exact_class=True)
+
+
 class ReadOnlyViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
-
-    @property
-    def permission_policy(self):
-        return ViewOnlyPolicy(self.model)
 
 
 class ScopedIndexView(IndexView):

@@ -209,6 +209,13 @@ def dossier_transition(*, dossier, transition, user, comment="", expected_state=
     if candidate.requires_comment and not comment:
         raise CaseFileError(_("Please give a reason or say what is missing."), code="comment_required")
 
+    if candidate.code == "close_public_notice":
+        # 楚雄 第四条（三）: objections are resolved by the talent office before issuance continues.
+        from ..models import ObjectionStatus
+
+        if locked.objections.filter(status__in=[ObjectionStatus.OPEN, ObjectionStatus.UPHELD]).exists():
+            raise StateConflict(_("Objections to the public notice are still open or were upheld."), state.code)
+
     now = timezone.now()
     target = candidate.target
     department = _department_for(user, locked, acting_as, departments)

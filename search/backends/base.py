@@ -13,7 +13,10 @@ INDEXES = (CONTENT, DOSSIER)
 
 # Exact-value fields a query may filter on, and the facets counted for each collection.
 FILTER_FIELDS = ("kind", "scheme", "jurisdiction", "tier", "stage", "state", "year")
-FACETS = {CONTENT: ("kind", "scheme", "jurisdiction", "year"), DOSSIER: ("scheme", "jurisdiction", "tier", "stage", "year")}
+FACETS = {
+    CONTENT: ("kind", "scheme", "jurisdiction", "year"),
+    DOSSIER: ("scheme", "jurisdiction", "tier", "stage", "year"),
+}
 
 
 @dataclass

@@ -136,7 +136,10 @@ class ElasticBackend(SearchBackend):
             return []
         self.ensure()
         _ok, errors = helpers.bulk(
-            self.client, self._actions(self.alias(index), docs), raise_on_error=False, refresh="true" if refresh else "false",
+            self.client,
+            self._actions(self.alias(index), docs),
+            raise_on_error=False,
+            refresh="true" if refresh else "false",
             chunk_size=1000, max_chunk_bytes=20 * 1024 * 1024,
         )
         failed = [str(e.get("index", {}).get("_id")) for e in errors]
@@ -177,8 +180,11 @@ class ElasticBackend(SearchBackend):
             self.client.indices.put_settings(index=name, settings={"index": {
                 "refresh_interval": INDEX_SETTINGS["refresh_interval"], "translog.durability": "request"}})
             self.client.indices.refresh(index=name)
-            old = list(self.client.indices.get_alias(name=alias).keys()) if self.client.indices.exists_alias(name=alias) else []
-            actions = [{"remove": {"index": o, "alias": alias}} for o in old] + [{"add": {"index": name, "alias": alias}}]
+            old = []
+            if self.client.indices.exists_alias(name=alias):
+                old = list(self.client.indices.get_alias(name=alias).keys())
+            actions = [{"remove": {"index": o, "alias": alias}} for o in old]
+            actions.append({"add": {"index": name, "alias": alias}})
             self.client.indices.update_aliases(actions=actions)
         except Exception:
             self.client.indices.delete(index=name, ignore_unavailable=True)

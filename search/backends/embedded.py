@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from ..tokens import char_tokens, char_text, word_text, word_tokens
-from .base import FILTER_FIELDS, RawHit, RawResult, SearchBackend
+from .base import FILTER_FIELDS, INDEXES, RawHit, RawResult, SearchBackend
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_doc (
@@ -33,7 +33,11 @@ SCHEMA = [
         sort TEXT,
         doc TEXT NOT NULL,
         UNIQUE (idx, key))""",
-    """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(chars, words, tokenize = 'unicode61 remove_diacritics 0')""",
+    # One full-text table per collection, so a query over 300 policy units never walks 100,000 dossiers.
+    """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_content
+        USING fts5(chars, words, tokenize = 'unicode61 remove_diacritics 0')""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_dossier
+        USING fts5(chars, words, tokenize = 'unicode61 remove_diacritics 0')""",
     """CREATE TABLE IF NOT EXISTS search_principal (
         principal TEXT NOT NULL, doc_id INTEGER NOT NULL, PRIMARY KEY (principal, doc_id)) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS search_principal_doc ON search_principal (doc_id)",
@@ -42,6 +46,12 @@ SCHEMA = [
 
 # How much more a phrase hit in the character column counts than a hit of words (bm25 column weights).
 WEIGHTS = "10.0, 2.0"
+
+
+def _fts(index):
+    if index not in INDEXES:
+        raise ValueError(index)
+    return f"search_fts_{index}"
 
 
 def _fts_query(terms):
@@ -91,7 +101,7 @@ class EmbeddedBackend(SearchBackend):
 
     @staticmethod
     def _has_schema(raw):
-        return raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_fts'").fetchone() is not None
+        return raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_fts_dossier'").fetchone() is not None
 
     @staticmethod
     def _create_schema(raw):
@@ -150,9 +160,15 @@ class EmbeddedBackend(SearchBackend):
             f"SELECT key, id FROM search_doc WHERE idx = ? AND key IN ({','.join('?' * len(keys))})", [index, *keys]
         ).fetchall()) if len(keys) < 900 else self._ids_for(conn, index, keys)
         conn.executemany(
-            "INSERT INTO search_fts (rowid, chars, words) VALUES (?, ?, ?)",
-            [(ids[str(d["key"])], char_text(d.get("search_text") or ""), d["words"] if "words" in d else word_text(d.get("search_text") or ""))
-             for d in docs],
+            f"INSERT INTO {_fts(index)} (rowid, chars, words) VALUES (?, ?, ?)",
+            [
+                (
+                    ids[str(d["key"])],
+                    char_text(d.get("search_text") or ""),
+                    d["words"] if "words" in d else word_text(d.get("search_text") or ""),
+                )
+                for d in docs
+            ],
         )
         conn.executemany(
             "INSERT OR IGNORE INTO search_principal (principal, doc_id) VALUES (?, ?)",
@@ -165,7 +181,8 @@ class EmbeddedBackend(SearchBackend):
         for i in range(0, len(keys), 900):
             chunk = keys[i : i + 900]
             result.update(conn.execute(
-                f"SELECT key, id FROM search_doc WHERE idx = ? AND key IN ({','.join('?' * len(chunk))})", [index, *chunk]
+                f"SELECT key, id FROM search_doc WHERE idx = ? AND key IN ({','.join('?' * len(chunk))})",
+                [index, *chunk],
             ).fetchall())
         return result
 
@@ -173,11 +190,12 @@ class EmbeddedBackend(SearchBackend):
         for i in range(0, len(keys), 900):
             chunk = [str(k) for k in keys[i : i + 900]]
             marks = ",".join("?" * len(chunk))
-            ids = [r[0] for r in conn.execute(f"SELECT id FROM search_doc WHERE idx = ? AND key IN ({marks})", [index, *chunk])]
+            sql = f"SELECT id FROM search_doc WHERE idx = ? AND key IN ({marks})"
+            ids = [r[0] for r in conn.execute(sql, [index, *chunk])]
             if not ids:
                 continue
             id_marks = ",".join("?" * len(ids))
-            conn.execute(f"DELETE FROM search_fts WHERE rowid IN ({id_marks})", ids)
+            conn.execute(f"DELETE FROM {_fts(index)} WHERE rowid IN ({id_marks})", ids)
             conn.execute(f"DELETE FROM search_principal WHERE doc_id IN ({id_marks})", ids)
             conn.execute(f"DELETE FROM search_doc WHERE id IN ({id_marks})", ids)
 
@@ -198,7 +216,7 @@ class EmbeddedBackend(SearchBackend):
             for i in range(0, len(ids), 900):
                 part = ids[i : i + 900]
                 marks = ",".join("?" * len(part))
-                conn.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", part)
+                conn.execute(f"DELETE FROM {_fts(index)} WHERE rowid IN ({marks})", part)
                 conn.execute(f"DELETE FROM search_principal WHERE doc_id IN ({marks})", part)
             conn.execute("DELETE FROM search_doc WHERE idx = ?", [index])
             batch = []
@@ -214,14 +232,15 @@ class EmbeddedBackend(SearchBackend):
                 if progress:
                     progress(len(batch))
             if not self.use_django:
-                conn.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                conn.execute(f"INSERT INTO {_fts(index)} ({_fts(index)}) VALUES ('optimize')")
 
     def count(self, index):
         return self._conn().execute("SELECT count(*) FROM search_doc WHERE idx = ?", [index]).fetchone()[0]
 
     def drop(self):
         with self._write() as conn:
-            conn.execute("DELETE FROM search_fts")
+            for index in INDEXES:
+                conn.execute(f"DELETE FROM {_fts(index)}")
             conn.execute("DELETE FROM search_principal")
             conn.execute("DELETE FROM search_doc")
 
@@ -242,20 +261,27 @@ class EmbeddedBackend(SearchBackend):
             principals = list(principals)
             if not principals:
                 return RawResult(hits=[], total=0, facets={f: {} for f in facets})
-            where.append(f"d.id IN (SELECT doc_id FROM search_principal WHERE principal IN ({','.join('?' * len(principals))}))")
+            marks = ",".join("?" * len(principals))
+            where.append(f"d.id IN (SELECT doc_id FROM search_principal WHERE principal IN ({marks}))")
             params += principals
         match = _fts_query(terms)
         columns = ", ".join(f"d.{f}" for f in facets)
         select_facets = (", " + columns) if columns else ""
         if match:
-            sql = (f"SELECT d.id, bm25(search_fts, {WEIGHTS}) AS score{select_facets} FROM search_fts "
-                   f"JOIN search_doc d ON d.id = search_fts.rowid WHERE search_fts MATCH ? AND {' AND '.join(where)}")
+            # The full-text match runs first and once (MATERIALIZED, CROSS JOIN fixes the join order);
+            # left to itself the planner may scan the documents and probe the FTS index row by row.
+            fts = _fts(index)
+            sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({fts}, {WEIGHTS}) AS score "
+                   f"FROM {fts} WHERE {fts} MATCH ?) "
+                   f"SELECT d.id, m.score{select_facets} FROM m CROSS JOIN search_doc d ON d.id = m.id "
+                   f"WHERE {' AND '.join(where)}")
             rows = conn.execute(sql, [match, *params]).fetchall()
             rows.sort(key=lambda r: (r[1], r[0]))
         elif terms:
             rows = []
         else:
-            sql = f"SELECT d.id, 0.0{select_facets} FROM search_doc d WHERE {' AND '.join(where)} ORDER BY d.sort DESC, d.id DESC"
+            sql = (f"SELECT d.id, 0.0{select_facets} FROM search_doc d WHERE {' AND '.join(where)} "
+                   "ORDER BY d.sort DESC, d.id DESC")
             rows = conn.execute(sql, params).fetchall()
         counts = {f: {} for f in facets}
         for row in rows:
@@ -268,6 +294,7 @@ class EmbeddedBackend(SearchBackend):
         docs = {}
         if window:
             ids = [r[0] for r in window]
-            docs = dict(conn.execute(f"SELECT id, doc FROM search_doc WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall())
+            sql = f"SELECT id, doc FROM search_doc WHERE id IN ({','.join('?' * len(ids))})"
+            docs = dict(conn.execute(sql, ids).fetchall())
         hits = [RawHit(doc=json.loads(docs[r[0]]), score=-float(r[1])) for r in window if r[0] in docs]
         return RawResult(hits=hits, total=len(rows), facets=counts)

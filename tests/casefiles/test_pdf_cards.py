@@ -201,3 +201,22 @@ def test_announcement_pdf_red_header(artifacts_dir):
 
 def test_certificate_status_does_not_block_reprint_of_active(tonghua_card):
     assert tonghua_card.status == CardStatus.ACTIVE
+
+
+def test_long_announcement_is_chunked_numbered_and_stamped():
+    import datetime
+
+    rows = [{"name": "王*", "employer": "楚雄州示范人民医院", "card": f"XCHC2026{i:05d}", "article": "第九条第（四）项",
+             "reason": "与州内用人单位终止合作关系的", "date": "2026-05-01"} for i in range(1, 251)]
+    content = pdf.announcement_pdf(title="2026年度退出情况公告", issuing_body_name="中共楚雄州委人才工作领导小组办公室",
+                                   document_number="楚人才办〔2027〕3号", date=datetime.date(2027, 1, 10), intro="", rows=rows,
+                                   chunk_rows=100)
+    reader = PdfReader(io.BytesIO(content))
+    texts = ["".join(p.extract_text().split()) for p in reader.pages]
+    whole = "".join(texts)
+    assert whole.count("楚人才办〔2027〕3号") == 1  # the red header once, on page one
+    assert "XCHC202600001" in texts[0] and "XCHC202600250" in texts[-1]
+    assert all(f"XCHC2026{i:05d}" in whole for i in range(1, 251))
+    assert all(f"—{n}—" in text for n, text in enumerate(texts, start=1))  # stamped page numbers, continuous
+    assert "2027年1月10日" in texts[-1] and "2027年1月10日" not in texts[0]
+    assert all(embedded_fonts(content).values())

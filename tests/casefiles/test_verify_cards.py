@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
 from django.utils import timezone
 
 from casefiles.demo_cards import issue_card, prepare_schemes
@@ -54,7 +53,8 @@ def test_revoked_expired_and_replaced_say_so(client, card):
     staff = card.scheme.departments.get(code="service-center").group.user_set.first()
     svc.card_revoke(card=card, reason=RevocationReason.objects.get(scheme=card.scheme, ref="16.5"), user=staff, comment="转借他人。")
     body = client.get(f"/api/v1/verify/{verification_token(card)}/").json()
-    assert body["status"] == "revoked" and body["valid"] is False and "revoked" in body["message"]
+    assert body["status"] == "revoked" and body["valid"] is False and body["message"] != body["status"]
+    assert body["ended_on"] == str(timezone.localdate())
     other = issue_card("tonghua")
     Card.objects.filter(pk=other.pk).update(valid_until=timezone.localdate() - datetime.timedelta(days=1))
     svc.cards_expire_due()

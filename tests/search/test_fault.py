@@ -26,7 +26,9 @@ def _node(command):
     subprocess.run(["bash", str(ROOT / "scripts" / "elasticsearch.sh"), command], check=True, capture_output=True)
 
 
-def test_changes_while_elasticsearch_is_down_are_not_lost(settings, db, django_capture_on_commit_callbacks, _search_session):
+def test_changes_while_elasticsearch_is_down_are_not_lost(
+    settings, db, django_capture_on_commit_callbacks, _search_session
+):
     url = os.environ.get("ELASTICSEARCH_URL")
     if not url:
         pytest.skip("ELASTICSEARCH_URL is not set")

@@ -8,6 +8,7 @@ DEMO_STEPS = [
     "casefiles.demo.load_schemes_and_users",
     "policypages.demo.load_pages",
     "casefiles.demo_dossiers.load_dossiers",
+    "casefiles.demo_cards.load_cards",
 ]
 
 

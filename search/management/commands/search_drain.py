@@ -18,7 +18,9 @@ class Command(BaseCommand):
         while True:
             stats = service.drain_outbox(batch=batch)
             if stats["indexed"] or stats["failed"]:
-                self.stdout.write(f"indexed {stats['indexed']}, failed {stats['failed']}, remaining {stats['remaining']}")
+                self.stdout.write(
+                    f"indexed {stats['indexed']}, failed {stats['failed']}, remaining {stats['remaining']}"
+                )
             failures = failures + 1 if stats["failed"] and not stats["indexed"] else 0
             if not loop:
                 if stats["remaining"] and stats["indexed"]:

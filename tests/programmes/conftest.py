@@ -1,0 +1,45 @@
+import random
+
+import pytest
+from django.contrib.auth import get_user_model
+
+PASSWORD = "test-pass-12345"
+
+
+@pytest.fixture
+def schemes(db):
+    """The five schemes with their departments and demo staff (no dossiers)."""
+    from casefiles.demo import load_schemes_and_users
+    from casefiles.models import Scheme
+
+    load_schemes_and_users(password=PASSWORD)
+    return {s.slug: s for s in Scheme.objects.all()}
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def staff_of(scheme, code, username=None):
+    """A (new) staff member of one of the scheme's departments."""
+    from casefiles.models import Membership, Role
+
+    department = scheme.departments.get(code=code)
+    person, _created = get_user_model().objects.get_or_create(
+        username=username or f"{scheme.slug}.{code}.t", defaults={"is_staff": True, "email": f"{scheme.slug}.{code}.t@example.org"}
+    )
+    person.set_password(PASSWORD)
+    person.save()
+    Membership.objects.get_or_create(user=person, department=department, defaults={"role": Role.REVIEWER})
+    person.groups.add(department.group)
+    return person
+
+
+def dossier_in(slug, state, seed=1, tier=None):
+    from casefiles.demo_dossiers import drive_to, make_dossier
+    from casefiles.models import Scheme
+
+    scheme = Scheme.objects.get(slug=slug)
+    tier_obj = scheme.tiers.get(code=tier) if tier else None
+    dossier = make_dossier(scheme, user(f"{slug}.applicant"), random.Random(seed), tier=tier_obj, with_attachment=False)
+    return drive_to(dossier, state)
