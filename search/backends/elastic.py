@@ -14,6 +14,9 @@ filter on ``principals`` with the caller's own principals, in ``bool.filter`` (c
 
 import datetime
 import logging
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 
 from django.conf import settings
 from elasticsearch import Elasticsearch, NotFoundError, helpers
@@ -81,6 +84,12 @@ class DossierDocument(_Common):
 
 DOCUMENTS = {CONTENT: ContentDocument, DOSSIER: DossierDocument}
 ALIAS_SUFFIX = {CONTENT: "content", DOSSIER: "dossiers"}
+
+
+def _batches(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def index_body(index):
@@ -166,17 +175,22 @@ class ElasticBackend(SearchBackend):
             self.client.indices.put_settings(
                 index=name, settings={"index": {"refresh_interval": "-1", "translog.durability": "async"}}
             )
-            pending = 0
-            for ok, item in helpers.parallel_bulk(
-                self.client, self._actions(name, docs), thread_count=2, queue_size=4, chunk_size=chunk,
-                max_chunk_bytes=20 * 1024 * 1024, raise_on_error=True,
-            ):
-                pending += 1
-                if progress and pending >= chunk:
-                    progress(pending)
-                    pending = 0
-            if progress and pending:
-                progress(pending)
+            # Documents are built here, in the calling thread (they come from the ORM); two chunks at a time
+            # are sent from worker threads so that building and indexing overlap.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                inflight = deque()
+                for batch in _batches(docs, chunk):
+                    inflight.append((pool.submit(self._send, name, batch), len(batch)))
+                    if len(inflight) >= 2:
+                        future, size = inflight.popleft()
+                        future.result()
+                        if progress:
+                            progress(size)
+                while inflight:
+                    future, size = inflight.popleft()
+                    future.result()
+                    if progress:
+                        progress(size)
             self.client.indices.put_settings(index=name, settings={"index": {
                 "refresh_interval": INDEX_SETTINGS["refresh_interval"], "translog.durability": "request"}})
             self.client.indices.refresh(index=name)
@@ -191,6 +205,10 @@ class ElasticBackend(SearchBackend):
             raise
         for o in old:
             self.client.indices.delete(index=o, ignore_unavailable=True)
+
+    def _send(self, target, batch):
+        helpers.bulk(self.client, self._actions(target, batch), chunk_size=len(batch), max_chunk_bytes=50 * 1024 * 1024,
+                     raise_on_error=True, max_retries=3, initial_backoff=1)
 
     def count(self, index):
         self.ensure()

@@ -9,6 +9,7 @@ DEMO_STEPS = [
     "policypages.demo.load_pages",
     "casefiles.demo_dossiers.load_dossiers",
     "casefiles.demo_cards.load_cards",
+    "programmes.demo.load_programmes",
 ]
 
 
