@@ -23,6 +23,9 @@ EARLIER_DRAFT = {"jilin": ("本办法自印发之日起实施。", "本办法自
 def ensure_home_page():
     home = HomePage.objects.first()
     if home is None:
+        from .testing import ensure_wagtail_root
+
+        ensure_wagtail_root()
         root = Page.get_first_root_node()
         home = HomePage(title="惠才 · 人才服务卡", slug="home-huicai", intro="")
         root.add_child(instance=home)

@@ -19,6 +19,8 @@ def test_check_deploy_has_only_documented_warnings(tmp_path):
         "ALLOWED_HOSTS": "huicai.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path}/check.sqlite3",
     }
+    # The browser tests' conftest allows async-unsafe ORM use in this process; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
     )

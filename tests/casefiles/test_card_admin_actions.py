@@ -1,0 +1,83 @@
+"""The card page of the admin registry: lifecycle actions through the card services."""
+
+import random
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from casefiles.demo import load_schemes_and_users
+from casefiles.demo_dossiers import drive_to, make_dossier
+from casefiles.models import Card, CardEvent, CardStatus, RevocationReason, Scheme
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+def staff(username):
+    user = get_user_model().objects.get(username=username)
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    return user
+
+
+@pytest.fixture
+def card(db):
+    load_schemes_and_users(password="x-pass-123")
+    scheme = Scheme.objects.get(slug="chuxiong")
+    applicant = get_user_model().objects.create_user("cx-holder", password="x")
+    dossier = drive_to(make_dossier(scheme, applicant, random.Random(3), with_attachment=False), "issued")
+    return Card.objects.get(dossier=dossier)
+
+
+def test_talent_office_revokes_with_reason(client, card):
+    reason = RevocationReason.objects.get(scheme=card.scheme, ref="9.1")
+    client.force_login(staff("chuxiong.talent-office"))
+    url = f"/admin/card-registry/{card.pk}/"
+    html = client.get(url).content.decode()
+    assert 'value="revoke"' in html and "第九条第（一）项" in html
+    response = client.post(url, {"action": "revoke", "revoke-reason": reason.pk, "revoke-comment": "经核查，申报材料弄虚作假。"})
+    assert response.status_code == 302 and response["Location"] == url
+    card.refresh_from_db()
+    assert card.status == CardStatus.REVOKED and card.end_reason == reason
+    event = CardEvent.objects.filter(card=card).latest("pk")
+    assert event.kind == "revoke" and event.article == "第九条第（一）项" and event.reason == reason
+
+
+def test_missing_comment_is_a_message_not_a_change(client, card):
+    reason = RevocationReason.objects.get(scheme=card.scheme, ref="9.1")
+    client.force_login(staff("chuxiong.talent-office"))
+    url = f"/admin/card-registry/{card.pk}/"
+    response = client.post(url, {"action": "revoke", "revoke-reason": reason.pk, "revoke-comment": ""}, follow=True)
+    assert response.status_code == 200
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE
+
+
+def test_outsiders_get_403(client, card):
+    reason = RevocationReason.objects.get(scheme=card.scheme, ref="9.1")
+    url = f"/admin/card-registry/{card.pk}/"
+    data = {"action": "revoke", "revoke-reason": reason.pk, "revoke-comment": "无权操作。"}
+    client.force_login(staff("tonghua.service-center"))  # another scheme's staff: cannot see the card
+    assert client.get(url).status_code == 403
+    assert client.post(url, data).status_code == 403
+    client.force_login(staff("chuxiong.bank"))  # sees the card (production) but may not end it
+    assert 'value="revoke"' not in client.get(url).content.decode()
+    assert client.post(url, data).status_code == 403
+    card.refresh_from_db()
+    assert card.status == CardStatus.ACTIVE
+
+
+def test_baiyun_actions_offered_and_assessment_recorded(client, card):
+    scheme = Scheme.objects.get(slug="baiyun")
+    applicant = get_user_model().objects.create_user("by-holder", password="x")
+    dossier = drive_to(make_dossier(scheme, applicant, random.Random(5), with_attachment=False), "issued")
+    baiyun = Card.objects.get(dossier=dossier)
+    url = f"/admin/card-registry/{baiyun.pk}/"
+    client.force_login(staff("baiyun.hr-bureau"))
+    html = client.get(url).content.decode()
+    assert 'value="contact_list"' in html and 'value="terminate_all"' in html and 'value="assess"' not in html
+    client.force_login(staff("baiyun.employer"))
+    html = client.get(url).content.decode()
+    assert 'value="assess"' in html and 'value="revoke"' not in html
+    response = client.post(url, {"action": "assess", "assess-result": "competent", "assess-summary": "履职良好。"})
+    assert response.status_code == 302
+    assert baiyun.assessments.get().result == "competent"
