@@ -97,7 +97,8 @@ def state_templates(scheme):
     return templates
 
 
-def generate(dossiers, cards=0, applicants=20000, employers_per_scheme=60, generic=False, seed=7, progress=True, batch=20000):
+def generate(dossiers, cards=0, applicants=20000, employers_per_scheme=60, generic=False, seed=7, progress=True, batch=20000,
+             open_weight=1):
     rng = random.Random(seed)
     user_ids, employers = ensure_pool(rng, applicants, employers_per_scheme)
     perms = {p.codename: p.pk for p in Permission.objects.filter(content_type__app_label="casefiles", codename__in=["view_dossier", "act_on_dossier"])}
@@ -107,7 +108,8 @@ def generate(dossiers, cards=0, applicants=20000, employers_per_scheme=60, gener
     for scheme in schemes:
         departments = {d.code: d.group_id for d in scheme.departments.all()}
         authorities = [d for d in scheme.departments.all() if scheme.authority_kind and d.kind == scheme.authority_kind]
-        weights = [(s, 1 if s.kind == StateKind.END else 3) for s in scheme.states.all()]
+        # Realistic mix: over the years most dossiers are closed; about one in twelve is still open.
+        weights = [(s, open_weight if s.kind != StateKind.END else 30) for s in scheme.states.all()]
         info.append((scheme, departments, authorities, state_templates(scheme), list(scheme.tiers.all()), weights))
     is_pg = connection.vendor == "postgresql"
     now = timezone.now()

@@ -70,6 +70,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--open-weight", type=int, default=1, help="weight of each open state against 30 per closed state")
+    parser.add_argument("--section", default="worklists")
+    parser.add_argument("--title-suffix", default="")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("worklist_bench needs PostgreSQL (set DATABASE_URL)")
@@ -83,7 +86,7 @@ def main():
     for size in [int(s) for s in args.sizes.split(",")]:
         if current < size:
             start = time.monotonic()
-            generate(size - current, generic=True)
+            generate(size - current, generic=True, open_weight=args.open_weight)
             print(f"generated {size - current} in {time.monotonic() - start:.0f}s", file=sys.stderr)
             current = size
         for user in users:
@@ -104,7 +107,8 @@ def main():
         "First page (50 rows, ordered by due date) plus the total count of a department's 待办 worklist, "
         f"{args.repeat} runs each after one warm-up. Both layouts hold the same grants.\n\n" + "\n".join(lines) + "\n\n" + "\n".join(ratios)
     )
-    write_section("worklists", "Worklists: guardian direct FK vs generic tables", body, "python -m bench.worklist_bench --sizes " + args.sizes)
+    write_section(args.section, "Worklists: guardian direct FK vs generic tables" + args.title_suffix, body,
+                  f"python -m bench.worklist_bench --sizes {args.sizes} --open-weight {args.open_weight}")
 
 
 if __name__ == "__main__":

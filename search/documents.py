@@ -256,7 +256,7 @@ def page_documents(page):
     model_name = type(page).__name__
     scheme = _page_scheme(page)
     dates = {
-        "issue_date": getattr(page, "issue_date", None),
+        "issue_date": getattr(page, "issue_date", None) or getattr(page, "date", None),
         "effective_date": getattr(page, "effective_date", None),
         "expiry_date": getattr(page, "expiry_date", None),
     }
@@ -269,11 +269,21 @@ def page_documents(page):
             if unit.get("anchor") and "#" not in unit["url"]:
                 unit["url"] = f"{unit['url']}#{unit['anchor']}"
             docs.append(content_document(unit, kind=kind, scheme=scheme, policy=page.title, page_id=page.pk, **dates))
-        return docs
+        return _with_page_jurisdiction(docs, page)
     if model_name in ANNOUNCEMENT_MODELS:
         unit = {"key": f"page-{page.pk}", "title": page.title, "text": _page_text(page), "url": page.url}
         return [content_document(unit, kind="announcement", scheme=scheme, policy=page.title, page_id=page.pk, **dates)]
     return []
+
+
+def _with_page_jurisdiction(docs, page):
+    """A policy page without a scheme may still name its jurisdiction: facet on that."""
+    jurisdiction = getattr(page, "jurisdiction", None)
+    if jurisdiction is not None:
+        for doc in docs:
+            if not doc["jurisdiction"]:
+                doc["jurisdiction"], doc["jurisdiction_name"] = jurisdiction.code, jurisdiction.name
+    return docs
 
 
 def page_content_documents():

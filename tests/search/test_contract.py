@@ -249,3 +249,21 @@ def test_drain_and_reindex(people):
         assert [h.key for h in service.search_staff(admin, dossier.applicant_name).hits] == [str(dossier.pk)]
     # A deleted dossier leaves the index through the outbox.
     assert backend.count("dossier") == Dossier.objects.count()
+
+
+def test_policy_pages_are_indexed_per_article_and_item(search_backend):
+    """With the policy pages published, content comes from PolicyPage.search_units()."""
+    from casefiles.schemes.loader import schemes_load
+    from policypages.demo import load_pages
+    from search.documents import page_content_documents
+
+    schemes_load()
+    load_pages()
+    docs = page_content_documents()
+    assert docs and all(d["url"] for d in docs)
+    service.index_content(docs)
+    hits = service.search_public("年满65岁").hits
+    cited = {h.citation: h for h in hits}
+    hit = cited["《通化市“英才卡”管理服务办法》第十六条第（六）项"]
+    assert hit.url.endswith("#" + hit.fields["anchor"]) and "<mark>年满65岁</mark>" in hit.snippet
+    assert service.search_public("住房公积金", scheme="chuxiong").total > 0
