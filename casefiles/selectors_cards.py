@@ -4,7 +4,7 @@ import datetime
 
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce, Greatest
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .masking import mask_name
 from .models import Card, CardEvent, CardStatus, Department, DepartmentKind
@@ -97,12 +97,12 @@ def exit_rows(scheme, year):
 # --- public verification -------------------------------------------------------------------------------
 
 STATUS_MESSAGES = {
-    CardStatus.ACTIVE: _lazy("This card is valid."),
-    CardStatus.EXPIRED: _lazy("This card has expired."),
-    CardStatus.SUSPENDED: _lazy("This card has been reported lost and is suspended."),
-    CardStatus.REVOKED: _lazy("This card has been revoked."),
-    CardStatus.REPLACED: _lazy("This card has been replaced by a new card; this number is no longer valid."),
-    CardStatus.CONTACT_LIST: _lazy(
+    CardStatus.ACTIVE: gettext_lazy("This card is valid."),
+    CardStatus.EXPIRED: gettext_lazy("This card has expired."),
+    CardStatus.SUSPENDED: gettext_lazy("This card has been reported lost and is suspended."),
+    CardStatus.REVOKED: gettext_lazy("This card has been revoked."),
+    CardStatus.REPLACED: gettext_lazy("This card has been replaced by a new card; this number is no longer valid."),
+    CardStatus.CONTACT_LIST: gettext_lazy(
         "The holder has been moved to the contact list: talent services end on the date shown; bank services continue."
     ),
 }
