@@ -225,6 +225,8 @@ LOGGING = {
     "filters": {"pii": {"()": "huicai.logfilters.PersonalDataFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("HUICAI_LOG_LEVEL", "INFO")},
+    # One line per background task (search index, reference index) drowns everything else.
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }
 
 # Plain-text policy documents imported by the demo (policypages.demo) and `import_policy`.
