@@ -128,7 +128,8 @@ def agenda_item_decide(*, item, user, outcome, decision_text="", transition=""):
     the comment and the meeting's minutes attached — the opinion on the dossier then links to the meeting."""
     from casefiles.services.dossiers import dossier_transition
 
-    item = AgendaItem.objects.select_for_update().select_related("meeting__joint_meeting__scheme", "dossier").get(pk=item.pk)
+    # Lock only the agenda item: PostgreSQL refuses FOR UPDATE across the nullable dossier join.
+    item = AgendaItem.objects.select_for_update(of=("self",)).select_related("meeting__joint_meeting__scheme", "dossier").get(pk=item.pk)
     _require_office(user, item.meeting.joint_meeting.scheme)
     if outcome not in DecisionOutcome.values:
         raise CaseFileError(_("Choose a decision."), code="outcome")
@@ -159,7 +160,7 @@ def meeting_minutes_record(*, meeting, user, minutes, attendees=()):
     """Record the minutes, mark the meeting held and render the minutes PDF into private storage."""
     from .pdf import meeting_minutes_pdf
 
-    meeting = Meeting.objects.select_for_update().select_related("joint_meeting__scheme").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("joint_meeting__scheme").get(pk=meeting.pk)
     _require_office(user, meeting.joint_meeting.scheme)
     if not minutes.strip():
         raise CaseFileError(_("Write the minutes."), code="minutes")

@@ -61,7 +61,8 @@ def parse_po(path):
         if not line:
             entry, keyword = None, None
             continue
-        if entry is None or (keyword and keyword.startswith("msgstr") and (line.startswith("#") or line.startswith("msgid") or line.startswith("msgctxt"))):
+        after_msgstr = keyword is not None and keyword.startswith("msgstr")
+        if entry is None or (after_msgstr and line.startswith(("#", "msgid", "msgctxt"))):
             entry, keyword = new(lineno), None
             entries.append(entry)
         if line.startswith("#~"):
@@ -148,7 +149,8 @@ def test_placeholders_and_html_tags_are_kept(catalogue):
                 problems.append(f"placeholders {got} instead of {wanted[-1]}: {_label(e)} -> {value!r}")
             tags = [sorted(TAG.findall(s)) for s in sources]
             if sorted(TAG.findall(value)) not in tags:
-                problems.append(f"HTML tags {sorted(TAG.findall(value))} instead of {tags[0]}: {_label(e)} -> {value!r}")
+                got_tags = sorted(TAG.findall(value))
+                problems.append(f"HTML tags {got_tags} instead of {tags[0]}: {_label(e)} -> {value!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -170,7 +172,8 @@ def _source_files():
         rel = path.relative_to(REPO)
         if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts[:-1]):
             continue
-        if path.is_file() and path.suffix in EXTENSIONS and not path.name.startswith(".") and not path.name.endswith("~"):
+        hidden = path.name.startswith(".") or path.name.endswith("~")
+        if path.is_file() and path.suffix in EXTENSIONS and not hidden:
             yield path
 
 
@@ -195,7 +198,8 @@ def _python_msgids(path):
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
         spec = KEYWORDS.get(name) or aliases.get(name)
         if spec is None:
             continue
@@ -258,7 +262,8 @@ def test_source_strings_are_all_in_the_catalogue(catalogue):
     assert len(found) > 100, "the source scan found suspiciously few strings"
     missing = sorted((where, key) for key, where in found.items() if key not in known)
     assert not missing, (
-        f"{len(missing)} source strings are not in {CATALOGUE.relative_to(REPO)}; run bash scripts/i18n.sh and translate:\n"
+        f"{len(missing)} source strings are not in {CATALOGUE.relative_to(REPO)}; "
+        "run bash scripts/i18n.sh and translate:\n"
         + "\n".join(f"{where}: {key!r}" for where, key in missing)
     )
 

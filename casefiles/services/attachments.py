@@ -63,7 +63,7 @@ def safe_name(name: str, extension: str) -> str:
 @transaction.atomic
 def attachment_add(*, dossier, user, uploaded_file, kind=AttachmentKind.OTHER):
     """The applicant adds a file to their draft or returned dossier."""
-    dossier = Dossier.objects.select_for_update().select_related("state").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("state").get(pk=dossier.pk)
     if dossier.applicant_id != user.pk:
         raise TransitionDenied(_("Only the applicant may add attachments."))
     if dossier.state.kind != StateKind.START and dossier.state.code != "returned":

@@ -794,7 +794,7 @@ def card_mark_produced(*, item, user):
     production this fires the workflow's ``mark_produced`` transition."""
     from .dossiers import dossier_transition
 
-    item = ProductionItem.objects.select_for_update().select_related("batch__scheme", "dossier__state").get(pk=item.pk)
+    item = ProductionItem.objects.select_for_update(of=("self",)).select_related("batch__scheme", "dossier__state").get(pk=item.pk)
     department = _bank_or_department(user, item.batch.scheme)
     if item.produced_at:
         raise StateConflict(_("This card has already been recorded as produced."), "produced")
@@ -888,7 +888,7 @@ def objection_record(*, notice, dossier, user, content, objector="", contact="",
 
 @transaction.atomic
 def objection_resolve(*, objection, user, upheld, resolution):
-    objection = NoticeObjection.objects.select_for_update().select_related("notice__scheme").get(pk=objection.pk)
+    objection = NoticeObjection.objects.select_for_update(of=("self",)).select_related("notice__scheme").get(pk=objection.pk)
     department = _notice_department(user, objection.notice.scheme)
     if objection.status != ObjectionStatus.OPEN:
         raise StateConflict(_("This objection has already been resolved."), objection.status)

@@ -124,7 +124,7 @@ EDITABLE_FIELDS = set(IDENTITY_FIELDS) | {"facts", "requested_tier", "employer",
 @transaction.atomic
 def dossier_update(*, dossier, user, criteria=None, **changes):
     """The applicant edits a draft or a returned dossier (补正)."""
-    dossier = Dossier.objects.select_for_update().select_related("state").get(pk=dossier.pk)
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("state").get(pk=dossier.pk)
     if dossier.applicant_id != user.pk:
         raise TransitionDenied(_("Only the applicant may change this application."))
     if dossier.state.kind not in (StateKind.START,) and dossier.state.code != "returned":

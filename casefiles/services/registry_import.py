@@ -222,7 +222,7 @@ def dossier_import_issued(*, dossier, user, note, department=None):
         department = import_department(user, dossier.scheme)
         if department is None:
             raise TransitionDenied(_("Only the talent office, organisation department or HR bureau may import holders."))
-    locked = Dossier.objects.select_for_update().select_related("scheme", "state").get(pk=dossier.pk)
+    locked = Dossier.objects.select_for_update(of=("self",)).select_related("scheme", "state").get(pk=dossier.pk)
     scheme, before = locked.scheme, locked.state
     issued = scheme.states.get(code="issued")
     now = timezone.now()
