@@ -189,7 +189,11 @@ def scheme_load(data):
                 "order": order,
             },
         )
-        service.responsible_units.set([departments[c] for c in row.get("responsible_units", []) if c in departments])
+        # Added one by one so the through rows keep the policy's order: feedback goes to the first unit.
+        service.responsible_units.clear()
+        for code in row.get("responsible_units", []):
+            if code in departments:
+                service.responsible_units.add(departments[code])
         services[service.ref] = service
     for service in services.values():
         service.tiers.clear()
