@@ -1,0 +1,43 @@
+"""load_demo's users: admin, and per scheme <slug>.applicant, <slug>.employer and one user per department that
+acts in the scheme's workflow — the departments read here straight from the scheme files."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.contrib.auth import get_user_model
+
+from casefiles.demo import load_schemes_and_users
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+SCHEMES = Path(__file__).resolve().parents[2] / "casefiles" / "schemes"
+
+
+def acting_departments(data):
+    codes = {d["code"] for d in data["departments"]}
+    acting = {s["actor"] for s in data["workflow"]["states"] if s.get("actor") in codes}
+    for t in data["workflow"]["transitions"]:
+        by = t["by"] if isinstance(t["by"], list) else [t["by"]]
+        acting |= {b for b in by if b in codes}
+    kind = data["workflow"].get("authority_kind")
+    acting |= {d["code"] for d in data["departments"] if kind and d["kind"] == kind}
+    return acting
+
+
+def test_demo_users_follow_the_naming_rule_and_share_the_password():
+    listed = load_schemes_and_users(password="one-pass-for-all-42")
+    User = get_user_model()
+    expected = {"admin"}
+    for slug in ("tonghua", "jilin", "chuxiong", "baiyun", "liaocheng"):
+        data = yaml.safe_load((SCHEMES / f"{slug}.yaml").read_text(encoding="utf-8"))
+        expected |= {f"{slug}.applicant", f"{slug}.employer"} | {f"{slug}.{code}" for code in acting_departments(data)}
+    assert {name for name, _description in listed} == expected
+    assert set(User.objects.values_list("username", flat=True)) == expected
+    for user in User.objects.all():
+        assert user.check_password("one-pass-for-all-42"), user.username
+    # Each department user is a member of exactly its department's group; the employer contact of an employer.
+    hr = User.objects.get(username="jilin.hr-bureau")
+    assert list(hr.groups.values_list("name", flat=True)) == ["jilin.hr-bureau"]
+    employer = User.objects.get(username="jilin.employer")
+    assert employer.memberships.get().department.kind == "employer"
+    assert User.objects.get(username="admin").is_superuser
