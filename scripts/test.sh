@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --services
 
-pg_url=$(bash scripts/postgres.sh)
+pg_url=$(bash scripts/postgres.sh | tail -n 1)
 export DATABASE_URL=${HUICAI_TEST_DATABASE_URL:-$pg_url}
 if [[ -f scripts/elasticsearch.sh ]]; then
   es_url=$(bash scripts/elasticsearch.sh start | tail -n 1)
