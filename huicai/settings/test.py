@@ -11,3 +11,5 @@ PRIVATE_ROOT = Path(os.environ.get("HUICAI_PRIVATE_ROOT", "/tmp/huicai-test-priv
 STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_ROOT  # noqa: F405
 AXES_ENABLED = env_bool("AXES_ENABLED", False)  # noqa: F405
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"verify": "1000/min", "anon": "10000/min"}}  # noqa: F405
+# A test database is rolled back under the cache: tests/policypages/test_page_cache.py turns the page cache on.
+HUICAI_PAGE_CACHE_ENABLED = False

@@ -1,0 +1,331 @@
+"""Public pages over HTTP: gunicorn + PostgreSQL with production settings, measured with wrk from the same machine.
+
+Three cases in the same process setup (same gunicorn command, workers and settings): a plain Django hello-world
+view (the ceiling: the whole middleware stack, no database, no template), a policy page served from the page
+cache (policypages/cache.py), and the same page with the cache turned off (HUICAI_PAGE_CACHE=0, gunicorn
+restarted). Then the page weight of the main public pages as a browser on a phone would fetch them (gzip).
+
+Usage (needs PostgreSQL and /usr/bin/wrk; takes its own database, huicai_httpbench by default):
+    .venv/bin/python -m bench.http_bench                 # set up the database, measure, write docs/PERFORMANCE.md
+    .venv/bin/python -m bench.http_bench --skip-setup    # reuse the database and collected static files
+
+Worker choice: gthread, one worker process per core (2 here) × 4 threads. The work is CPU-bound Python, so
+processes (not threads) give the parallelism, one per core; the threads hold keep-alive connections and let a
+worker accept the next request while another thread waits on PostgreSQL. Sync workers close the connection
+after every response, so each request pays a TCP connect and close: in the same run on this machine hello-world
+cost 0.88 ms of server CPU per request on 3 sync workers against 0.63 ms on 2 gthread workers, the cached page
+1.26 against 1.07 ms (``--worker-class sync --workers 3`` repeats that comparison). Behind nginx, which holds the
+clients' keep-alive connections and buffers slow phones, sync workers would do as well.
+"""
+
+import argparse
+import datetime
+import gzip
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench.report import write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+DEFAULT_DB = "postgres://huicai:huicai@127.0.0.1:5432/huicai_httpbench"
+HEADERS = {"X-Forwarded-Proto": "https"}  # as behind the TLS proxy (SECURE_SSL_REDIRECT stays on)
+
+WRK_SCRIPT = r"""
+wrk.headers["X-Forwarded-Proto"] = "https"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d, "p50": %d, "p90": %d, "p95": %d, "p99": %d, "max": %d, "mean": %.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def environment(args, cache_on=True):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "huicai.settings.bench",
+        "DATABASE_URL": args.database_url,
+        "HUICAI_STATIC_ROOT": args.static_root,
+        "HUICAI_PAGE_CACHE_DIR": args.page_cache_dir,
+        "HUICAI_SEARCH_SQLITE_PATH": "/tmp/huicai-httpbench-search.sqlite3",
+        "HUICAI_PRIVATE_ROOT": "/tmp/huicai-httpbench-private",
+        "HUICAI_MEDIA_ROOT": "/tmp/huicai-httpbench-media",
+        "HUICAI_PAGE_CACHE": "1" if cache_on else "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("ELASTICSEARCH_URL", None)
+    return env
+
+
+def manage(args, *command):
+    subprocess.run([str(PYTHON), "manage.py", *command], cwd=ROOT, env=environment(args), check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def ensure_database(args):
+    name = args.database_url.rsplit("/", 1)[1]
+    exists = subprocess.run(["psql", args.database_url, "-c", "select 1"], capture_output=True).returncode == 0
+    if exists:
+        return
+    owner = args.database_url.split("//", 1)[1].split(":", 1)[0]
+    created = subprocess.run(["createdb", "-h", "127.0.0.1", "-U", owner, name], capture_output=True,
+                             env={**os.environ, "PGPASSWORD": args.database_url.split(":")[2].split("@")[0]})
+    if created.returncode != 0:  # the application role may not create databases; try as postgres
+        subprocess.run(["su", "postgres", "-c", f"createdb -O {owner} {name}"], check=True)
+
+
+def setup(args):
+    started = time.monotonic()
+    ensure_database(args)
+    log("migrate + load_demo …")
+    manage(args, "migrate", "--noinput", "-v0")
+    manage(args, "load_demo", "--password", "bench-pass-123", "-v0")
+    log("collectstatic …")
+    manage(args, "collectstatic", "--noinput", "-v0")
+    log(f"setup took {time.monotonic() - started:.0f}s")
+
+
+def public_urls(args):
+    """Paths of one page of each public type, read from the database through Django."""
+    code = (
+        "import json, django; django.setup()\n"
+        "from policypages.models import *\n"
+        "out = {}\n"
+        "for label, model in [('home', HomePage), ('scheme section', SchemeSectionPage), ('policy', PolicyPage),\n"
+        "                     ('tier table', TierTablePage), ('service guide', ServiceGuidePage), ('notices', NoticeIndexPage)]:\n"
+        "    page = model.objects.live().public().order_by('path').first()\n"
+        "    if page: out[label] = page.get_url()\n"
+        "print(json.dumps(out))\n"
+    )
+    out = subprocess.run([str(PYTHON), "-c", code], cwd=ROOT, env=environment(args), capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    def __init__(self, args, cache_on):
+        self.args, self.cache_on, self.process = args, cache_on, None
+
+    def __enter__(self):
+        command = [str(GUNICORN), "huicai.wsgi:application", "--bind", f"127.0.0.1:{self.args.port}",
+                   "--workers", str(self.args.workers), "--worker-class", self.args.worker_class,
+                   "--backlog", "2048", "--log-level", "warning"]
+        if self.args.worker_class == "gthread":
+            command += ["--threads", str(self.args.threads)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=environment(self.args, self.cache_on), start_new_session=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                fetch(self.args, "/_bench/hello/")
+                return self
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+    def cpu_seconds(self):
+        """User + system CPU of the gunicorn master and its workers so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        pids = [self.process.pid]
+        try:
+            pids += [int(p) for p in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()]
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except OSError:
+                pass
+        return total / tick
+
+
+def fetch(args, path, gzip_ok=False):
+    headers = dict(HEADERS)
+    if gzip_ok:
+        headers["Accept-Encoding"] = "gzip"
+    request = urllib.request.Request(f"http://127.0.0.1:{args.port}{path}", headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def wrk(args, server, path, warm_up=True):
+    if warm_up:  # every worker imports, connects and fills its template cache before the measured run
+        subprocess.run([WRK, "-t1", "-c4", "-d2s", "-H", "X-Forwarded-Proto: https", f"http://127.0.0.1:{args.port}{path}"],
+                       capture_output=True, check=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    load_before = os.getloadavg()
+    cpu_before = server.cpu_seconds()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    out = subprocess.run([WRK, f"-t{args.threads_wrk}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s",
+                          "-s", script.name, f"http://127.0.0.1:{args.port}{path}"], capture_output=True, text=True, check=True)
+    wall = time.monotonic() - started
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    os.unlink(script.name)
+    line = next(li for li in out.stdout.splitlines() if li.startswith("WRKJSON "))
+    result = json.loads(line[len("WRKJSON "):])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = result["connect"] + result["read"] + result["write"] + result["status"] + result["timeout"]
+    result["server_cpu"] = server.cpu_seconds() - cpu_before
+    result["wrk_cpu"] = (children_after.ru_utime + children_after.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+    result["wall"] = wall
+    result["cpu_ms"] = result["server_cpu"] * 1000 / max(result["requests"], 1)
+    result["load"] = (load_before[0], os.getloadavg()[0])
+    log(f"{path}: {result['rps']:.0f} req/s, p95 {result['p95'] / 1000:.1f} ms, errors {result['errors']}, "
+        f"server CPU {result['server_cpu']:.1f}s, wrk CPU {result['wrk_cpu']:.1f}s, load {result['load'][0]:.1f}→{result['load'][1]:.1f}")
+    return result
+
+
+ASSET = re.compile(r'<(?:link[^>]+rel="stylesheet"[^>]*href|script[^>]+src|img[^>]+src)="([^"]+)"')
+
+
+def page_weight(args, path):
+    """Bytes on the wire for the page and the CSS, JS and images it links (gzip where the server offers it)."""
+    _status, headers, body = fetch(args, path, gzip_ok=True)
+    html_wire = len(body)
+    html = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+    html_gzip = len(gzip.compress(html)) if headers.get("Content-Encoding") != "gzip" else html_wire
+    assets = sorted(set(ASSET.findall(html.decode("utf-8", "replace"))))
+    asset_wire = 0
+    for url in assets:
+        if url.startswith(("http://", "https://", "//", "data:")):
+            continue
+        _s, _h, data = fetch(args, url, gzip_ok=True)
+        asset_wire += len(data)
+    return {"html": len(html), "html_wire": html_wire, "html_gzip": html_gzip, "assets": len(assets), "asset_wire": asset_wire,
+            "encoding": headers.get("Content-Encoding", "identity")}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("HTTPBENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--skip-setup", action="store_true", help="reuse the database and the collected static files")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="gthread only")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads-wrk", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--static-root", default="/tmp/huicai-httpbench-static")
+    parser.add_argument("--page-cache-dir", default="/tmp/huicai-httpbench-page-cache")
+    parser.add_argument("--no-write", action="store_true", help="print, don't write docs/PERFORMANCE.md")
+    parser.add_argument("--section", default="http", help="the marker section of docs/PERFORMANCE.md to write")
+    args = parser.parse_args()
+    if not Path(WRK).exists():
+        sys.exit("http_bench needs wrk")
+    if not args.skip_setup:
+        setup(args)
+    shutil.rmtree(args.page_cache_dir, ignore_errors=True)
+    urls = public_urls(args)
+    page = urls["policy"]
+    log(f"pages: {urls}")
+
+    results = {}
+    with Server(args, cache_on=True) as server:
+        results["hello"] = wrk(args, server, "/_bench/hello/")
+        fetch(args, page)  # store it
+        _s, headers, _b = fetch(args, page)
+        if headers.get("X-Page-Cache") != "hit":
+            sys.exit(f"{page} is not served from the page cache: {headers}")
+        results["cached"] = wrk(args, server, page)
+        weights = {label: page_weight(args, path) for label, path in urls.items()}
+    with Server(args, cache_on=False) as server:
+        _s, headers, _b = fetch(args, page)
+        if "X-Page-Cache" in headers:
+            sys.exit("the page cache is still on")
+        results["uncached"] = wrk(args, server, page)
+
+    hello, cached, uncached = results["hello"], results["cached"], results["uncached"]
+    ratio = cached["rps"] / hello["rps"]
+    setup_text = f"gunicorn {args.workers} {args.worker_class} workers" + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+    rows = [
+        ("hello-world Django view (ceiling)", "/_bench/hello/", hello, "—"),
+        ("policy page, page cache hit", page, cached, "≥ 2,000 req/s, ≥ 45% of hello-world, p95 ≤ 20 ms"),
+        ("policy page, cache off", page, uncached, "≥ 300 req/s (empty Wagtail site ≈ 280)"),
+    ]
+    lines = [
+        f"wrk -t{args.threads_wrk} -c{args.connections} -d{args.duration}s from the same machine against {setup_text}, "
+        "settings `huicai.settings.bench` (production: DEBUG off, every middleware, WhiteNoise, file page cache), "
+        "PostgreSQL, demo data (`load_demo`). Requests carry `X-Forwarded-Proto: https` as behind the TLS proxy. "
+        "p95 from wrk's latency histogram (`latency:percentile(95)` in a Lua `done` hook). CPU seconds: gunicorn "
+        "master + workers, and wrk, during the run; load average (1 min) before → after.",
+        "",
+        "| case | path | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU s | server CPU ms / request | wrk CPU s | load | target |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, path, r, target in rows:
+        lines.append(
+            f"| {label} | `{path}` | {r['rps']:,.0f} | {r['p50'] / 1000:.1f} | {r['p95'] / 1000:.1f} | {r['p99'] / 1000:.1f} | "
+            f"{r['errors']} | {r['server_cpu']:.1f} | {r['cpu_ms']:.2f} | {r['wrk_cpu']:.1f} | {r['load'][0]:.1f} → {r['load'][1]:.1f} | {target} |"
+        )
+    lines += [
+        "",
+        f"- Cached / hello-world: **{ratio:.0%}** ({cached['rps']:,.0f} / {hello['rps']:,.0f} req/s, same run).",
+        f"- Cached / uncached: {cached['rps'] / uncached['rps']:.1f}×.",
+        f"- Per request on the server's CPU (independent of what else the machine runs): hello-world "
+        f"{hello['cpu_ms']:.2f} ms, cached {cached['cpu_ms']:.2f} ms (cached/hello-world by CPU: "
+        f"{hello['cpu_ms'] / cached['cpu_ms']:.0%}), uncached {uncached['cpu_ms']:.2f} ms. "
+        f"{os.cpu_count()} cores fully given to gunicorn would serve at most ≈ {os.cpu_count() * 1000 / cached['cpu_ms']:,.0f} "
+        f"cached and ≈ {os.cpu_count() * 1000 / uncached['cpu_ms']:,.0f} uncached requests/s (less what wrk takes).",
+        f"- Load average (1 min) during the runs: {min(r['load'][0] for r in results.values()):.1f}–"
+        f"{max(r['load'][1] for r in results.values()):.1f} on {os.cpu_count()} cores. Above ~2 other jobs share the CPU: "
+        "req/s and latency then show the share gunicorn got, the CPU milliseconds per request do not.",
+        f"- Targets: cached ≥ 2,000 req/s {'met' if cached['rps'] >= 2000 else '**not met**'}; ≥ 45% of hello-world "
+        f"{'met' if ratio >= 0.45 else '**not met**'}; p95 ≤ 20 ms {'met' if cached['p95'] <= 20_000 else '**not met**'}; "
+        f"uncached ≥ 300 req/s {'met' if uncached['rps'] >= 300 else '**not met**'}.",
+        "",
+        "### Page weight",
+        "",
+        "What a phone downloads for each public page on a first visit: the HTML (gzip as the server sends it; the "
+        "server itself sends HTML uncompressed unless a proxy compresses it, so the gzip column is what nginx/CDN "
+        "`gzip on` gives) and every stylesheet, script and image it links (precompressed by WhiteNoise, cached a year "
+        "afterwards). Time at 400 kbit/s (Chrome's “Slow 3G”) excludes round trips.",
+        "",
+        "| page | path | HTML KB | HTML gzip KB | linked files | their bytes on the wire KB | total gzip KB | at 400 kbit/s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, path in urls.items():
+        w = weights[label]
+        total = w["html_gzip"] + w["asset_wire"]
+        lines.append(
+            f"| {label} | `{path}` | {w['html'] / 1024:.1f} | {w['html_gzip'] / 1024:.1f} | {w['assets']} | "
+            f"{w['asset_wire'] / 1024:.1f} | {total / 1024:.1f} | {total * 8 / 400_000:.1f} s |"
+        )
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        command = "python -m bench.http_bench" + (" --skip-setup" if args.skip_setup else "")
+        if args.worker_class != "gthread" or args.workers != (os.cpu_count() or 2):
+            command += f" --worker-class {args.worker_class} --workers {args.workers}"
+        write_section(args.section, "Public pages over HTTP (gunicorn + PostgreSQL, wrk)", body, command)
+    log(f"done {datetime.datetime.now(datetime.timezone.utc):%H:%M} UTC")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Production settings for bench/http_bench.py: DEBUG off, the production middleware, storage and caches, plus a
+plain hello-world view (huicai/bench_urls.py) that is the ceiling the cached pages are compared with.
+
+Only what a local benchmark needs differs from production: a fixed secret, local hosts, and its own
+page-cache directory. Requests carry ``X-Forwarded-Proto: https`` as they would behind the TLS proxy.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-huicai")
+
+from .production import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "huicai.bench_urls"
+HUICAI_PAGE_CACHE_SKIP_PREFIXES = ("/_bench/",)  # the hello-world view makes no page-cache lookup
+if not HUICAI_PAGE_CACHE_URL:  # noqa: F405
+    CACHES["pages"]["LOCATION"] = os.environ.get(  # noqa: F405
+        "HUICAI_PAGE_CACHE_DIR", "/tmp/huicai-httpbench-page-cache"
+    )
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405

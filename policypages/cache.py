@@ -1,0 +1,295 @@
+"""Full-page cache of the public Wagtail pages for anonymous visitors.
+
+What is cached: GET responses of the pages of this app (home, scheme sections, policies with their print and
+history views, service guides, tier tables, notices, exit announcements) that Wagtail served to a visitor without
+a session, marked by the ``before_serve_page`` hook in ``wagtail_hooks.py``. Nothing else: dossiers, cards, the
+portal, the admin, the API and search never reach that hook, and their URL prefixes are skipped before any cache
+lookup (``SKIP_PREFIXES``).
+
+How a hit is served: ``PageCacheMiddleware`` sits last in ``MIDDLEWARE``, so every other middleware (security
+headers, CSRF, language, clickjacking) treats a hit like a rendered page. It looks the page up *before* URL
+resolution and Wagtail's routing, so a hit makes no database query: the key is built from the scheme, host, path,
+language (``huicai.middleware.LanguageMiddleware`` has already chosen it) and the cache *version*.
+
+Invalidation: every entry's key contains the current version, a random token kept in the same cache. Publishing,
+unpublishing, moving, saving or deleting a page, or changing the scheme rows that tier tables and section pages
+read live, replaces the token (``invalidate``), which orphans every entry at once; orphans expire after
+``HUICAI_PAGE_CACHE_SECONDS``. The token is replaced immediately *and* again after the transaction commits, so
+that a request that rendered the old rows between the two cannot leave them cached under the new token. The
+timeout also bounds staleness for what no signal reports (a policy's status changes at midnight).
+
+Per-visitor parts: the language-switch form carries a CSRF token. The stored copy has the token replaced by a
+placeholder, and each hit gets a fresh token for its own visitor (``get_token``; the CSRF middleware then sets
+that visitor's cookie as on any page). A response that sets a cookie, wrote to the session, queued a message,
+used a CSP nonce or varies on anything else is not stored.
+
+Backends: ``CACHES["pages"]`` (``huicai.settings.base``) is a file cache under ``var/cache/pages`` by default, shared
+by the gunicorn workers of one machine; several application servers need a shared cache
+(``HUICAI_PAGE_CACHE_URL=redis://…``, with the ``redis`` package installed) so that one server's publish
+invalidates all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import _unmask_cipher_token, get_token  # noqa: PLC2701 (see _strip_csrf_tokens)
+
+VERSION_KEY = "huicai:page-cache:version"
+REQUEST_FLAG = "_huicai_page_cacheable"
+CSRF_PLACEHOLDER = b"__huicai_page_cache_csrf_token__"
+HEADER = "X-Page-Cache"
+
+# URL prefixes that are never Wagtail pages (huicai/urls.py, casefiles/urls, programmes/urls): no lookup at all.
+SKIP_PREFIXES = (
+    "/admin/",
+    "/django-admin/",
+    "/api/",
+    "/documents/",
+    "/i18n/",
+    "/accounts/",
+    "/search/",
+    "/static/",
+    "/media/",
+    "/sitemap.xml",
+    "/applications/",
+    "/attachments/",
+    "/employer/",
+    "/cards/",
+    "/verify/",
+    "/self-check/",
+    "/schemes/",
+    "/feedback/",
+    "/inbox/",
+)
+# Cookies that mean the page may be personal: a session (logged in, password-protected pages, anything stored
+# for the visitor) or queued flash messages.
+PERSONAL_COOKIES = ("sessionid", "messages")
+UNCACHEABLE_CACHE_CONTROL = ("private", "no-cache", "no-store")
+_MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+
+
+# A copy of recent entries in each process. Safe without invalidation of its own: an entry's key contains the
+# version, so the content under a key never changes; it only spares a hit the shared cache's read (the file
+# cache decompresses every entry, ~0.1 ms for a policy page).
+_local = LocMemCache("huicai-page-cache-local", {"OPTIONS": {"MAX_ENTRIES": 500}})
+
+
+def enabled():
+    return getattr(settings, "HUICAI_PAGE_CACHE_ENABLED", True)
+
+
+def page_cache():
+    return caches[getattr(settings, "HUICAI_PAGE_CACHE_ALIAS", "pages")]
+
+
+def timeout():
+    return getattr(settings, "HUICAI_PAGE_CACHE_SECONDS", 300)
+
+
+def skip_prefixes():
+    return SKIP_PREFIXES + tuple(getattr(settings, "HUICAI_PAGE_CACHE_SKIP_PREFIXES", ()))
+
+
+# --------------------------------------------------------------------------- version and invalidation
+
+
+def current_version(cache=None):
+    cache = cache or page_cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, None):
+            version = cache.get(VERSION_KEY) or version
+    return version
+
+
+def _replace_version():
+    page_cache().set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def _replace_version_after_commit():
+    _replace_version()
+
+
+def invalidate(using=None):
+    """Drop every cached page: now, and once more when the surrounding transaction commits."""
+    if not enabled():
+        return
+    _replace_version()
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        # One callback per transaction is enough, however many pages a publish or an import saves.
+        if not any(entry[1] is _replace_version_after_commit for entry in connection.run_on_commit):
+            transaction.on_commit(_replace_version_after_commit, using=using)
+
+
+def _watched(sender):
+    from wagtail.models import Page, Site
+
+    if isinstance(sender, type) and issubclass(sender, (Page, Site)):
+        return True
+    # What section pages and tier tables read live: schemes, tiers, service items, jurisdictions, departments.
+    return getattr(sender, "__module__", "") in ("casefiles.models.schemes", "casefiles.models.organisations")
+
+
+def _on_model_change(sender, using=None, **kwargs):
+    if _watched(sender):
+        invalidate(using)
+
+
+def _on_page_event(sender, **kwargs):
+    invalidate()
+
+
+def connect_signals():
+    """Called from ``PolicypagesConfig.ready`` so that management commands (imports, the demo) invalidate too."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_on_model_change, dispatch_uid=f"huicai-page-cache-{id(signal)}")
+    for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
+        signal.connect(_on_page_event, dispatch_uid=f"huicai-page-cache-{id(signal)}")
+
+
+# --------------------------------------------------------------------------- request side
+
+
+def mark_cacheable(page, request):
+    """``before_serve_page`` hook: allow storing this response if the page is public and one of ours."""
+    if not enabled() or request.method != "GET" or page._meta.app_label != "policypages":
+        return
+    if page.get_view_restrictions().exists():
+        return
+    setattr(request, REQUEST_FLAG, True)
+
+
+def request_key(request):
+    """The cache key of an anonymous GET of a possible public page, or None if the request must bypass the cache."""
+    if request.method != "GET" or request.path.startswith(skip_prefixes()):
+        return None
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or any(name in cookies for name in PERSONAL_COOKIES):
+        return None
+    if "HTTP_AUTHORIZATION" in request.META:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    if query:
+        # Only ?lang=<a supported language> (LanguageMiddleware) is known to be safe; anything else may be
+        # echoed in the page (the search box shows ?q=) or be unbounded.
+        if list(request.GET.keys()) != ["lang"] or request.GET.get("lang") not in dict(settings.LANGUAGES):
+            return None
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    raw = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _storable(request, response):
+    if not getattr(request, REQUEST_FLAG, False):
+        return False
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    if response.has_header("Vary"):
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    if any(word in cache_control for word in UNCACHEABLE_CACHE_CONTROL):
+        return False
+    # The request came without a session cookie, so whatever the page read from the session (the template asks
+    # whether the visitor is logged in) was empty for everyone; a session the view wrote to is personal.
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    messages = getattr(request, "_messages", None)
+    if messages is not None and getattr(messages, "added_new", False):
+        return False
+    if getattr(request, "_csp_nonce", None) is not None:
+        return False
+    if any(hasattr(response, name) for name in ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")):
+        return False
+    return True
+
+
+def _strip_csrf_tokens(request, content):
+    """Replace the CSRF tokens rendered for this visitor by a placeholder; None if the page can't be shared.
+
+    Django renders a token as the visitor's secret masked with a random pad, so the rendered tokens are found
+    by unmasking every 64-character alphanumeric run (``_unmask_cipher_token`` is Django's own inverse of
+    ``get_token``; the tests fail if it changes).
+    """
+    if not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return content, False
+    secret = request.META.get("CSRF_COOKIE", "")
+    if not secret:
+        return None, False
+    found = False
+
+    def replace(match):
+        nonlocal found
+        if _unmask_cipher_token(match.group().decode()) == secret:
+            found = True
+            return CSRF_PLACEHOLDER
+        return match.group()
+
+    content = _MASKED_TOKEN.sub(replace, content)
+    if secret.encode() in content:
+        return None, False
+    return content, found
+
+
+def _entry(request, response):
+    content, has_csrf = _strip_csrf_tokens(request, response.content)
+    if content is None:
+        return None
+    skipped = ("content-length", HEADER.lower())
+    headers = [(name, value) for name, value in response.items() if name.lower() not in skipped]
+    return (response.status_code, headers, content, has_csrf)
+
+
+def _response(request, entry):
+    status, headers, content, has_csrf = entry
+    if has_csrf:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    response[HEADER] = "hit"
+    return response
+
+
+class PageCacheMiddleware:
+    """Serve and store public pages for anonymous visitors (see the module docstring). Must be last in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request_key(request) if enabled() else None
+        if key is None:
+            return self.get_response(request)
+        cache = page_cache()
+        key = f"huicai:page:{current_version(cache)}:{key}"
+        entry = _local.get(key)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None:
+                _local.set(key, entry, timeout())  # at most the shared entry's lifetime again
+        if entry is not None:
+            return _response(request, entry)
+        response = self.get_response(request)
+        if _storable(request, response):
+            entry = _entry(request, response)
+            if entry is not None:
+                cache.set(key, entry, timeout())
+                _local.set(key, entry, timeout())
+                response[HEADER] = "miss"
+        return response
