@@ -3,7 +3,8 @@
 Three cases in the same process setup (same gunicorn command, workers and settings): a plain Django hello-world
 view (the ceiling: the whole middleware stack, no database, no template), a policy page served from the page
 cache (policypages/cache.py), and the same page with the cache turned off (HUICAI_PAGE_CACHE=0, gunicorn
-restarted). Then the page weight of the main public pages as a browser on a phone would fetch them (gzip).
+restarted; the rendered article body is still kept per live revision, HUICAI_FRAGMENT_CACHE), and the page with
+both off (every block rendered). Then the page weight of the main public pages as a browser on a phone would fetch them (gzip).
 
 Usage (needs PostgreSQL and /usr/bin/wrk; takes its own database, huicai_httpbench by default):
     .venv/bin/python -m bench.http_bench                 # set up the database, measure, write docs/PERFORMANCE.md
@@ -60,7 +61,7 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def environment(args, cache_on=True):
+def environment(args, cache_on=True, fragments_on=True):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "huicai.settings.bench",
@@ -71,6 +72,7 @@ def environment(args, cache_on=True):
         "HUICAI_PRIVATE_ROOT": "/tmp/huicai-httpbench-private",
         "HUICAI_MEDIA_ROOT": "/tmp/huicai-httpbench-media",
         "HUICAI_PAGE_CACHE": "1" if cache_on else "0",
+        "HUICAI_FRAGMENT_CACHE": "1" if fragments_on else "0",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("ELASTICSEARCH_URL", None)
@@ -122,8 +124,8 @@ def public_urls(args):
 
 
 class Server:
-    def __init__(self, args, cache_on):
-        self.args, self.cache_on, self.process = args, cache_on, None
+    def __init__(self, args, cache_on, fragments_on=True):
+        self.args, self.cache_on, self.fragments_on, self.process = args, cache_on, fragments_on, None
 
     def __enter__(self):
         command = [str(GUNICORN), "huicai.wsgi:application", "--bind", f"127.0.0.1:{self.args.port}",
@@ -131,7 +133,7 @@ class Server:
                    "--backlog", "2048", "--log-level", "warning"]
         if self.args.worker_class == "gthread":
             command += ["--threads", str(self.args.threads)]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=environment(self.args, self.cache_on), start_new_session=True)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=environment(self.args, self.cache_on, self.fragments_on), start_new_session=True)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -260,14 +262,18 @@ def main():
         if "X-Page-Cache" in headers:
             sys.exit("the page cache is still on")
         results["uncached"] = wrk(args, server, page)
+    with Server(args, cache_on=False, fragments_on=False) as server:
+        results["cold"] = wrk(args, server, page)
 
-    hello, cached, uncached = results["hello"], results["cached"], results["uncached"]
+    hello, cached, uncached, cold = results["hello"], results["cached"], results["uncached"], results["cold"]
     ratio = cached["rps"] / hello["rps"]
     setup_text = f"gunicorn {args.workers} {args.worker_class} workers" + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
     rows = [
         ("hello-world Django view (ceiling)", "/_bench/hello/", hello, "—"),
         ("policy page, page cache hit", page, cached, "≥ 2,000 req/s, ≥ 45% of hello-world, p95 ≤ 20 ms"),
-        ("policy page, cache off", page, uncached, "≥ 300 req/s (empty Wagtail site ≈ 280)"),
+        ("policy page, page cache off (article body kept per live revision)", page, uncached,
+         "≥ 300 req/s (empty Wagtail site ≈ 280)"),
+        ("policy page, page cache and body fragment cache off", page, cold, "—"),
     ]
     lines = [
         f"wrk -t{args.threads_wrk} -c{args.connections} -d{args.duration}s from the same machine against {setup_text}, "
@@ -290,7 +296,7 @@ def main():
         f"- Cached / uncached: {cached['rps'] / uncached['rps']:.1f}×.",
         f"- Per request on the server's CPU (independent of what else the machine runs): hello-world "
         f"{hello['cpu_ms']:.2f} ms, cached {cached['cpu_ms']:.2f} ms (cached/hello-world by CPU: "
-        f"{hello['cpu_ms'] / cached['cpu_ms']:.0%}), uncached {uncached['cpu_ms']:.2f} ms. "
+        f"{hello['cpu_ms'] / cached['cpu_ms']:.0%}), uncached {uncached['cpu_ms']:.2f} ms, cold {cold['cpu_ms']:.2f} ms. "
         f"{os.cpu_count()} cores fully given to gunicorn would serve at most ≈ {os.cpu_count() * 1000 / cached['cpu_ms']:,.0f} "
         f"cached and ≈ {os.cpu_count() * 1000 / uncached['cpu_ms']:,.0f} uncached requests/s (less what wrk takes).",
         f"- Load average (1 min) during the runs: {min(r['load'][0] for r in results.values()):.1f}–"

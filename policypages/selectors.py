@@ -64,12 +64,19 @@ def article_plain_text(article, *, with_label=False):
 
 
 def policy_counts(page):
-    articles = [a for _c, a in body_articles(page.body)]
+    # From the stored JSON: turning ~100 blocks into StructValues costs more than the rest of the page.
+    raw = list(page.body.raw_data)
+    articles = [child["value"] for child in raw if child["type"] == "article"]
     return {
         "articles": len(articles),
-        "items": sum(len(a["items"]) for a in articles),
-        "chapters": sum(1 for child in page.body if child.block_type == "chapter"),
+        "items": sum(len(article.get("items") or []) for article in articles),
+        "chapters": sum(1 for child in raw if child["type"] == "chapter"),
     }
+
+
+def policy_chapters(page):
+    """Label, title and anchor of each chapter, for the table of contents (from the stored JSON)."""
+    return [child["value"] for child in page.body.raw_data if child["type"] == "chapter"]
 
 
 def policy_search_units(page):
@@ -134,7 +141,7 @@ def policy_page_context(page, request):
 
     status = policy_status(page)
     can_edit = user_can_edit(page, getattr(request, "user", None))
-    chapters = [child.value for child in page.body if child.block_type == "chapter"]
+    chapters = policy_chapters(page)
     return {
         "status": status,
         "status_label": PolicyStatus(status).label,
@@ -145,7 +152,30 @@ def policy_page_context(page, request):
         "print_url": page.url + page.reverse_subpage("print") if page.url else "",
         "history_url": page.url + page.reverse_subpage("history") if page.url else "",
         "section": page.get_parent().specific,
+        "body_cache_key": body_cache_key(page, request),
     }
+
+
+def body_cache_key(page, request):
+    """Key for the rendered article body of a live policy (a fragment cache in the template), or None.
+
+    Rendering ~100 StreamField blocks through their templates is most of an uncached policy page. The body blocks
+    hold only the policy's own text, so the live revision and the language identify the result; the page-cache
+    version token (replaced on every publish) is added when the page cache is on. Previews render afresh, and so
+    does everything under the test settings (HUICAI_FRAGMENT_CACHE off)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from . import cache as page_cache
+
+    if not getattr(settings, "HUICAI_FRAGMENT_CACHE_ENABLED", True):
+        return None
+    if getattr(request, "is_preview", False) or not page.live or not page.live_revision_id:
+        return None
+    key = f"{page.pk}:{page.live_revision_id}:{translation.get_language()}"
+    if page_cache.enabled():
+        key += ":" + page_cache.current_version()
+    return key
 
 
 # --------------------------------------------------------------------------- revisions
