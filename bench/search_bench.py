@@ -31,7 +31,7 @@ logging.getLogger("elastic_transport").setLevel(logging.WARNING)
 logging.getLogger("elasticsearch").setLevel(logging.WARNING)
 
 from casefiles.testing import chinese_name  # noqa: E402
-from search.backends.base import CONTENT, DOSSIER  # noqa: E402
+from search.backends.base import CONTENT, DOSSIER, FACETS, TOTAL_CAP  # noqa: E402
 from search.documents import add_words  # noqa: E402
 from search.tokens import query_terms  # noqa: E402
 
@@ -90,16 +90,18 @@ def percentiles(samples):
     return {"p50": p(0.50) * 1000, "p95": p(0.95) * 1000, "max": samples[-1] * 1000, "n": len(samples)}
 
 
-def time_queries(backend, index, queries, rounds, principals_for, public_only=False):
+def time_queries(backend, index, queries, rounds, principals_for, public_only=False, page=1, facets=True,
+                 total_cap=TOTAL_CAP):
+    """What the service asks by default: facets on the first page only, totals counted up to TOTAL_CAP.
+    ``facets=True, total_cap=None`` is the request of before (facets and an exact count every time)."""
     times = []
     rng = random.Random(3)
     for r in range(rounds):
         for q in queries:
             principals = principals_for(rng)
             started = time.perf_counter()
-            backend.search(index=index, terms=query_terms(q), principals=principals, public_only=public_only, page=1,
-                           page_size=20, facets=("scheme", "jurisdiction", "tier", "stage", "year") if index == DOSSIER
-                           else ("kind", "scheme", "jurisdiction", "year"))
+            backend.search(index=index, terms=query_terms(q), principals=principals, public_only=public_only, page=page,
+                           page_size=20, facets=FACETS[index] if facets else (), total_cap=total_cap)
             elapsed = time.perf_counter() - started
             if r > 0:  # the first round warms caches
                 times.append(elapsed)
@@ -114,12 +116,17 @@ def main():
     parser.add_argument("--url", default=os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200"))
     parser.add_argument("--sqlite", default="/tmp/huicai-bench-search.sqlite3")
     parser.add_argument("--keep", action="store_true", help="keep the bench index afterwards")
+    parser.add_argument("--prefix", default="bench", help="elastic: index prefix (never the site's)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="elastic: query the kept bench index if it holds --dossiers documents (no indexing)")
+    parser.add_argument("--before", action="store_true",
+                        help="also time the request of before (facets and an exact total on every query)")
     args = parser.parse_args()
 
     if args.backend == "elastic":
         from search.backends.elastic import ElasticBackend
 
-        backend = ElasticBackend(args.url, "bench", timeout=120)
+        backend = ElasticBackend(args.url, args.prefix, timeout=120)
     else:
         from search.backends.embedded import EmbeddedBackend
 
@@ -130,28 +137,56 @@ def main():
 
     from search.documents import seed_content_documents
 
+    print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
     content = add_words(seed_content_documents())
-    backend.replace_all(CONTENT, content)
-
-    started = time.perf_counter()
-    backend.replace_all(DOSSIER, with_words(synthetic_dossiers(args.dossiers)))
-    elapsed = time.perf_counter() - started
-    rate = args.dossiers / elapsed
-    print(f"backend={backend.name} dossiers={args.dossiers} content_units={len(content)}")
-    print(f"bulk indexing: {elapsed:.1f}s, {rate:,.0f} dossiers/s (documents built in Python and sent in bulk)")
+    reuse = args.reuse and args.backend == "elastic" and backend.count(DOSSIER) == args.dossiers
+    if not reuse:
+        backend.replace_all(CONTENT, content)
+        started, cpu = time.perf_counter(), time.process_time()
+        backend.replace_all(DOSSIER, with_words(synthetic_dossiers(args.dossiers)))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        rate = args.dossiers / elapsed
+        print(f"backend={backend.name} dossiers={args.dossiers} content_units={len(content)}")
+        print(f"bulk indexing: {elapsed:.1f}s wall, {cpu:.1f}s CPU in Python, {rate:,.0f} dossiers/s "
+              f"(documents built in Python and sent in bulk)")
+        print(f"load average after indexing: {Path('/proc/loadavg').read_text().strip()}")
+    else:
+        print(f"backend={backend.name} dossiers={args.dossiers}: reusing the kept index, no indexing")
+    if args.backend == "elastic":
+        segments = backend.client.indices.segments(index=backend.alias(DOSSIER))
+        count = sum(len(shard["segments"]) for shards in segments["indices"].values()
+                    for copies in shards["shards"].values() for shard in copies)
+        print(f"dossier index segments: {count}")
 
     def reviewer(rng):  # a reviewer in two department groups
         return [f"u:{rng.randint(1, 500)}", f"g:{rng.randint(1, GROUPS)}", f"g:{rng.randint(1, GROUPS)}"]
 
-    results = {
-        "public (content)": time_queries(
-            backend, CONTENT, PUBLIC_QUERIES, args.rounds, lambda rng: None, public_only=True
-        ),
-        "staff (reviewer principals)": time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer),
-        "staff (superuser, no filter)": time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, lambda rng: None),
-    }
+    def superuser(rng):
+        return None
+
+    results = {}
+    cpu = time.process_time()
+    started = time.perf_counter()
+    if args.before:
+        results["before: public, facets + exact total"] = time_queries(
+            backend, CONTENT, PUBLIC_QUERIES, args.rounds, superuser, public_only=True, total_cap=None)
+        results["before: reviewer, facets + exact total"] = time_queries(
+            backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer, total_cap=None)
+        results["before: superuser, facets + exact total"] = time_queries(
+            backend, DOSSIER, STAFF_QUERIES, args.rounds, superuser, total_cap=None)
+    results["public, page 1 (facets)"] = time_queries(
+        backend, CONTENT, PUBLIC_QUERIES, args.rounds, superuser, public_only=True)
+    results["reviewer, page 1 (facets)"] = time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer)
+    results["superuser, page 1 (facets)"] = time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, superuser)
+    results["reviewer, page 2 (no facets)"] = time_queries(
+        backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer, page=2, facets=False)
+    results["superuser, page 2 (no facets)"] = time_queries(
+        backend, DOSSIER, STAFF_QUERIES, args.rounds, superuser, page=2, facets=False)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     for label, r in results.items():
-        print(f"{label:30} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms  (n={r['n']})")
+        print(f"{label:42} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms  (n={r['n']})")
+    print(f"queries: {elapsed:.1f}s wall, {cpu:.1f}s CPU in Python; totals counted up to {TOTAL_CAP:,}")
+    print(f"load average at end: {Path('/proc/loadavg').read_text().strip()}")
     if not args.keep:
         if args.backend == "elastic":
             backend.delete_indices()

@@ -38,7 +38,8 @@ SearchResponse = inline_serializer(
             },
             many=True,
         ),
-        "total": serializers.IntegerField(),
+        "total": serializers.IntegerField(help_text="Exact up to 10,000; see total_capped"),
+        "total_capped": serializers.BooleanField(help_text="True: more than `total` documents match"),
     },
 )
 
@@ -67,4 +68,5 @@ def search(request):
                                        filters=filters)
     except Exception as exc:  # the engine is down: say so, do not 500
         raise SearchUnavailableError(_("Search is temporarily unavailable. Please try again later.")) from exc
-    return Response({"results": [hit.as_public_dict() for hit in result.hits], "total": result.total})
+    return Response({"results": [hit.as_public_dict() for hit in result.hits], "total": result.total,
+                     "total_capped": result.total_capped})

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .backends.base import CONTENT, DOSSIER, FACETS, FacetBucket, Hit, SearchResult
+from .backends.base import CONTENT, DOSSIER, FACETS, TOTAL_CAP, FacetBucket, Hit, SearchResult
 from .documents import (
     add_words,
     dossier_documents,
@@ -104,6 +104,20 @@ def _facets(raw_facets, filters):
     return result
 
 
+def _selected_only(filters):
+    """On a page without facets: the selected filters alone (uncounted), so they can still be removed."""
+    result = {}
+    for name, value in filters.items():
+        labels = _labels(name, [value])
+        result[name] = [FacetBucket(value=str(value), label=str(labels.get(value, value)), count=None, selected=True)]
+    return result
+
+
+def _want_facets(facets, page):
+    """Facets cost a pass over every match; by default only the first page of results counts them."""
+    return page == 1 if facets is None else bool(facets)
+
+
 def _hit(raw, terms):
     doc = raw.doc
     return Hit(
@@ -140,24 +154,37 @@ def _page(page):
         return 1
 
 
-def search_public(q, scheme=None, page=1, filters=None, page_size=PAGE_SIZE):
-    """Published content only (policies, service guides, announcements). No query, no results."""
+def _result(q, raw, terms, page, page_size, filters, with_facets):
+    return SearchResult(
+        query=q or "", hits=[_hit(h, terms) for h in raw.hits], total=raw.total, page=page, page_size=page_size,
+        facets=_facets(raw.facets, filters) if with_facets else _selected_only(filters),
+        total_capped=raw.total_capped,
+    )
+
+
+def search_public(q, scheme=None, page=1, filters=None, page_size=PAGE_SIZE, facets=None):
+    """Published content only (policies, service guides, announcements). No query, no results.
+
+    ``facets``: None = counted on the first page only; True/False = always/never. Totals above
+    ``TOTAL_CAP`` are not counted exactly (``result.total_capped``)."""
     filters = _clean_filters({**(filters or {}), **({"scheme": scheme} if scheme else {})}, PUBLIC_FILTERS)
     terms = query_terms(q)
     page = _page(page)
     if not terms:
         return SearchResult(query=q or "", hits=[], total=0, page=page, page_size=page_size)
+    with_facets = _want_facets(facets, page)
     raw = get_backend().search(
         index=CONTENT, terms=terms, filters=filters, principals=None, public_only=True, page=page,
-        page_size=page_size, facets=FACETS[CONTENT],
+        page_size=page_size, facets=FACETS[CONTENT] if with_facets else (), total_cap=TOTAL_CAP,
     )
-    return SearchResult(query=q, hits=[_hit(h, terms) for h in raw.hits], total=raw.total, page=page,
-                        page_size=page_size, facets=_facets(raw.facets, filters))
+    return _result(q, raw, terms, page, page_size, filters, with_facets)
 
 
-def search_staff(user, q, filters=None, page=1, page_size=PAGE_SIZE):
+def search_staff(user, q, filters=None, page=1, page_size=PAGE_SIZE, facets=None):
     """Dossiers (and their cards) the user may see: the backend filters on the user's own principals
-    (``u:<id>``, ``g:<group id>``); superusers see all. An empty query lists by filters."""
+    (``u:<id>``, ``g:<group id>``); superusers see all. An empty query lists by filters.
+
+    ``facets`` and the total as in :func:`search_public`."""
     filters = _clean_filters(filters, STAFF_FILTERS)
     terms = query_terms(q)
     page = _page(page)
@@ -167,12 +194,12 @@ def search_staff(user, q, filters=None, page=1, page_size=PAGE_SIZE):
     # Whatever the workflow has committed but no drain has indexed yet is indexed now, so that a
     # reader never sees the grants of before a transition (cheap: usually nothing is pending).
     index_pending_now(kinds=("dossier", "card"))
+    with_facets = _want_facets(facets, page)
     raw = get_backend().search(
         index=DOSSIER, terms=terms, filters=filters, principals=principals, page=page, page_size=page_size,
-        facets=FACETS[DOSSIER],
+        facets=FACETS[DOSSIER] if with_facets else (), total_cap=TOTAL_CAP,
     )
-    return SearchResult(query=q or "", hits=[_hit(h, terms) for h in raw.hits], total=raw.total, page=page,
-                        page_size=page_size, facets=_facets(raw.facets, filters))
+    return _result(q, raw, terms, page, page_size, filters, with_facets)
 
 
 # --------------------------------------------------------------------------- writing

@@ -18,6 +18,11 @@ FACETS = {
     DOSSIER: ("scheme", "jurisdiction", "tier", "stage", "year"),
 }
 
+# Totals are counted exactly up to this many matches; beyond it a result says "10,000+" (``total_capped``),
+# which lets Elasticsearch stop counting (``track_total_hits``); the embedded backend counts every match
+# anyway and only reports the same capped total, so both backends answer alike.
+TOTAL_CAP = 10_000
+
 
 @dataclass
 class RawHit:
@@ -32,6 +37,7 @@ class RawResult:
     hits: list[RawHit]
     total: int
     facets: dict[str, dict] = field(default_factory=dict)  # facet → {value: count}
+    total_capped: bool = False  # True: more than ``total`` documents match (total == the cap)
 
 
 @dataclass
@@ -56,7 +62,7 @@ class Hit:
 class FacetBucket:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted (a selected filter shown on a page without facets)
     selected: bool = False
 
 
@@ -68,10 +74,19 @@ class SearchResult:
     page: int
     page_size: int
     facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
+    total_capped: bool = False  # more than ``total`` match; show "10,000+"
 
     @property
     def pages(self):
         return max(1, -(-self.total // self.page_size))
+
+    @property
+    def total_display(self):
+        """The total for people: "1,234", or "10,000+" when counting stopped at the cap."""
+        from django.utils.formats import number_format
+
+        text = number_format(self.total, force_grouping=True)
+        return f"{text}+" if self.total_capped else text
 
 
 class SearchUnavailable(Exception):
@@ -86,11 +101,13 @@ class SearchBackend:
         raise NotImplementedError
 
     def search(self, *, index, terms, filters=None, principals=None, public_only=False, page=1, page_size=20,
-               facets=()) -> RawResult:
+               facets=(), total_cap=None) -> RawResult:
         """Documents of ``index`` matching every term (as a phrase of its characters, or all its words).
 
         ``principals`` None means no permission filter (superusers, public content); a list keeps the
-        documents whose ``principals`` share at least one value with it (an empty list keeps none)."""
+        documents whose ``principals`` share at least one value with it (an empty list keeps none).
+        ``facets`` are counted only when asked for (they cost a pass over every match). ``total_cap``: count
+        matches exactly up to that many; beyond, ``total`` is the cap and ``total_capped`` is True."""
         raise NotImplementedError
 
     def upsert(self, index, docs, refresh=False):

@@ -247,7 +247,7 @@ class EmbeddedBackend(SearchBackend):
     # ------------------------------------------------------------------ reading
 
     def search(self, *, index, terms, filters=None, principals=None, public_only=False, page=1, page_size=20,
-               facets=()):
+               facets=(), total_cap=None):
         conn = self._conn()
         where, params = ["d.idx = ?"], [index]
         for name, value in (filters or {}).items():
@@ -297,4 +297,5 @@ class EmbeddedBackend(SearchBackend):
             sql = f"SELECT id, doc FROM search_doc WHERE id IN ({','.join('?' * len(ids))})"
             docs = dict(conn.execute(sql, ids).fetchall())
         hits = [RawHit(doc=json.loads(docs[r[0]]), score=-float(r[1])) for r in window if r[0] in docs]
-        return RawResult(hits=hits, total=len(rows), facets=counts)
+        total, capped = len(rows), total_cap is not None and len(rows) > total_cap
+        return RawResult(hits=hits, total=total_cap if capped else total, facets=counts, total_capped=capped)
