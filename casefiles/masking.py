@@ -43,6 +43,15 @@ def mask_phone(value: str) -> str:
     return digits[:3] + "****" + digits[-4:]
 
 
+def mask_email(value: str) -> str:
+    """zhang.san@example.cn → z*******@example.cn"""
+    value = (value or "").strip()
+    local, at, domain = value.partition("@")
+    if not at:
+        return "*" * len(value)
+    return (local[:1] + "*" * max(len(local) - 1, 1)) + "@" + domain
+
+
 def resident_id_checksum_ok(value: str) -> bool:
     """GB 11643-1999 check digit of an 18-digit resident ID."""
     value = (value or "").strip().upper()

@@ -19,4 +19,12 @@ class PersonalDataFilter(logging.Filter):
         scrubbed = scrub_text(message)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
+        # Tracebacks carry exception texts and template contexts (a request's path, a dossier's fields):
+        # format them once here, masked; handlers print ``exc_text`` when it is set.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub_text(record.stack_info)
         return True
