@@ -181,3 +181,42 @@ def scheme_validate(scheme):
         if problem:
             problems.append(f"{where}: {problem}")
     return problems
+
+
+# --- identity fields typed by applicants or imported from spreadsheets ---------------------------------
+
+SINGLE_LINE_FIELDS = ("applicant_name", "id_number", "nationality", "phone", "email", "sector")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def has_control_characters(value) -> bool:
+    """True when text holds control characters (NUL, escape, line breaks) or invisible formatting characters
+    (zero-width spaces, right-to-left overrides) that have no place in a one-line field."""
+    import unicodedata
+
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in str(value or ""))
+
+
+def looks_like_formula(value) -> bool:
+    """A cell that a spreadsheet would run as a formula (``=cmd|...``, ``@SUM(...)``) when exported again."""
+    return str(value or "").lstrip().startswith(FORMULA_PREFIXES)
+
+
+def identity_text_problem(identity):
+    """(field, message) for the first identity field that is too long or holds control characters; else None.
+
+    The database limits are checked here too, so that an overlong value is a clear message on every path
+    (portal, API, import) rather than a database error."""
+    from .models import Dossier
+
+    for field in SINGLE_LINE_FIELDS:
+        value = identity.get(field)
+        if not isinstance(value, str) or not value:
+            continue
+        label = Dossier._meta.get_field(field).verbose_name
+        if has_control_characters(value):
+            return field, _("The %(field)s contains control characters or invisible formatting characters.") % {"field": label}
+        limit = Dossier._meta.get_field(field).max_length
+        if limit and len(value) > limit:
+            return field, _("The %(field)s is too long (at most %(max)s characters).") % {"field": label, "max": limit}
+    return None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.smoke
-DOCUMENTED = {"security.W019", "security.W021"}
+DOCUMENTED = {"security.W021"}
 
 
 def test_check_deploy_has_only_documented_warnings(tmp_path):

@@ -40,6 +40,11 @@ def next_sequence(scheme, kind, year):
 
 
 def _check_identity(identity):
+    from ..validation import identity_text_problem
+
+    problem = identity_text_problem(identity)
+    if problem:
+        raise CaseFileError(problem[1], code=problem[0])
     if identity.get("id_type", IdType.RESIDENT_ID) == IdType.RESIDENT_ID:
         if not resident_id_checksum_ok(identity.get("id_number", "")):
             raise CaseFileError(_("The resident ID number is not valid (18 digits with a correct check digit)."), code="id_number")

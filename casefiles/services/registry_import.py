@@ -29,6 +29,8 @@ HEADERS = ["姓名", "证件类型", "证件号码", "手机号码", "工作单�
 FIELDS = ["applicant_name", "id_type", "id_number", "phone", "employer", "tier", "criterion", "valid_until"]
 IMPORT_KINDS = (DepartmentKind.TALENT_OFFICE, DepartmentKind.ORG_DEPT, DepartmentKind.HR_BUREAU)
 MAX_ROWS = 2000
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED = 50 * 1024 * 1024
 ID_TYPES = {
     "居民身份证": IdType.RESIDENT_ID,
     "身份证": IdType.RESIDENT_ID,
@@ -91,8 +93,18 @@ def read_rows(content):
     Raises CaseFileError when the file is not a spreadsheet with the expected headers."""
     from openpyxl import load_workbook
 
+    from .attachments import zip_check
+
+    if len(content) > MAX_FILE_BYTES:
+        raise CaseFileError(_("The file is larger than 10 MB."), code="too_large")
+    # An .xlsx is a ZIP: its directory is checked (zip bomb) before openpyxl inflates anything.
+    names = zip_check(content, max_total=MAX_UNCOMPRESSED)
+    if names is None or "xl/workbook.xml" not in names:
+        raise CaseFileError(_("The file is not an .xlsx spreadsheet."), code="file")
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # Formulas are read as their text (data_only=False) so that a formula cell is refused, never
+        # replaced by a cached value the file's author chose.
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 - any unreadable upload is the same user error
         raise CaseFileError(_("The file is not an .xlsx spreadsheet."), code="file") from None
     sheet = book.worksheets[0]
@@ -123,6 +135,28 @@ def _parse_date(text):
     return None
 
 
+COLUMN_LABELS = dict(zip(FIELDS, HEADERS, strict=True))
+MAX_CELL_LENGTHS = {"applicant_name": 100, "id_type": 30, "id_number": 40, "phone": 30, "employer": 200,
+                    "tier": 60, "criterion": 30, "valid_until": 30}
+
+
+def _text_problems(raw):
+    """Cells that are formulas, hold control characters or are too long: refused before anything else."""
+    from ..validation import has_control_characters, looks_like_formula
+
+    problems = []
+    for field, value in raw.items():
+        column = COLUMN_LABELS[field]
+        # A phone number may start with +86; it must be digits anyway (checked below).
+        if field != "phone" and looks_like_formula(value):
+            problems.append(_("%(column)s is a formula or starts with = + - @; enter plain text") % {"column": column})
+        elif has_control_characters(value):
+            problems.append(_("%(column)s contains control characters") % {"column": column})
+        elif len(value) > MAX_CELL_LENGTHS[field]:
+            problems.append(_("%(column)s is longer than %(max)s characters") % {"column": column, "max": MAX_CELL_LENGTHS[field]})
+    return problems
+
+
 def validate_rows(scheme, raw_rows):
     """Check every row; returns (rows, errors). ``rows`` are the cleaned rows (JSON-serialisable, with the
     ids of tier, criterion and employer); ``errors`` are messages “第N行：…”."""
@@ -142,7 +176,10 @@ def validate_rows(scheme, raw_rows):
     holding = {n.upper() for n in holding}
     cleaned, errors = [], []
     for number, raw in raw_rows:
-        problems = []
+        problems = _text_problems(raw)
+        if problems:
+            errors.append(f"第{number}行：" + "；".join(problems))
+            continue
         name = raw["applicant_name"]
         if not name:
             problems.append("姓名为空")

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (by path: public, admin, API docs) and Permissions-Policy.
+    "huicai.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "huicai.middleware.LanguageMiddleware",
@@ -70,6 +72,9 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
+    # Public pages for anonymous visitors from CACHES["pages"]; innermost, so the middleware above treat a hit
+    # like a rendered page (policypages/cache.py).
+    "policypages.cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "huicai.urls"
@@ -112,7 +117,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "huicai.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -157,6 +162,27 @@ STORAGES = {
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Caches. "pages" holds the public pages served to anonymous visitors (policypages/cache.py): a file cache shared
+# by the workers of one machine; with several application servers point HUICAI_PAGE_CACHE_URL at Redis
+# (redis://host:6379/1, needs the `redis` package) so that a publish on one server invalidates all.
+HUICAI_PAGE_CACHE_URL = os.environ.get("HUICAI_PAGE_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": HUICAI_PAGE_CACHE_URL}
+        if HUICAI_PAGE_CACHE_URL.startswith(("redis://", "rediss://"))
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("HUICAI_PAGE_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "pages")),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    ),
+}
+HUICAI_PAGE_CACHE_ENABLED = env_bool("HUICAI_PAGE_CACHE", True)
+HUICAI_PAGE_CACHE_SECONDS = int(os.environ.get("HUICAI_PAGE_CACHE_SECONDS", "300"))  # also bounds date-driven changes
+# Rendered policy bodies per live revision (policypages.selectors.body_cache_key), in the "default" cache.
+HUICAI_FRAGMENT_CACHE_ENABLED = env_bool("HUICAI_FRAGMENT_CACHE", True)
 
 # Wagtail
 WAGTAIL_SITE_NAME = "惠才 Huicai"
@@ -205,12 +231,54 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "huicai.middleware.axes_lockout_response"  # 429 with a Chinese message
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))  # one working day
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Wagtail's admin reads the token from the page (wagtailConfig), not from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"  # Wagtail's preview views override this with SAMEORIGIN themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No avatars from gravatar.com: the admin loads nothing from other hosts.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # no call to releases.wagtail.org from editors’ browsers
+
+# Content-Security-Policy (django-csp 4, applied by huicai.middleware.SecurityHeadersMiddleware). Public
+# pages load nothing from other hosts; inline styles and scripts are allowed (the templates carry small
+# inline blocks), every other source is this site only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The Wagtail admin: blob: images (upload previews) and same-origin frames (the page preview panel).
+HUICAI_CSP_ADMIN_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+# /api/v1/docs/ is Swagger UI, which drf-spectacular loads from its CDN.
+HUICAI_CSP_API_DOCS_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
+    "style-src": ["'self'", "'unsafe-inline'", "https://cdn.jsdelivr.net"],
+    "img-src": ["'self'", "data:", "https://cdn.jsdelivr.net"],
+}
 
 # Review stages without a time limit in their policy get this many working days (local practice,
 # editable per state in the admin).
