@@ -3,8 +3,15 @@
     .venv/bin/python bench/pdf_bench.py            # all cases, prints a Markdown table
     .venv/bin/python bench/pdf_bench.py --case certificate --engine weasyprint   # one case (used internally)
 
-Each case runs in its own process so that its peak memory (ru_maxrss) is its own. Chromium's figure is the
-largest single Chromium process (renderer or browser), as getrusage reports it for children.
+Each case runs in its own process so that its figures are its own:
+- wall: perf_counter around the call (WeasyPrint: warm process; Chromium: a fresh process per run);
+- CPU (rusage): main thread + waited-for children (RUSAGE_CHILDREN). For Chromium this misses the renderer and
+  utility processes its zygote reaps, so a second figure, CPU (process tree), sums utime+stime of every
+  descendant sampled from /proc every 100 ms;
+- peak (rss): ru_maxrss of this process plus the largest child's — double-counts the pages forked renderers share
+  with their parent, and misses that parallel children run at the same time; peak (pss): the sampled maximum of
+  the summed PSS of the whole process tree, the fairer figure for "memory the job takes".
+The load average (1 min) at the start and end of each case is printed with it: the machine is shared.
 """
 
 import argparse
@@ -80,9 +87,74 @@ def html_for(case):
 
 
 def _children_cpu():
-    """CPU seconds of finished child processes so far (the parallel batch renderers)."""
+    """CPU seconds of finished child processes so far (the parallel renderers; Chromium). Used as a difference
+    around each run: the total also holds earlier children (e.g. ctypes.util.find_library's ldconfig)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+class PssSampler:
+    """Peak of the summed PSS (proportional set size: shared pages split between the processes sharing them) of
+    this process and all its descendants, sampled every 100 ms. Unlike adding up ru_maxrss values it counts the
+    pages forked renderers share with their parent once, and it sees all parallel children at the same time."""
+
+    def __init__(self, interval=0.1):
+        import threading
+
+        self.interval, self.peak_kb, self._stop = interval, 0, threading.Event()
+        self.ticks = {}  # descendant pid: its last seen utime + stime (clock ticks)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree(pid):
+        pids, todo = [], [pid]
+        while todo:
+            current = todo.pop()
+            pids.append(current)
+            try:
+                for task in os.listdir(f"/proc/{current}/task"):
+                    with open(f"/proc/{current}/task/{task}/children") as handle:
+                        todo.extend(int(c) for c in handle.read().split())
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def _pss_kb(pid):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            tree = self._tree(os.getpid())
+            self.peak_kb = max(self.peak_kb, sum(self._pss_kb(p) for p in tree))
+            for pid in tree[1:]:
+                try:
+                    with open(f"/proc/{pid}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    self.ticks[pid] = int(fields[11]) + int(fields[12])
+                except (OSError, IndexError, ValueError):
+                    pass
+
+    def descendants_cpu(self):
+        """CPU seconds of all descendants as last sampled (up to one interval short for each): unlike
+        RUSAGE_CHILDREN this includes grandchildren that their own parent reaps (Chromium's renderer, GPU and
+        utility processes)."""
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def run_one(case, engine, repeat):
@@ -90,8 +162,9 @@ def run_one(case, engine, repeat):
     setup_django()
     from casefiles import pdf
 
+    load_start = os.getloadavg()[0]
     html = html_for(case)
-    times, cpu, size = [], [], 0
+    times, cpu, size, cpu_self = [], [], 0, 0.0
     if engine == "weasyprint":
         from pypdf import PdfReader
 
@@ -104,11 +177,14 @@ def run_one(case, engine, repeat):
         else:  # the same call as the announcement page
             def render(kwargs):
                 return pdf.announcement_pdf(**kwargs)
-        for _ in range(repeat):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            content = render(html)
-            times.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu + _children_cpu())
+        with PssSampler() as sampler:
+            for _ in range(repeat):
+                # thread_time: the main thread only (the sampler thread's reads of /proc are not rendering)
+                start, start_cpu, start_children = time.perf_counter(), time.thread_time(), _children_cpu()
+                content = render(html)
+                times.append(time.perf_counter() - start)
+                cpu.append(time.thread_time() - start_cpu + _children_cpu() - start_children)
+                cpu_self += time.thread_time() - start_cpu
         size = len(content)
         import io
 
@@ -128,20 +204,24 @@ def run_one(case, engine, repeat):
             # Chromium cannot read the WeasyPrint @font-face file URLs any better than the system fonts: same fonts.
             source.write_text(html, encoding="utf-8")
             target = Path(tmp) / "out.pdf"
-            for _ in range(repeat):
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                start = time.perf_counter()
-                subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                                "--allow-file-access-from-files", f"--print-to-pdf={target}", source.as_uri()],
-                               check=True, capture_output=True, timeout=900)
-                times.append(time.perf_counter() - start)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            with PssSampler() as sampler:
+                for _ in range(repeat):
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    start = time.perf_counter()
+                    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                                    "--allow-file-access-from-files", f"--print-to-pdf={target}", source.as_uri()],
+                                   check=True, capture_output=True, timeout=900)
+                    times.append(time.perf_counter() - start)
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             size = target.stat().st_size
             pages = len(PdfReader(str(target)).pages)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"case": case, "engine": engine, "best": min(times), "median": statistics.median(times), "cpu": min(cpu), "load": os.getloadavg()[0],
-                      "pages": pages, "bytes": size, "peak_mb": round(peak, 1)}))
+    tree_cpu = sampler.descendants_cpu() / repeat + (cpu_self / repeat if engine == "weasyprint" else 0)
+    print(json.dumps({"case": case, "engine": engine, "best": min(times), "median": statistics.median(times),
+                      "cpu": min(cpu), "tree_cpu": round(tree_cpu, 2), "load_start": load_start,
+                      "load": os.getloadavg()[0], "pages": pages, "bytes": size, "peak_mb": round(peak, 1),
+                      "pss_peak_mb": round(sampler.peak_kb / 1024, 1)}))
 
 
 def main():
@@ -161,11 +241,13 @@ def main():
                                  capture_output=True, text=True, check=True, cwd=ROOT)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(json.dumps(results[-1]), file=sys.stderr)
-    print("| case | engine | wall best s | wall median s | CPU s | pages | size KB | peak MB | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| case | engine | wall best s | wall median s | CPU s (rusage) | CPU s (process tree) | pages | size KB "
+          "| peak MB (rss) | peak MB (pss) | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['case']} | {r['engine']} | {r['best']:.3f} | {r['median']:.3f} | {r['cpu']:.3f} | {r['pages']} | "
-              f"{r['bytes'] // 1024} | {r['peak_mb']} | {r['load']:.1f} |")
+        print(f"| {r['case']} | {r['engine']} | {r['best']:.3f} | {r['median']:.3f} | {r['cpu']:.3f} | {r['tree_cpu']} "
+              f"| {r['pages']} | {r['bytes'] // 1024} | {r['peak_mb']} | {r['pss_peak_mb']} "
+              f"| {r['load_start']:.1f}–{r['load']:.1f} |")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Fonts: Noto Serif/Sans CJK SC, embedded (subset) in every PDF. The system fonts 
 with 65,000 glyphs; opening and subsetting them costs ~0.3 s per document. So on first use we cut each one
 down once (with HarfBuzz, under a second) to GB 2312 plus every character of the scheme data, and keep the
 result in ``HUICAI_PDF_FONT_DIR``; the CSS falls back to the full system font for any rarer character in a
-name. One ``FontConfiguration`` is shared by all renders of the process.
+name. One ``FontConfiguration`` is shared by all renders of the process, and a trimmed user-agent stylesheet
+(``pdf_ua.css``) replaces WeasyPrint's HTML5 one. Timings: docs/PERFORMANCE.md, section "pdfs".
 """
 
 import ctypes.util
@@ -196,12 +197,37 @@ def render_html(template, context):
     return render_to_string(template, {"font_css": font_css(), **context})
 
 
-def html_to_pdf(html):
-    from weasyprint import HTML
+UA_STYLESHEET_PATH = Path(__file__).with_name("pdf_ua.css")
 
+
+@functools.cache
+def _pdf_html_class():
+    """WeasyPrint's ``HTML`` with our trimmed user-agent stylesheet (``pdf_ua.css``) in place of its HTML5 one:
+    every element is matched against every UA rule, and the full sheet costs ~10 % of a long table's CPU time."""
+    from weasyprint import CSS, HTML
+    from weasyprint.html import UA_COUNTER_STYLE
+
+    sheets = [CSS(filename=str(UA_STYLESHEET_PATH), counter_style=UA_COUNTER_STYLE)]
+
+    class PdfHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return sheets
+
+    return PdfHTML
+
+
+def html_to_pdf(html):
     buffer = io.BytesIO()
-    HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(buffer, font_config=font_config())
+    _pdf_html_class()(string=html, base_url=str(settings.BASE_DIR)).write_pdf(buffer, font_config=font_config())
     return buffer.getvalue()
+
+
+@functools.cache
+def warm_up():
+    """Render a tiny document once in this process: loads Pango, fontconfig and our fonts (~0.5 s). Called before
+    forking renderers, so that every child starts warm instead of paying for it per chunk."""
+    html_to_pdf(f"<html><head><style>{font_css()} html {{ font-family: HuicaiSerif }} .s {{ font-family: HuicaiSans }}"
+                "</style></head><body><p>一1<b>一1</b></p><p class=s>一1<b>一1</b></p></body></html>")
 
 
 def issuing_body(scheme):
@@ -226,7 +252,7 @@ def certificate_html(cards):
 
 
 def certificate_pdf(card, cache=True):
-    """The certificate of one card. Rendering takes ~0.2 s; the result is kept in private storage under a hash
+    """The certificate of one card. Rendering takes ~60 ms CPU; the result is kept in private storage under a hash
     of its HTML, so a repeated download (nothing on the certificate changed) is a file read."""
     html = certificate_html([card])
     if not cache:
@@ -247,36 +273,48 @@ def certificates_pdf(cards, workers=None):
 
 
 CHUNK_MIN = 100  # below this many pages one process is quicker than starting more
+CHUNK_MAX = 250
 
 
 def certificates_pdf_from_contexts(contexts, workers=None):
     """Each certificate is exactly one page, so a large batch splits into chunks rendered in parallel processes
-    (WeasyPrint is single-threaded, ~40 ms CPU per certificate) and joined with pypdf."""
+    (WeasyPrint is single-threaded, ~30 ms CPU per certificate) and joined with pypdf."""
     import os
 
     workers = workers or min(os.cpu_count() or 1, max(1, len(contexts) // CHUNK_MIN))
     if workers <= 1:
         return html_to_pdf(render_html("pdf/certificate.html", {"certificates": contexts}))
-    size = -(-len(contexts) // workers)
-    htmls = [render_html("pdf/certificate.html", {"certificates": contexts[i:i + size]}) for i in range(0, len(contexts), size)]
-    return _render_parallel(htmls)
+    # chunks of at most CHUNK_MAX pages, a multiple of the workers in number: a 500-page chunk holds ~230 MB of
+    # layout in its worker
+    count = workers * -(-len(contexts) // (workers * CHUNK_MAX))
+    size = -(-len(contexts) // count)
+    htmls = [render_html("pdf/certificate.html", {"certificates": contexts[i:i + size]})
+             for i in range(0, len(contexts), size)]
+    return _render_parallel(htmls, recycle=True)
 
 
-def _render_parallel(htmls, one_per_process=False):
+WORKER_CHUNKS = 4
+
+
+def _render_parallel(htmls, recycle=False, finish=None):
+    """The PDFs of ``htmls`` rendered side by side and joined in order; ``finish(writer)`` may change the joined
+    document before it is written."""
     import multiprocessing
     import os
 
     from pypdf import PdfWriter
 
-    font_files()  # make the fonts before forking
+    warm_up()  # fonts made and loaded before forking: the children inherit them
     workers = min(len(htmls), os.cpu_count() or 1)
-    # fork: the children inherit Django's configuration and only render HTML (no database use). A fresh
-    # process per chunk (maxtasksperchild) returns each chunk's memory to the system.
-    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1 if one_per_process else None) as pool:
+    # fork: the children inherit Django's configuration and only render HTML (no database use). With
+    # ``recycle`` a worker is replaced after ``WORKER_CHUNKS`` chunks (returning the memory long tables left).
+    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=WORKER_CHUNKS if recycle else None) as pool:
         parts = pool.map(html_to_pdf, htmls, chunksize=1)
     writer = PdfWriter()
     for part in parts:
         writer.append(io.BytesIO(part))
+    if finish:
+        finish(writer)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -313,30 +351,64 @@ def announcement_html(*, title, issuing_body_name, document_number, date, intro,
     })
 
 
-def announcement_pdf(*, rows, chunk_rows=ANNOUNCEMENT_CHUNK_ROWS, **kwargs):
+def announcement_pdf(*, rows, chunk_rows=None, **kwargs):
     """The announcement as PDF. Up to ``chunk_rows`` rows it is one WeasyPrint document. Longer lists are cut
-    into chunks laid out in parallel processes, one chunk per process at a time — WeasyPrint holds a whole
-    document's layout in memory (~0.2 MB a row), so chunks keep the peak low and use every core — then joined,
-    and the page numbers stamped on afterwards (a chunk cannot know on which page it starts)."""
+    into chunks laid out in parallel worker processes, forked warm and each reused for a few chunks —
+    WeasyPrint holds a whole document's layout in memory (~0.2 MB a row), so chunks keep the peak low and use
+    every core — then joined, and the page numbers stamped on afterwards (a chunk cannot know on which page it
+    starts: rows wrap to one, two or three lines, so rows per page vary)."""
+    chunk_rows = chunk_rows or ANNOUNCEMENT_CHUNK_ROWS
     if len(rows) <= chunk_rows:
         return html_to_pdf(announcement_html(rows=rows, **kwargs))
-    chunks = [rows[i:i + chunk_rows] for i in range(0, len(rows), chunk_rows)]
+    import os
+
+    # as many chunks as it takes to stay within chunk_rows, rounded up to a multiple of the cores so that every
+    # core gets the same share (13 chunks on 2 cores would leave one core idle for the last one)
+    cores = os.cpu_count() or 1
+    count = -(-len(rows) // chunk_rows)
+    count = -(-count // cores) * cores
+    size = -(-len(rows) // count)
+    chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
     htmls = []
     for index, chunk in enumerate(chunks):
         part = "first" if index == 0 else "last" if index == len(chunks) - 1 else "middle"
-        htmls.append(announcement_html(rows=chunk, part=part, offset=index * chunk_rows, page_numbers=False, **kwargs))
-    return _stamp_page_numbers(_render_parallel(htmls, one_per_process=True))
+        htmls.append(announcement_html(rows=chunk, part=part, offset=index * size, page_numbers=False, **kwargs))
+    return _render_parallel(htmls, recycle=True, finish=_stamp_page_numbers)
 
 
-def _stamp_page_numbers(content):
-    from pypdf import PdfReader, PdfWriter
+def _stamp_page_numbers(writer):
+    """Page numbers onto the joined pages of ``writer``, from a small render of the numbers alone. Each page gets
+    the number page's content as one more content stream (its own drawing wrapped in q/Q first) and the number
+    page's resources under prefixed names — one shared font object for all pages. (pypdf's ``merge_page`` would
+    parse and rewrite every page's content stream: ~5 ms a page.)"""
+    import re
 
-    document = PdfReader(io.BytesIO(content))
-    count = len(document.pages)
-    numbers = PdfReader(io.BytesIO(html_to_pdf(render_html("pdf/page_numbers.html", {"pages": range(count)}))))
-    writer = PdfWriter(clone_from=document)
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    numbers_html = render_html("pdf/page_numbers.html", {"pages": range(len(writer.pages))})
+    numbers = PdfReader(io.BytesIO(html_to_pdf(numbers_html)))
+
+    def stream(data):
+        obj = DecodedStreamObject()
+        obj.set_data(data)
+        return writer._add_object(obj)
+
+    save, restore = stream(b"q\n"), stream(b"\nQ\n")
     for page, overlay in zip(writer.pages, numbers.pages, strict=True):
-        page.merge_page(overlay)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        data = overlay.get_contents().get_data()
+        resources = page["/Resources"]
+        for category, entries in overlay["/Resources"].items():
+            entries = entries.get_object()
+            if category == "/ProcSet" or not isinstance(entries, DictionaryObject) or not entries:
+                continue
+            if category not in resources:
+                resources[NameObject(category)] = DictionaryObject()
+            target = resources[category]
+            for name, value in entries.items():
+                new = "/hn" + name[1:]
+                data = re.sub(rb"/" + re.escape(name[1:].encode()) + rb"(?=[\s/\[\]<>(){}%]|$)", new.encode(), data)
+                target[NameObject(new)] = value.clone(writer)
+        contents = page.raw_get("/Contents")
+        contents = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([save, *contents, restore, stream(data)])

@@ -48,3 +48,34 @@ def test_announcement_compiles_exits_masks_names_and_publishes_pdf(client):
     assert PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     html = client.get(page.url).content.decode()
     assert "赵*涵" in html and "赵子涵" not in html
+
+
+def test_long_announcement_pdf_from_the_page_is_chunked_masked_and_numbered(monkeypatch):
+    """The page's own rows (as exit_rows compiles them) through the chunked renderer: every row once and in order,
+    names masked, no ID number, page numbers 1…n across chunk boundaries, the signature only at the end."""
+    import re
+
+    from casefiles import pdf
+
+    prepare_schemes(["chuxiong"])
+    office = get_user_model().objects.get(username="chuxiong.talent-office")
+    gone = issue_card("chuxiong", applicant_name="孙思邈")
+    reason = RevocationReason.objects.get(scheme=gone.scheme, ref="9.1")
+    svc.card_revoke(card=gone, reason=reason, user=office, comment="材料不实。")
+    year = datetime.date.today().year
+    page = ExitAnnouncementPage(title=f"{year}年度退出情况公告", slug="exits-long", scheme=gone.scheme, year=year,
+                                issuing_body="中共楚雄州委人才工作领导小组办公室", document_number=f"楚人才办〔{year + 1}〕5号",
+                                issued_on=datetime.date(year + 1, 1, 20), intro="现予公告。", live=False)
+    Site.objects.get(is_default_site=True).root_page.add_child(instance=page)
+    assert len(page.rows) == 1 and page.rows[0]["name"] == "孙*邈"
+    template = page.rows[0]
+    page.rows = [template] + [{**template, "card": f"XCHC2099{i:05d}"} for i in range(1, 90)]
+    monkeypatch.setattr(pdf, "ANNOUNCEMENT_CHUNK_ROWS", 25)
+    content = page.pdf_bytes()
+    texts = ["".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages]
+    whole = "".join(texts)
+    assert [int(n) for n in re.findall(r"XCHC2099(\d{5})", whole)] == list(range(1, 90))
+    assert whole.count(gone.number) == 1 and whole.count("孙*邈") == 90
+    assert "孙思邈" not in whole and gone.dossier.id_number not in whole
+    assert [re.findall(r"—(\d+)—", t)[-1] for t in texts] == [str(n) for n in range(1, len(texts) + 1)]
+    assert len(texts) >= 4 and f"{year + 1}年1月20日" in texts[-1] and f"{year + 1}年1月20日" not in texts[0]

@@ -220,3 +220,110 @@ def test_long_announcement_is_chunked_numbered_and_stamped():
     assert all(f"—{n}—" in text for n, text in enumerate(texts, start=1))  # stamped page numbers, continuous
     assert "2027年1月10日" in texts[-1] and "2027年1月10日" not in texts[0]
     assert all(embedded_fonts(content).values())
+
+
+def _elements_in_pdf_templates():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    tags = set()
+    for path in (Path(settings.BASE_DIR) / "templates" / "pdf").glob("*.html"):
+        tags |= set(re.findall(r"<([a-z][a-z0-9]*)\b", path.read_text(encoding="utf-8")))
+    return tags | set(re.findall(r"<([a-z][a-z0-9]*)\b", pdf.qr_img("x")))  # markup made in casefiles/pdf.py
+
+
+def test_trimmed_user_agent_stylesheet_covers_every_element_of_the_pdf_templates():
+    import re
+
+    css = re.sub(r"/\*.*?\*/", "", pdf.UA_STYLESHEET_PATH.read_text(encoding="utf-8"), flags=re.S)
+    selectors = " ".join(part.split("{")[0] for part in css.split("}"))
+    tags = _elements_in_pdf_templates()
+    assert {"table", "td", "section", "img", "a"} <= tags  # the scan found the templates
+    missing = sorted(t for t in tags if not re.search(rf"(?<![\w.#-]){t}(?![\w-])", selectors))
+    assert not missing, f"add rules for {missing} to casefiles/pdf_ua.css (see WeasyPrint's css/html5_ua.css)"
+
+
+def _raster(content, directory, name):
+    path = os.path.join(directory, f"{name}.pdf")
+    with open(path, "wb") as handle:
+        handle.write(content)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", path, os.path.join(directory, name)], check=True)
+    pages = sorted(p for p in os.listdir(directory) if p.startswith(f"{name}-") and p.endswith(".png"))
+    return [open(os.path.join(directory, p), "rb").read() for p in pages]
+
+
+def test_trimmed_user_agent_stylesheet_renders_like_weasyprints_own(tmp_path):
+    """Same pixels as WeasyPrint's full HTML5 user-agent sheet, for a certificate, a chunk-sized announcement
+    (long reasons wrap, table head repeats) and a page with a link, a list and a second-level heading."""
+    import datetime
+    import random
+
+    from weasyprint import HTML
+
+    from casefiles.testing import chinese_name
+
+    rng = random.Random(7)
+    card = type("Card", (), {"holder_name": "欧阳明华", "tier": type("T", (), {"name": "A卡"}), "number": "THYC202600001",
+                             "valid_from": datetime.date(2026, 11, 22), "valid_until": None})
+    certificate = pdf.render_html("pdf/certificate.html", {"certificates": [{
+        "card": card, "scheme": {"name": "通化市“英才卡”", "policy_title": "通化市“英才卡”管理服务办法"},
+        "bodies": ["通化市人力资源和社会保障局"], "qr": pdf.qr_img("https://example.org/v/1")}]})
+    rows = [{"name": chinese_name(rng), "employer": "楚雄州示范人民医院", "card": f"XCHC2026{i:05d}",
+             "article": "第九条第（四）项", "reason": "未按规定履行合同，或未满最低服务年限，或与州内用人单位终止合作关系的" * (i % 3 + 1),
+             "date": "2026-05-01"} for i in range(1, 61)]
+    announcement = pdf.announcement_html(title="2026年度退出情况公告", issuing_body_name="中共楚雄州委人才工作领导小组办公室",
+                                         document_number="楚人才办〔2027〕3号", date=datetime.date(2027, 1, 10),
+                                         intro="根据第九条规定，现予公告。", rows=rows)
+    other = (f"<html><head><style>{pdf.font_css()} html {{ font-family: HuicaiSerif }}</style></head><body>"
+             "<h2>一、议题</h2><p>见<a href='https://example.org/'>链接</a>，<b>加粗</b><i>斜</i></p>"
+             "<ol><li>第一</li><li>第二</li></ol><ul><li>甲</li></ul><dl><dt>甲</dt><dd>乙</dd></dl></body></html>")
+    for name, html in (("certificate", certificate), ("announcement", announcement), ("other", other)):
+        ours = pdf.html_to_pdf(html)
+        theirs = HTML(string=html, base_url=str(tmp_path)).write_pdf(font_config=pdf.font_config())
+        ours_pages, their_pages = _raster(ours, tmp_path, f"{name}-ours"), _raster(theirs, tmp_path, f"{name}-theirs")
+        assert len(ours_pages) == len(their_pages) >= 1, name
+        assert ours_pages == their_pages, name
+    assert len(ours_pages) >= 1 and len(_raster(pdf.html_to_pdf(announcement), tmp_path, "again")) >= 3
+
+
+def test_chunked_announcement_reuses_workers_and_keeps_every_row_numbered(monkeypatch):
+    """More chunks than workers × chunks per worker: workers are reused, then replaced; rows stay in order,
+    numbered 1…n without gaps, and page numbers run on across chunk boundaries."""
+    import datetime
+    import re
+
+    monkeypatch.setattr(pdf, "WORKER_CHUNKS", 2)
+    rows = [{"name": "李*", "employer": "楚雄师范学院", "card": f"XCHC2026{i:05d}", "article": "第九条第（一）项",
+             "reason": "弄虚作假骗取入选资格的", "date": "2026-02-01"} for i in range(1, 181)]
+    content = pdf.announcement_pdf(title="2026年度退出情况公告", issuing_body_name="中共楚雄州委人才工作领导小组办公室",
+                                   document_number="楚人才办〔2027〕4号", date=datetime.date(2027, 1, 10), intro="",
+                                   rows=rows, chunk_rows=30)
+    reader = PdfReader(io.BytesIO(content))
+    texts = ["".join(p.extract_text().split()) for p in reader.pages]
+    cards = re.findall(r"XCHC2026(\d{5})", "".join(texts))
+    assert [int(c) for c in cards] == list(range(1, 181))
+    assert [re.findall(r"—(\d+)—", t)[-1] for t in texts] == [str(n) for n in range(1, len(texts) + 1)]
+    assert len(texts) >= 6
+
+
+def test_batch_print_file_in_parallel_chunks_keeps_one_page_per_card_in_order(monkeypatch):
+    import datetime
+    import re
+
+    monkeypatch.setattr(pdf, "CHUNK_MAX", 3)
+    scheme = {"name": "通化市“英才卡”", "policy_title": "通化市“英才卡”管理服务办法"}
+    contexts = []
+    for i in range(1, 14):
+        card = type("Card", (), {"holder_name": f"测试{i}", "tier": type("T", (), {"name": "B卡"}),
+                                 "number": f"THYC2026{i:05d}", "valid_from": datetime.date(2026, 11, 22),
+                                 "valid_until": datetime.date(2031, 11, 21)})
+        contexts.append({"card": card, "scheme": scheme, "bodies": ["通化市人力资源和社会保障局"],
+                         "qr": pdf.qr_img(f"https://example.org/v/{i}")})
+    content = pdf.certificates_pdf_from_contexts(contexts, workers=2)  # 13 cards: chunks of ≤ 3 on 2 workers
+    pages = PdfReader(io.BytesIO(content)).pages
+    assert len(pages) == 13
+    numbers = [re.findall(r"THYC2026(\d{5})", "".join(p.extract_text().split())) for p in pages]
+    assert [sorted(set(n)) for n in numbers] == [[f"{i:05d}"] for i in range(1, 14)]
+    assert all(embedded_fonts(content).values())
