@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.throttling import SimpleRateThrottle
 
 from . import pdf
+from .exceptions import TransitionDenied
 from .models import Card, CardStatus, ProductionBatch, PublicNotice, ServiceCategory
 from .selectors_cards import card_for, card_for_token, cards_managed_by, verification_payload
 from .services.cards import _bank_or_department, acting_as
@@ -94,8 +95,12 @@ def certificate(request, pk):
 
 
 def _batch(request, pk):
+    """A batch for its scheme's bank and card departments; 404 for anyone else, as for an id that does not exist."""
     batch = get_object_or_404(ProductionBatch.objects.select_related("scheme"), pk=pk)
-    _bank_or_department(request.user, batch.scheme)
+    try:
+        _bank_or_department(request.user, batch.scheme)
+    except TransitionDenied:
+        raise Http404 from None
     return batch
 
 
@@ -134,7 +139,10 @@ def notice_pdf(request, pk):
     notice = get_object_or_404(PublicNotice.objects.select_related("scheme"), pk=pk)
     from .services.cards import _notice_department
 
-    _notice_department(request.user, notice.scheme)
+    try:
+        _notice_department(request.user, notice.scheme)
+    except TransitionDenied:
+        raise Http404 from None  # like an id that does not exist
     if not notice.pdf:
         from django.core.files.base import ContentFile
 

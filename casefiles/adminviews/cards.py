@@ -5,10 +5,12 @@ Listings are read-only and scoped to the schemes whose cards the user's departme
 goes through ``casefiles.services.cards``.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import IndexView, history, usage
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.admin.views.generic import IndexView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -35,9 +37,56 @@ for _model in (Card, ExitCandidate, ProductionBatch, RevocationRequest):
     register_permission_policy(_model, ViewOnlyPolicy(_model), exact_class=True)
 
 
+def in_scope(user, instance):
+    """Is the record within the schemes whose cards the user's departments manage (as the listings are)?"""
+    from ..selectors_cards import cards_managed_by
+
+    if user.is_superuser:
+        return True
+    if isinstance(instance, ProductionBatch):
+        return cards_managed_by(user, Card.objects.filter(scheme_id=instance.scheme_id)).exists()
+    card_id = instance.pk if isinstance(instance, Card) else instance.card_id
+    return cards_managed_by(user, Card.objects.filter(pk=card_id)).exists()
+
+
+class ScopedObjectMixin:
+    """A record outside the user's scope is not found (404), exactly like an id that does not exist."""
+
+    def get_object(self, *args, **kwargs):
+        instance = super().get_object(*args, **kwargs)
+        if not in_scope(self.request.user, instance):
+            raise Http404
+        return instance
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    pass
+
+
+class ScopedEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    pass
+
+
 class ReadOnlyViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = ScopedInspectView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
 
 
 class ScopedIndexView(IndexView):

@@ -247,7 +247,7 @@ class CardActionsView(WagtailAdminTemplateMixin, View):
         except Card.DoesNotExist:
             raise Http404 from None
         if not cards_visible_to(request.user, Card.objects.filter(pk=pk)).exists():
-            return forbidden(_("You may not see this card."))
+            raise Http404  # like an id that does not exist: guessing ids reveals nothing
         self.card = card
         return super().dispatch(request, pk, *args, **kwargs)
 
