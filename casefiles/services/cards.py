@@ -359,7 +359,7 @@ def card_request_revocation(*, card, reason, user, comment):
     managers = get_user_model().objects.filter(groups__in=[d.group_id for d in card_departments(card)]).distinct()
     notify(recipients=list(managers), subject=_("Request to end card %(number)s") % {"number": card.number},
            body=_("%(article)s: %(text)s") % {"article": reason.article, "text": reason.text},
-           url=f"/admin/cards/revocation-requests/{request.pk}/", event="card.request_revocation")
+           url=f"/admin/card-registry/{card.pk}/", event="card.request_revocation")  # where agree/decline are
     return request
 
 
