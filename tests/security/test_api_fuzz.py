@@ -23,6 +23,21 @@ SCHEMA_PATH = "/api/v1/schema/"
 MAX_EXAMPLES = 8  # per operation, mode and caller: ~1–2 minutes in all on the shared CI machine
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI handler closes "obsolete" connections when a request starts and ends; inside a test's transaction
+    (autocommit off) PostgreSQL's connection counts as obsolete and would be closed under the test. Django's test
+    client detaches the same handler; schemathesis calls the WSGI application directly, so detach it here."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def world(db):
     """Five schemes with their users, a dossier, and a token for a reviewing department's staff."""
