@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
+
+from policypages import routing
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -26,5 +28,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail serves every path not matched above; it must stay last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail serves every path not matched above; it must stay last. Its page view is wrapped by
+# policypages.routing.serve (same pattern and name), which remembers routes between publishes.
+urlpatterns += [
+    path("", include([pattern for pattern in wagtail_urls.urlpatterns if pattern.name != "wagtail_serve"])),
+    re_path(wagtail_urls.serve_pattern, routing.serve, name="wagtail_serve"),
+]

@@ -12,9 +12,9 @@ resolution and Wagtail's routing, so a hit makes no database query: the key is b
 language (``huicai.middleware.LanguageMiddleware`` has already chosen it) and the cache *version*.
 
 Invalidation: every entry's key contains the current version, a random token kept in the same cache. Publishing,
-unpublishing, moving, saving or deleting a page, or changing the scheme rows that tier tables and section pages
+unpublishing, moving, saving or deleting a page, a Site or a view restriction, or changing the scheme rows that tier tables and section pages
 read live, replaces the token (``invalidate``), which orphans every entry at once; orphans expire after
-``HUICAI_PAGE_CACHE_SECONDS``. The token is replaced immediately *and* again after the transaction commits, so
+``HUICAI_PAGE_CACHE_SECONDS``. The same token keys the routes ``policypages.routing`` remembers. The token is replaced immediately *and* again after the transaction commits, so
 that a request that rendered the old rows between the two cannot leave them cached under the new token. The
 timeout also bounds staleness for what no signal reports (a policy's status changes at midnight).
 
@@ -120,9 +120,8 @@ def _replace_version_after_commit():
 
 
 def invalidate(using=None):
-    """Drop every cached page: now, and once more when the surrounding transaction commits."""
-    if not enabled():
-        return
+    """Drop every cached page and remembered route (policypages.routing): now, and once more when the surrounding
+    transaction commits. Runs with the page cache off too, for the routes."""
     _replace_version()
     connection = transaction.get_connection(using)
     if connection.in_atomic_block:
@@ -132,10 +131,12 @@ def invalidate(using=None):
 
 
 def _watched(sender):
-    from wagtail.models import Page, Site
+    from wagtail.models import Page, PageViewRestriction, Site
 
-    if isinstance(sender, type) and issubclass(sender, (Page, Site)):
+    if isinstance(sender, type) and issubclass(sender, (Page, Site, PageViewRestriction)):
         return True
+    if getattr(sender, "_meta", None) is not None and sender._meta.auto_created is PageViewRestriction:
+        return True  # its groups
     # What section pages and tier tables read live: schemes, tiers, service items, jurisdictions, departments.
     return getattr(sender, "__module__", "") in ("casefiles.models.schemes", "casefiles.models.organisations")
 

@@ -13,9 +13,10 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import PolicyBodyBlock
+from .routing import RememberedRouteMixin
 
 
-class HomePage(Page):
+class HomePage(RememberedRouteMixin, Page):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -29,12 +30,16 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = SchemeSectionPage.objects.child_of(self).live().specific()
+        context["sections"] = (
+            SchemeSectionPage.objects.child_of(self).live().select_related("scheme__jurisdiction").order_by("path")
+        )
         return context
 
 
-class SchemeSectionPage(Page):
+class SchemeSectionPage(RememberedRouteMixin, Page):
     """The public section of one jurisdiction's scheme (e.g. /tonghua/)."""
+
+    serve_select_related = ("scheme",)  # read on every view of the page (policypages.routing)
 
     scheme = models.OneToOneField(
         "casefiles.Scheme",
@@ -82,7 +87,7 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class PolicyPage(RoutablePageMixin, Page):
+class PolicyPage(RememberedRouteMixin, RoutablePageMixin, Page):
     """A policy document (办法 / 细则 / 规定) as citable articles and items.
 
     The body is a StreamField rather than ParentalKey orderables: a StreamField value is part of the
@@ -92,6 +97,8 @@ class PolicyPage(RoutablePageMixin, Page):
     → sub-item) and three extra tables for a text that is read and cited, never queried by column.
     Logic (import, comparison, citations) lives in ``policypages.services`` and ``selectors``.
     """
+
+    serve_select_related = ("jurisdiction",)  # read by the page's meta block (policypages.routing)
 
     scheme = models.ForeignKey(
         "casefiles.Scheme",
@@ -204,8 +211,10 @@ class PolicyPage(RoutablePageMixin, Page):
         return self.render(request, context_overrides=context, template="policypages/policy_compare.html")
 
 
-class ServiceGuidePage(Page):
+class ServiceGuidePage(RememberedRouteMixin, Page):
     """How to use one service item: generated from the scheme's ServiceItem row, then edited freely."""
+
+    serve_select_related = ("source_policy",)  # read on every view of the page (policypages.routing)
 
     service_item = models.ForeignKey(
         "casefiles.ServiceItem",
@@ -272,8 +281,10 @@ class ServiceGuidePage(Page):
         return selectors.guide_search_units(self)
 
 
-class TierTablePage(Page):
+class TierTablePage(RememberedRouteMixin, Page):
     """Which tier gets which service, read live from the scheme's Tier and ServiceItem rows."""
+
+    serve_select_related = ("scheme",)  # read on every view of the page (policypages.routing)
 
     scheme = models.ForeignKey(
         "casefiles.Scheme",
@@ -298,11 +309,11 @@ class TierTablePage(Page):
         from . import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["table"] = selectors.tier_table(self.scheme) if self.scheme_id else None
+        context["table"] = selectors.tier_table(self.scheme, request) if self.scheme_id else None
         return context
 
 
-class NoticeIndexPage(Page):
+class NoticeIndexPage(RememberedRouteMixin, Page):
     """Notices and announcements of a scheme (e.g. the yearly exit announcement, 楚雄 第九条)."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -321,7 +332,7 @@ class NoticeIndexPage(Page):
         return context
 
 
-class NoticePage(Page):
+class NoticePage(RememberedRouteMixin, Page):
     """One notice; extended later for annual exit announcements (公告)."""
 
     date = models.DateField(_("date"))

@@ -79,6 +79,23 @@ def policy_chapters(page):
     return [child["value"] for child in page.body.raw_data if child["type"] == "chapter"]
 
 
+def policy_anchors(page) -> set[str]:
+    """Every article and item anchor of a policy (art-16, art-16-6, art-3-2-3), from the stored JSON."""
+    anchors = set()
+
+    def walk(items):
+        for item in items or []:
+            value = item.get("value", item) if isinstance(item, dict) else {}
+            if value.get("anchor"):
+                anchors.add(value["anchor"])
+            walk(value.get("items"))
+
+    for child in page.body.raw_data:
+        if child["type"] == "article":
+            walk([child])
+    return anchors
+
+
 def policy_search_units(page):
     """One dict per article and per item: the contract of the search indexer.
 
@@ -151,7 +168,7 @@ def policy_page_context(page, request):
         "problems": page.import_problems if can_edit else [],
         "print_url": page.url + page.reverse_subpage("print") if page.url else "",
         "history_url": page.url + page.reverse_subpage("history") if page.url else "",
-        "section": page.get_parent().specific,
+        "section": page.get_parent(),  # the breadcrumb needs its title and URL only
         "body_cache_key": body_cache_key(page, request),
     }
 
@@ -277,6 +294,35 @@ def tier_services(tier, _seen=None) -> set[int]:
     return ids
 
 
+def scheme_tier_services(tiers) -> dict[int, set[int]]:
+    """``tier_services`` for several tiers of a scheme in two queries: {tier id: ServiceItem ids}."""
+    tier_ids = [tier.pk for tier in tiers]
+    direct: dict[int, set[int]] = {pk: set() for pk in tier_ids}
+    for tier_id, service_id in ServiceItem.tiers.through.objects.filter(tier_id__in=tier_ids).values_list(
+        "tier_id", "serviceitem_id"
+    ):
+        direct[tier_id].add(service_id)
+    includes: dict[int, list[int]] = {}
+    for from_id, to_id in Tier.includes.through.objects.filter(from_tier_id__in=tier_ids).values_list(
+        "from_tier_id", "to_tier_id"
+    ):
+        includes.setdefault(from_id, []).append(to_id)
+
+    def collect(tier_id, seen):
+        if tier_id in seen:
+            return set()
+        seen.add(tier_id)
+        ids = set(direct.get(tier_id, ()))
+        for included in includes.get(tier_id, ()):
+            if included not in direct:  # a tier of another scheme: rare, asked the slow way
+                ids |= tier_services(Tier.objects.get(pk=included), seen)
+            else:
+                ids |= collect(included, seen)
+        return ids
+
+    return {pk: collect(pk, set()) for pk in tier_ids}
+
+
 def _article_number(ref: str) -> int:
     return int(ref.split(".", 1)[0])
 
@@ -304,21 +350,27 @@ def format_article_ranges(ranges) -> str:
     return "、".join(parts)
 
 
-def tier_table(scheme):
-    """Rows of services × columns of tiers, best tier first, with the articles each tier covers."""
+def tier_table(scheme, request=None):
+    """Rows of services × columns of tiers, best tier first, with the articles each tier covers.
+
+    A constant number of queries whatever the number of services and tiers; with ``request`` the site's root
+    paths are read once for all the links (Wagtail keeps them on the request)."""
     from .models import PolicyPage, ServiceGuidePage
 
     tiers = list(Tier.objects.filter(scheme=scheme).order_by("-rank"))
-    services = list(ServiceItem.objects.filter(scheme=scheme).prefetch_related("responsible_units"))
+    services = list(ServiceItem.objects.filter(scheme=scheme))
     services.sort(key=lambda s: ref_key(s.ref))
-    granted = {tier.pk: tier_services(tier) for tier in tiers}
+    granted = scheme_tier_services(tiers)
     guides = {
         g.service_item_id: g
-        for g in ServiceGuidePage.objects.live().filter(service_item__scheme=scheme).order_by("path")
+        for g in ServiceGuidePage.objects.live()
+        .filter(service_item__scheme=scheme)
+        .only("id", "path", "depth", "url_path", "locale_id", "service_item_id")
+        .order_by("path")
     }
     policy = PolicyPage.objects.live().filter(scheme=scheme).order_by("path").first()
-    policy_url = policy.get_url() if policy else ""
-    anchors = {unit["anchor"] for unit in policy_search_units(policy)} if policy else None
+    policy_url = policy.get_url(request) if policy else ""
+    anchors = policy_anchors(policy) if policy else None
     rows = []
     for service in services:
         guide = guides.get(service.pk)
@@ -328,7 +380,7 @@ def tier_table(scheme):
                 "title": service.title,
                 "article": service.article,
                 "article_url": f"{policy_url}#{ref_anchor(service.ref, anchors)}" if policy_url else "",
-                "guide_url": guide.get_url() if guide else "",
+                "guide_url": guide.get_url(request) if guide else "",
                 "cells": [service.pk in granted[tier.pk] for tier in tiers],
             }
         )
@@ -357,15 +409,29 @@ def tier_short_name(tier) -> str:
 
 
 def section_context(section):
+    """The section's live, public children by type, in three queries whatever their number: the children, the
+    view restrictions (as ``PageQuerySet.public`` reads them), and the policies' own rows for their 文号."""
+    from wagtail.models import PageViewRestriction
+
     from .models import PolicyPage, ServiceGuidePage, TierTablePage
 
-    children = section.get_children().live().public()
-    listed = (PolicyPage, TierTablePage, ServiceGuidePage)
+    restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
+    children = [
+        child
+        for child in section.get_children().live().order_by("path")
+        if not any(child.path.startswith(path) for path in restricted)
+    ]
+    by_type = {PolicyPage: [], TierTablePage: [], ServiceGuidePage: []}
+    other = []
+    for child in children:
+        by_type.get(child.specific_class, other).append(child)
+    policy_ids = [child.pk for child in by_type[PolicyPage]]
     return {
-        "policies": PolicyPage.objects.child_of(section).live().public().order_by("path"),
-        "tier_tables": TierTablePage.objects.child_of(section).live().public().order_by("path"),
-        "guides": ServiceGuidePage.objects.child_of(section).live().public().order_by("path"),
+        "policies": list(PolicyPage.objects.filter(pk__in=policy_ids).order_by("path")) if policy_ids else [],
+        # titles and URLs only: the plain Page rows do
+        "tier_tables": by_type[TierTablePage],
+        "guides": by_type[ServiceGuidePage],
         # notice indexes, announcements and whatever page types come later
-        "other_pages": children.not_type(*listed).order_by("path"),
-        "has_children": children.exists(),
+        "other_pages": other,
+        "has_children": bool(children),
     }

@@ -13,4 +13,6 @@ AXES_ENABLED = env_bool("AXES_ENABLED", False)  # noqa: F405
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"verify": "1000/min", "anon": "10000/min"}}  # noqa: F405
 # A test database is rolled back under the cache: tests/policypages/test_page_cache.py turns the page cache on.
 HUICAI_PAGE_CACHE_ENABLED = False
+# Its version token also keys remembered routes (policypages.routing): kept in the process, not in var/.
+CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"}}  # noqa: F405
 HUICAI_FRAGMENT_CACHE_ENABLED = False  # test data is rolled back and ids reused: a cached body could outlive its page

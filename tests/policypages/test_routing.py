@@ -1,0 +1,117 @@
+"""Remembered routes (policypages/routing.py): a repeat visit routes with one query, and every change to the page
+tree, a page or its view restrictions is seen by the next request. The page cache is off here (test settings), so
+every response below is rendered from the database."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction
+
+from policypages import routing, services
+from policypages.models import PolicyPage, ServiceGuidePage
+from policypages.testing import published_policy
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+
+@pytest.fixture(autouse=True)
+def fresh_memo():
+    routing.clear()
+    yield
+    routing.clear()
+
+
+@pytest.fixture
+def policy():
+    _section, result = published_policy("tonghua")
+    return PolicyPage.objects.get(pk=result.page.pk)
+
+
+def without_csrf(content):
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"', b"", content)
+
+
+def queries_for(url, client=None):
+    client = client or Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, [q["sql"] for q in queries]
+
+
+def test_a_repeat_visit_to_a_policy_makes_one_query(policy):
+    first, first_sql = queries_for(policy.url)
+    second, second_sql = queries_for(policy.url)
+    assert first.status_code == second.status_code == 200
+    assert len(first_sql) >= 7  # site, root, one child per path segment with its specific row, restrictions
+    assert len(second_sql) == 1, second_sql  # the page's own row, with its jurisdiction
+    assert "wagtailcore_site" not in second_sql[0]
+    assert first.content.decode().count('id="art-') == second.content.decode().count('id="art-') > 0
+
+
+def test_every_public_page_type_is_served_from_a_remembered_route(policy):
+    section = policy.get_parent().specific
+    table = services.tier_table_ensure(section=section)
+    services.service_guides_generate(section=section, policy=policy)
+    guide = section.get_children().live().type(ServiceGuidePage).first().specific
+    for page, limit in [(policy, 1), (guide, 1), (section, 4), (table, 8), (section.get_parent().specific, 2)]:
+        first, _ = queries_for(page.url)
+        second, sql = queries_for(page.url)
+        assert first.status_code == second.status_code == 200, page.url
+        assert without_csrf(first.content) == without_csrf(second.content), page.url
+        assert len(sql) <= limit, (page.url, sql)
+
+
+def test_a_changed_page_is_read_fresh_and_a_new_slug_is_routed_anew(policy):
+    Client().get(policy.url)
+    policy.title = "通化市英才卡管理服务办法（路由测试）"
+    policy.save_revision().publish()
+    assert "（路由测试）" in Client().get(policy.url).content.decode()
+
+    old_url = policy.url
+    policy.slug = "policy-renamed"
+    policy.save_revision().publish()
+    policy.refresh_from_db()
+    assert Client().get(old_url).status_code == 404
+    assert Client().get(policy.url).status_code == 200
+
+
+def test_an_unpublished_page_is_not_found_at_once(policy):
+    assert Client().get(policy.url).status_code == 200
+    policy.unpublish()
+    assert Client().get(policy.url).status_code == 404
+
+
+def test_sub_routes_bind_to_the_page_read_for_this_request(policy):
+    print_url = policy.url + policy.reverse_subpage("print")
+    assert Client().get(print_url).status_code == 200
+    PolicyPage.objects.filter(pk=policy.pk).update(title="直接改了标题")  # no signal: only the row changes
+    response, sql = queries_for(print_url)
+    assert response.status_code == 200 and len(sql) <= 2
+    assert "直接改了标题" in response.content.decode()
+
+
+def test_a_view_restriction_added_later_is_enforced(policy):
+    assert Client().get(policy.url).status_code == 200
+    PageViewRestriction.objects.create(page=policy, restriction_type=PageViewRestriction.LOGIN)
+    response = Client().get(policy.url)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_restricted_page_is_asked_about_its_restrictions_every_time(policy):
+    restriction = PageViewRestriction.objects.create(
+        page=policy.get_parent(), restriction_type=PageViewRestriction.PASSWORD, password="s3cret-pass"
+    )
+    for _ in range(2):
+        response = Client().get(policy.url)
+        assert response.status_code == 200 and "s3cret-pass" not in response.content.decode()
+        assert f"/_util/authenticate_with_password/{restriction.pk}/" in response.content.decode()
+
+
+def test_turned_off_routes_like_wagtail(policy, settings):
+    settings.HUICAI_ROUTE_MEMO_ENABLED = False
+    Client().get(policy.url)
+    _response, sql = queries_for(policy.url)
+    assert len(sql) >= 7
