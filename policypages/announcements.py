@@ -14,8 +14,10 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
+from .routing import RememberedRouteMixin
 
-class ExitAnnouncementPage(RoutablePageMixin, Page):
+
+class ExitAnnouncementPage(RememberedRouteMixin, RoutablePageMixin, Page):
     scheme = models.ForeignKey("casefiles.Scheme", verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     issuing_body = models.CharField(_("issuing body"), max_length=150)
