@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from casefiles.exceptions import CaseFileError, StateConflict
 from casefiles.models import Department, DepartmentKind, Dossier, Membership, ServiceCategory, Tier
+from casefiles.selectors import dossiers_visible_to
 from casefiles.services.journal import journal_write
 
 from . import charts, selectors, services, statistics
@@ -296,7 +297,10 @@ class MeetingDetailView(AdminPage):
             "meeting": meeting,
             "items": items,
             "outcomes": DecisionOutcome.choices,
-            "case_dossiers": Dossier.objects.filter(scheme=scheme, state__code="case_by_case").order_by("pk")[:100],
+            # only those this user's grants let them see (the meeting's office may not see every dossier)
+            "case_dossiers": dossiers_visible_to(
+                request.user, Dossier.objects.filter(scheme=scheme, state__code="case_by_case")
+            ).order_by("pk")[:100],
             "changes": ServiceChangeRequest.objects.filter(scheme=scheme).order_by("-pk")[:100],
             "members": meeting.joint_meeting.members.select_related("department"),
             "attending": set(meeting.attendees.values_list("pk", flat=True)),
@@ -309,7 +313,7 @@ class MeetingDetailView(AdminPage):
         post = request.POST
         if action == "add_item":
             kind = post.get("kind")
-            dossier = Dossier.objects.filter(pk=post.get("dossier") or 0).first()
+            dossier = dossiers_visible_to(request.user).filter(pk=post.get("dossier") or 0).first()
             change = ServiceChangeRequest.objects.filter(pk=post.get("service_change") or 0).first()
             ok = self.run(request, lambda: services.agenda_item_add(meeting=meeting, user=request.user, kind=kind,
                                                                     title=post.get("title", ""), dossier=dossier,

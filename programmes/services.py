@@ -13,6 +13,7 @@ from casefiles.masking import mask_name
 from casefiles.models import Card, CardStatus, Department, DepartmentKind, Dossier, Membership, ServiceItem, StateKind
 from casefiles.notify import notify
 from casefiles.services.calendar import CalendarDataMissing, WorkingCalendar
+from casefiles.selectors import dossiers_visible_to
 from casefiles.services.journal import journal_write
 
 from . import selectors
@@ -104,6 +105,8 @@ def agenda_item_add(*, meeting, user, kind, title="", dossier=None, service_chan
     if kind == AgendaKind.CASE_BY_CASE:
         if dossier is None or dossier.scheme_id != scheme.pk:
             raise CaseFileError(_("Choose a dossier of this scheme."), code="dossier")
+        if not dossiers_visible_to(user, Dossier.objects.filter(pk=dossier.pk)).exists():
+            raise NotAllowed(_("You may not see this dossier."))
         title = title or f"{dossier.reference} {dossier.applicant_name}（一事一议）"
         service_change = None
     elif kind == AgendaKind.SERVICE_CHANGE:

@@ -108,3 +108,25 @@ def test_meetings_admin_pages(schemes, client):
                                 "attendees": list(body.members.values_list("pk", flat=True))}).status_code == 302
     page = client.get(detail).content.decode()
     assert "通报落实情况" in page and "minutes.pdf" in page
+
+
+def test_the_meeting_page_lists_and_takes_only_dossiers_the_user_may_see(schemes, client):
+    from casefiles.models import DossierGroupObjectPermission, DossierUserObjectPermission
+
+    tonghua = schemes["tonghua"]
+    office = user("tonghua.leading-group")
+    body = joint_meeting_ensure(scheme=tonghua, name="通化市“英才卡”联席会议")
+    meeting = meeting_schedule(joint_meeting=body, title="第三次联席会议", date=datetime.date.today(), user=office)
+    seen, hidden = dossier_in("tonghua", "case_by_case"), dossier_in("tonghua", "case_by_case")
+    DossierGroupObjectPermission.objects.filter(content_object=hidden).delete()
+    DossierUserObjectPermission.objects.filter(content_object=hidden).delete()
+
+    client.login(username="tonghua.leading-group", password=PASSWORD)
+    page = client.get(f"/admin/programmes/meetings/{meeting.pk}/").content.decode()
+    assert seen.reference in page and hidden.reference not in page
+    response = client.post(f"/admin/programmes/meetings/{meeting.pk}/",
+                           {"action": "add_item", "kind": AgendaKind.CASE_BY_CASE, "dossier": hidden.pk})
+    assert not meeting.items.filter(dossier=hidden).exists() and response.status_code in (302, 400)
+    with pytest.raises(NotAllowed):
+        agenda_item_add(meeting=meeting, user=office, kind=AgendaKind.CASE_BY_CASE, dossier=hidden)
+    assert agenda_item_add(meeting=meeting, user=office, kind=AgendaKind.CASE_BY_CASE, dossier=seen).dossier == seen

@@ -126,3 +126,42 @@ def test_wagtail_preview_dummy_request_gets_the_admin_policy(rf):
     request.is_dummy = True
     assert "frame-ancestors 'self'" in middleware(request).headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in middleware(rf.get("/")).headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/", "/tonghua/policy/", "/admin/login/", "/api/v1/docs/", "/api/v1/schemes/"])
+def test_the_header_built_once_equals_django_csps_own(rf, path):
+    """The middleware builds a path's header once and reuses it (huicai.middleware.SecurityHeadersMiddleware);
+    it must be exactly what django-csp builds on every response."""
+    from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
+
+    from huicai.middleware import SecurityHeadersMiddleware
+
+    ours = SecurityHeadersMiddleware(lambda request: HttpResponse("x"))
+    first, second = ours(rf.get(path)), ours(rf.get(path))
+    plain = SecurityHeadersMiddleware(lambda request: HttpResponse("x"))
+    plain._plain = lambda request, response: False  # django-csp's path, every time
+    theirs = plain(rf.get(path))
+    assert first["Content-Security-Policy"] == second["Content-Security-Policy"] == theirs["Content-Security-Policy"]
+    assert issubclass(SecurityHeadersMiddleware, CSPMiddleware)
+
+
+def test_a_nonce_used_by_the_view_is_in_its_header(rf, settings):
+    from csp.constants import NONCE
+    from django.http import HttpResponse
+
+    from huicai.middleware import SecurityHeadersMiddleware
+
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "script-src": ["'self'", NONCE]}}
+
+    def view(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    middleware = SecurityHeadersMiddleware(view)
+    response = middleware(rf.get("/"))
+    nonce = re.search(r"nonce='([^']+)'", response.content.decode()).group(1)
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    # and a response without one carries the policy built once, without a nonce
+    plain = SecurityHeadersMiddleware(lambda request: HttpResponse("x"))(rf.get("/"))
+    assert "nonce-" not in plain["Content-Security-Policy"] and "script-src 'self'" in plain["Content-Security-Policy"]
