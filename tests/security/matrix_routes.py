@@ -127,6 +127,8 @@ EXEMPT = {
     "admin/choose-page/search/": "Wagtail page chooser (pages only)",
     "admin/card-registry/import/": "upload form for new holders; shows no existing dossier or card",
     "admin/card-registry/import/template/": "empty spreadsheet template",
+    # Wagtail's page view, wrapped (policypages.routing.serve): public pages, view restrictions enforced by Wagtail
+    r"^((?:[\w\-]+/)*)$": "Wagtail pages (policypages.routing.serve wraps wagtail.views.serve; its hooks check privacy)",
 }
 
 # Scheme rules (tiers, criteria, workflow …) and commissioners hold no dossier or card data of applicants; the
