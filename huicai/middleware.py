@@ -9,8 +9,10 @@ class LanguageMiddleware:
     """Chinese unless the visitor chose otherwise.
 
     Django's LocaleMiddleware follows the browser's Accept-Language; a bureau's site speaks Chinese by
-    default and switches only when the visitor picks a language (cookie set by ``set_language``) or
-    passes ``?lang=``.
+    default and switches only when the visitor picks a language: the switch in the page header is a plain link
+    with ``?lang=``, which this middleware remembers in Django's language cookie (``set_language`` still works).
+    A link rather than a POST form keeps public pages free of per-visitor CSRF tokens, so a page is the same
+    bytes for every anonymous visitor and a cache or CDN can serve it without setting a cookie.
     """
 
     def __init__(self, get_response):
@@ -18,7 +20,8 @@ class LanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        language = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        chosen = request.GET.get("lang")
+        language = chosen or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
@@ -26,6 +29,18 @@ class LanguageMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
+        if chosen in self.supported and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != chosen:
+            # as django.views.i18n.set_language stores the choice
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         return response
 
 

@@ -366,15 +366,21 @@ def card_request_revocation(*, card, reason, user, comment):
 card_propose_revocation = card_request_revocation
 
 
-@transaction.atomic
-def card_agree_revocation(*, request, user, comment=""):
-    """The managing department agrees to a request; the reason's effect is applied (聊城: card recalled)."""
+def _open_request_for_decision(request, user):
+    """A proposed request to end a card, locked with its card, and who decides it (the managing department)."""
     request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != RevocationRequestStatus.PROPOSED:
         raise StateConflict(_("This request has already been decided."), request.status)
     _lock(request.card)
     card = _load(request.card)
     acting, department = _require(user, card, ["department"], _("decide on a request to end"))
+    return request, card, acting, department
+
+
+@transaction.atomic
+def card_agree_revocation(*, request, user, comment=""):
+    """The managing department agrees to a request; the reason's effect is applied (聊城: card recalled)."""
+    request, card, acting, department = _open_request_for_decision(request, user)
     request.status, request.decided_by, request.decided_at = RevocationRequestStatus.AGREED, user, timezone.now()
     request.decision_comment = (comment or "").strip()
     request.save()
@@ -384,11 +390,7 @@ def card_agree_revocation(*, request, user, comment=""):
 
 @transaction.atomic
 def card_decline_revocation(*, request, user, comment):
-    request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != RevocationRequestStatus.PROPOSED:
-        raise StateConflict(_("This request has already been decided."), request.status)
-    card = _load(request.card)
-    acting, department = _require(user, card, ["department"], _("decide on a request to end"))
+    request, card, acting, department = _open_request_for_decision(request, user)
     if not (comment or "").strip():
         raise CaseFileError(_("Please say why the request is declined."), code="comment_required")
     request.status, request.decided_by, request.decided_at = RevocationRequestStatus.DECLINED, user, timezone.now()
