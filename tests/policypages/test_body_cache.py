@@ -2,33 +2,18 @@
 off: a second visit renders no block templates; a newly published body shows at once; previews never use it."""
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 from django.test.utils import override_settings
 
 from policypages.models import PolicyPage
-from policypages.testing import published_policy
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 @pytest.fixture(autouse=True)
-def fragment_cache_on(settings):
+def fragment_cache_on(settings, local_caches):
     settings.HUICAI_FRAGMENT_CACHE_ENABLED = True
     settings.HUICAI_PAGE_CACHE_ENABLED = False
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-body-cache"},
-        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-body-pages"},
-    }
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
-
-
-@pytest.fixture
-def policy():
-    _section, result = published_policy("tonghua")
-    return PolicyPage.objects.get(pk=result.page.pk)
 
 
 def block_templates_rendered(url):

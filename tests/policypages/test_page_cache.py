@@ -14,8 +14,6 @@ from wagtail.models import PageViewRestriction
 from casefiles.models import Tier
 from policypages import cache as page_cache
 from policypages import services
-from policypages.models import PolicyPage
-from policypages.testing import published_policy
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -23,21 +21,8 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 
 
 @pytest.fixture(autouse=True)
-def cache_on(settings):
+def cache_on(settings, local_caches):
     settings.HUICAI_PAGE_CACHE_ENABLED = True
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-default"},
-        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-page-cache"},
-    }
-    caches["pages"].clear()
-    yield
-    caches["pages"].clear()
-
-
-@pytest.fixture
-def policy():
-    _section, result = published_policy("tonghua")
-    return PolicyPage.objects.get(pk=result.page.pk)
 
 
 def stored_page_keys():

@@ -10,24 +10,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
-from policypages import routing, services
+from policypages import services
 from policypages.models import PolicyPage, ServiceGuidePage
-from policypages.testing import published_policy
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 @pytest.fixture(autouse=True)
-def fresh_memo():
-    routing.clear()
+def fresh_memo(local_caches):
     yield
-    routing.clear()
-
-
-@pytest.fixture
-def policy():
-    _section, result = published_policy("tonghua")
-    return PolicyPage.objects.get(pk=result.page.pk)
 
 
 def without_csrf(content):
