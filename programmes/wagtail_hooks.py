@@ -8,6 +8,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from . import selectors, services
 from .adminviews import NAMESPACE, ProgrammesViewSet, is_unit_staff
@@ -81,11 +82,10 @@ class CommissionerViewSet(ModelViewSet):
     form_fields = ["scheme", "name", "unit", "position", "office_phone", "personal_phone", "scope", "served_department",
                    "holder_card", "published", "order"]
 
-    @property
-    def permission_policy(self):
-        return OfficePolicy(self.model)
 
-
+# The programme office's policy for commissioners, registered the Wagtail 7+ way (a viewset's own
+# ``permission_policy`` is deprecated and goes away in Wagtail 9).
+register_permission_policy(ServiceCommissioner, OfficePolicy(ServiceCommissioner), exact_class=True)
 commissioner_viewset = CommissionerViewSet("programmes_commissioners")
 
 
