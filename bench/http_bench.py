@@ -19,12 +19,15 @@ runs gave p95 19.6, 19.8 and 19.6 ms. Behind nginx the same applies to its upstr
 application server ``worker_connections`` ≈ the pool size / workers (docs/DEPLOYMENT.md).
 
 Worker choice: gthread, one worker process per core (2 here) × 4 threads. The work is CPU-bound Python, so
-processes (not threads) give the parallelism, one per core; the threads hold keep-alive connections and let a
-worker accept the next request while another thread waits on PostgreSQL. Sync workers close the connection
-after every response, so each request pays a TCP connect and close: in the same run on this machine hello-world
-cost 0.88 ms of server CPU per request on 3 sync workers against 0.63 ms on 2 gthread workers, the cached page
-1.26 against 1.07 ms (``--worker-class sync --workers 3`` repeats that comparison). Behind nginx, which holds the
-clients' keep-alive connections and buffers slow phones, sync workers would do as well.
+processes (not threads) give the parallelism, one per core; the threads let a worker take the next request while
+another waits on PostgreSQL. Whether 1 or 4 threads made no difference beyond the run-to-run variance of this
+machine: the policy page without the page cache, interleaved A/B, 272 and 323 req/s with 1 thread against 290 and
+301 with 4 (5.3–6.2 ms of server CPU per request either way); 4 single-threaded workers on 2 cores were worse
+(8.0 ms, 216 req/s). Sync workers close the connection after every response, so each
+request pays a TCP connect and close: in an earlier run hello-world cost 0.88 ms of server CPU per request on 3 sync
+workers against 0.63 ms on 2 gthread workers, the cached page 1.26 against 1.07 ms (``--worker-class sync
+--workers 3``). Behind nginx, which holds the clients' keep-alive connections and buffers slow phones, sync workers
+would do as well.
 """
 
 import argparse
@@ -81,6 +84,7 @@ def environment(args, cache_on=True, fragments_on=True):
         "HUICAI_MEDIA_ROOT": "/tmp/huicai-httpbench-media",
         "HUICAI_PAGE_CACHE": "1" if cache_on else "0",
         "HUICAI_FRAGMENT_CACHE": "1" if fragments_on else "0",
+        "HUICAI_BENCH_TEMPLATES": args.templates_dir,
         "PYTHONPATH": str(ROOT),
     }
     env.pop("ELASTICSEARCH_URL", None)
@@ -113,6 +117,54 @@ def setup(args):
     log("collectstatic …")
     manage(args, "collectstatic", "--noinput", "-v0")
     log(f"setup took {time.monotonic() - started:.0f}s")
+
+
+EMPTY_WAGTAIL_SLUG = "wagtail-empty"
+
+
+def prepare_empty_wagtail(args):
+    """The peer the issue names, "an empty Wagtail site": the welcome page of Wagtail's own project template
+    (``wagtail start``: base.html + home_page.html + welcome_page.html, rendered the way ``startproject`` renders
+    them) served for a plain ``wagtailcore.Page`` by the same gunicorn, middleware and database. The templates go
+    into a directory only ``huicai.settings.bench`` reads (HUICAI_BENCH_TEMPLATES); the page is created once in the
+    benchmark's own database, as a child of its home page. Returns its path."""
+    import wagtail
+
+    source = Path(wagtail.__file__).parent / "project_template"
+    target = Path(args.templates_dir)
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "wagtailcore").mkdir(parents=True)
+    (target / "wagtail_empty").mkdir(parents=True)
+    code = (
+        "import sys\n"
+        "from django.conf import settings\n"
+        "settings.configure(TEMPLATES=[{'BACKEND': 'django.template.backends.django.DjangoTemplates'}])\n"
+        "import django; django.setup()\n"
+        "from django.template import Context, Template\n"
+        "print(Template(sys.stdin.read()).render(Context({'project_name': 'bench'})), end='')\n"
+    )
+
+    def render(path):
+        out = subprocess.run([str(PYTHON), "-c", code], input=path.read_text(), capture_output=True, text=True, check=True)
+        # static files of the project template are not collected here: plain URLs instead of {% static %}
+        return re.sub(r"\{% static '([^']+)' %\}", r"/static/\1", out.stdout)
+
+    (target / "wagtail_empty" / "base.html").write_text(render(source / "project_name" / "templates" / "base.html"))
+    (target / "wagtail_empty" / "welcome_page.html").write_text(render(source / "home" / "templates" / "home" / "welcome_page.html"))
+    home = render(source / "home" / "templates" / "home" / "home_page.html")
+    home = home.replace('extends "base.html"', 'extends "wagtail_empty/base.html"').replace(
+        "include 'home/welcome_page.html'", "include 'wagtail_empty/welcome_page.html'")
+    (target / "wagtailcore" / "page.html").write_text(home)
+    create = (
+        "import django; django.setup()\n"
+        "from wagtail.models import Page, Site\n"
+        "root = Site.objects.get(is_default_site=True).root_page\n"
+        f"page = root.get_children().filter(slug='{EMPTY_WAGTAIL_SLUG}').first()\n"
+        f"page = page or root.add_child(instance=Page(title='Welcome', slug='{EMPTY_WAGTAIL_SLUG}'))\n"
+        "print(page.url)\n"
+    )
+    out = subprocess.run([str(PYTHON), "-c", create], cwd=ROOT, env=environment(args), capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
 
 
 def public_urls(args):
@@ -242,12 +294,14 @@ def main():
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
-    parser.add_argument("--threads", type=int, default=4, help="gthread only")
+    parser.add_argument("--threads", type=int, default=4, help="gthread only (see the module docstring)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads-wrk", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--static-root", default="/tmp/huicai-httpbench-static")
     parser.add_argument("--page-cache-dir", default="/tmp/huicai-httpbench-page-cache")
+    parser.add_argument("--templates-dir", default="/tmp/huicai-httpbench-templates",
+                        help="where the empty-Wagtail-site peer's templates are generated")
     parser.add_argument("--no-write", action="store_true", help="print, don't write docs/PERFORMANCE.md")
     parser.add_argument("--gunicorn-config", default="", help="a gunicorn config file (python:module or path)")
     parser.add_argument("--worker-connections", type=int, default=-1,
@@ -266,6 +320,7 @@ def main():
         setup(args)
     shutil.rmtree(args.page_cache_dir, ignore_errors=True)
     urls = public_urls(args)
+    empty_wagtail = prepare_empty_wagtail(args)
     page = urls["policy"]
     log(f"pages: {urls}")
 
@@ -287,6 +342,7 @@ def main():
         _s, headers, _b = fetch(args, page)
         if "X-Page-Cache" in headers:
             sys.exit("the page cache is still on")
+        results["empty"] = wrk(args, server, empty_wagtail)
         results["uncached"] = wrk(args, server, page)
         others = {}
         for label, path in urls.items():  # every other public page type, uncached, shorter runs
@@ -296,6 +352,7 @@ def main():
         results["cold"] = wrk(args, server, page)
 
     hello, cached, uncached, cold = results["hello"], results["cached"], results["uncached"], results["cold"]
+    empty = results["empty"]
     ratio = cached["rps"] / hello["rps"]
     setup_text = f"gunicorn {args.workers} {args.worker_class} workers" + (f" × {args.threads} threads, at most {args.worker_connections} connections each (`--worker-connections`), `gunicorn.conf.py` (gc.freeze after start-up)" if args.worker_class == "gthread" else "")
     rows = [
@@ -304,6 +361,7 @@ def main():
         ("policy page, page cache off (article body kept per live revision)", page, uncached,
          "≥ 300 req/s (empty Wagtail site ≈ 280)"),
         ("policy page, page cache and body fragment cache off", page, cold, "—"),
+        ("peer: Wagtail's own welcome page (`wagtail start`), page cache off", empty_wagtail, empty, "the issue's ≈ 280"),
     ]
     lines = [
         f"wrk -t{args.threads_wrk} -c{args.connections} -d{args.duration}s from the same machine against {setup_text}, "
@@ -339,6 +397,9 @@ def main():
         + " ms; req/s " + ", ".join(f"{r['rps']:,.0f}" for r in runs) + " (the median run by p95 is in the table).",
         f"- Cached / hello-world: **{ratio:.0%}** ({cached['rps']:,.0f} / {hello['rps']:,.0f} req/s, same run).",
         f"- Cached / uncached: {cached['rps'] / uncached['rps']:.1f}×.",
+        f"- Uncached policy page / Wagtail's welcome page (the empty-site peer, same server, same run): "
+        f"**{uncached['rps'] / empty['rps']:.0%}** ({uncached['rps']:,.0f} / {empty['rps']:,.0f} req/s; server CPU "
+        f"{uncached['cpu_ms']:.2f} / {empty['cpu_ms']:.2f} ms per request).",
         f"- Per request on the server's CPU (independent of what else the machine runs): hello-world "
         f"{hello['cpu_ms']:.2f} ms, cached {cached['cpu_ms']:.2f} ms (cached/hello-world by CPU: "
         f"{hello['cpu_ms'] / cached['cpu_ms']:.0%}), uncached {uncached['cpu_ms']:.2f} ms, cold {cold['cpu_ms']:.2f} ms. "

@@ -1,6 +1,6 @@
 """Run every benchmark in bench/ in sequence and write its figures into docs/PERFORMANCE.md.
 
-    .venv/bin/python -m bench.run_all            # default sizes: about 20–30 minutes on 2 cores
+    .venv/bin/python -m bench.run_all            # default sizes: 343 s on 2 idle cores (2026-11-22)
     .venv/bin/python -m bench.run_all --full     # the 1M-dossier sizes and every PDF case: hours
     .venv/bin/python -m bench.run_all --only http,pdf
 

@@ -19,3 +19,6 @@ if not HUICAI_PAGE_CACHE_URL:  # noqa: F405
         "HUICAI_PAGE_CACHE_DIR", "/tmp/huicai-httpbench-page-cache"
     )
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405
+# bench/http_bench.py generates the templates of its "empty Wagtail site" peer here (wagtailcore/page.html).
+if os.environ.get("HUICAI_BENCH_TEMPLATES"):
+    TEMPLATES = [{**TEMPLATES[0], "DIRS": [os.environ["HUICAI_BENCH_TEMPLATES"], *TEMPLATES[0]["DIRS"]]}]  # noqa: F405
