@@ -11,6 +11,8 @@ export DATABASE_URL=${HUICAI_TEST_DATABASE_URL:-$pg_url}
 if [[ -f scripts/elasticsearch.sh ]]; then
   es_url=$(bash scripts/elasticsearch.sh start | tail -n 1)
   export ELASTICSEARCH_URL=$es_url
+  # This script owns the node, so the fault test (tests/search/test_fault.py) really stops and restarts it.
+  export HUICAI_SEARCH_FAULT_STOP_NODE=${HUICAI_SEARCH_FAULT_STOP_NODE:-1}
   trap 'bash scripts/elasticsearch.sh stop || true' EXIT
 fi
 export DJANGO_SETTINGS_MODULE=huicai.settings.test

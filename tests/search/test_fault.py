@@ -1,7 +1,8 @@
 """Elasticsearch goes away: saving dossiers still works, nothing is lost, the index catches up.
 
-By default the node is "stopped" by pointing the client at a dead port (the shared node keeps running);
-with HUICAI_SEARCH_FAULT_STOP_NODE=1 the test really stops and restarts it with scripts/elasticsearch.sh.
+With HUICAI_SEARCH_FAULT_STOP_NODE=1, which scripts/test.sh (and so CI) sets because it started the node itself,
+the test really stops the node with scripts/elasticsearch.sh, changes 100 dossiers, starts it again and drains.
+Without it (a node shared with other work) the client is pointed at a dead port instead.
 """
 
 import os
