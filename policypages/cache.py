@@ -18,10 +18,11 @@ read live, replaces the token (``invalidate``), which orphans every entry at onc
 that a request that rendered the old rows between the two cannot leave them cached under the new token. The
 timeout also bounds staleness for what no signal reports (a policy's status changes at midnight).
 
-Per-visitor parts: the language-switch form carries a CSRF token. The stored copy has the token replaced by a
-placeholder, and each hit gets a fresh token for its own visitor (``get_token``; the CSRF middleware then sets
-that visitor's cookie as on any page). A response that sets a cookie, wrote to the session, queued a message,
-used a CSP nonce or varies on anything else is not stored.
+Per-visitor parts: public pages carry none. The language switch is a ``?lang=`` link (huicai.middleware), so a
+page is the same bytes for every anonymous visitor and a hit sets no cookie. Should a cached page ever carry a POST
+form, the stored copy has its CSRF token replaced by a placeholder and each hit gets a fresh token for its own
+visitor (``get_token``; the CSRF middleware then sets that visitor's cookie). A response that sets a cookie, wrote to
+the session, queued a message, used a CSP nonce or varies on anything else is not stored.
 
 Backends: ``CACHES["pages"]`` (``huicai.settings.base``) is a file cache under ``var/cache/pages`` by default, shared
 by the gunicorn workers of one machine; several application servers need a shared cache
