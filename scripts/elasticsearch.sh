@@ -62,10 +62,23 @@ build() {
     touch "$JAR"
 }
 
+# True while the process in the pid file is alive. Unlike running_pid it does not check the command line: right
+# after `setsid java … &` the child may still be the forked shell, not yet java (a race seen under load in CI).
+# If setsid had to fork (its caller led a process group), $! was setsid's own short-lived pid: the java it started is
+# then found by its arguments and written to the pid file instead.
+process_alive() {
+    [[ -f "$PID_FILE" ]] || return 1
+    kill -0 "$(cat "$PID_FILE")" 2>/dev/null && return 0
+    local found
+    found="$(pgrep -f -- "--http-port $PORT --data-dir $ES_DIR/node" | head -n 1 || true)"
+    [[ -n "$found" ]] || return 1
+    echo "$found" >"$PID_FILE"
+}
+
 wait_ready() {
     local deadline=$((SECONDS + TIMEOUT))
     until answers; do
-        if [[ -f "$PID_FILE" ]] && ! running_pid >/dev/null; then
+        if [[ -f "$PID_FILE" ]] && ! process_alive; then
             log "the node exited during start-up; last lines of $LOG_FILE:"
             tail -n 40 "$LOG_FILE" >&2 || true
             return 1

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.elasticsearch
 
 
 def _node(command):
-    subprocess.run(["bash", str(ROOT / "scripts" / "elasticsearch.sh"), command], check=True, capture_output=True)
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "elasticsearch.sh"), command], capture_output=True, text=True)
+    assert done.returncode == 0, f"elasticsearch.sh {command}: {done.stderr}"
 
 
 def test_changes_while_elasticsearch_is_down_are_not_lost(
