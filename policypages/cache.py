@@ -41,6 +41,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import translation
 from django.middleware.csrf import _unmask_cipher_token, get_token  # noqa: PLC2701 (see _strip_csrf_tokens)
 
 VERSION_KEY = "huicai:page-cache:version"
@@ -110,6 +111,19 @@ def current_version(cache=None):
         if not cache.add(VERSION_KEY, version, None):
             version = cache.get(VERSION_KEY) or version
     return version
+
+
+def fragment_key(request, *parts):
+    """Key of a fragment of a public page that is made of published content only (the policy body, a tier grid, a
+    section's links), or None: fragments off (``HUICAI_FRAGMENT_CACHE_ENABLED``) or a preview.
+
+    Whoever reads the page, signed in or not, gets the same fragment, so it is kept where the page cache is not
+    (signed-in readers; the page cache off); ``{% fragment %}`` (policypages.templatetags.fragments) stores it. The
+    key ends with the language and the current version, so any publish, page or scheme change orphans it, as it does
+    every cached page."""
+    if not getattr(settings, "HUICAI_FRAGMENT_CACHE_ENABLED", True) or getattr(request, "is_preview", False):
+        return None
+    return ":".join([*(str(part) for part in parts), translation.get_language() or "", current_version()])
 
 
 def _replace_version():

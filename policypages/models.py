@@ -3,8 +3,11 @@
 Policy documents, service guides, tier tables, notices and announcements live under a scheme section.
 """
 
+from functools import partial
+
 from django.db import models
 from django.http import Http404
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -12,6 +15,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from . import cache as page_cache
 from .blocks import PolicyBodyBlock
 from .routing import RememberedRouteMixin
 
@@ -30,9 +34,11 @@ class HomePage(RememberedRouteMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = (
-            SchemeSectionPage.objects.child_of(self).live().select_related("scheme__jurisdiction").order_by("path")
-        )
+        from . import selectors
+
+        # read only when the fragment is not kept (policypages.cache.fragment_key)
+        context["sections"] = SimpleLazyObject(partial(selectors.home_sections, self))
+        context["sections_cache_key"] = page_cache.fragment_key(request, "home-sections", self.pk)
         return context
 
 
@@ -70,7 +76,9 @@ class SchemeSectionPage(RememberedRouteMixin, Page):
         from . import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.section_context(self))
+        # read only when the fragment is not kept (policypages.cache.fragment_key)
+        context["listing"] = SimpleLazyObject(partial(selectors.section_context, self))
+        context["listing_cache_key"] = page_cache.fragment_key(request, "section-listing", self.pk)
         return context
 
 
@@ -99,6 +107,8 @@ class PolicyPage(RememberedRouteMixin, RoutablePageMixin, Page):
     """
 
     serve_select_related = ("jurisdiction",)  # read by the page's meta block (policypages.routing)
+    # The body (tens of kB of JSON) is read only when its fragment is not kept (policypages.cache.fragment_key).
+    serve_defer = ("body", "import_problems")
 
     scheme = models.ForeignKey(
         "casefiles.Scheme",
@@ -214,7 +224,9 @@ class PolicyPage(RememberedRouteMixin, RoutablePageMixin, Page):
 class ServiceGuidePage(RememberedRouteMixin, Page):
     """How to use one service item: generated from the scheme's ServiceItem row, then edited freely."""
 
-    serve_select_related = ("source_policy",)  # read on every view of the page (policypages.routing)
+    # read on every view of the page (policypages.routing): the source policy's URL, not its text
+    serve_select_related = ("source_policy",)
+    serve_defer = ("source_policy__body", "source_policy__import_problems", "source_policy__notice_text")
 
     service_item = models.ForeignKey(
         "casefiles.ServiceItem",
@@ -309,7 +321,9 @@ class TierTablePage(RememberedRouteMixin, Page):
         from . import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["table"] = selectors.tier_table(self.scheme, request) if self.scheme_id else None
+        # read only when the fragment is not kept (policypages.cache.fragment_key)
+        context["table"] = SimpleLazyObject(partial(selectors.tier_table, self.scheme, request)) if self.scheme_id else None
+        context["table_cache_key"] = page_cache.fragment_key(request, "tier-table", self.pk, self.scheme_id)
         return context
 
 

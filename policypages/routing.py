@@ -77,7 +77,7 @@ _sites = _Memo(64)
 
 
 class PreparedRowQuery:
-    """``model.objects.filter(pk=…, live=True).select_related(*model.serve_select_related)``, compiled once.
+    """``model.objects.filter(pk=…, live=True)`` with ``_serve_queryset``'s related rows, compiled once.
 
     ``get(pk)`` returns what the queryset's first row would be, or None. The compiled statement is per thread: a
     compiler holds the connection it compiled for, and converters are applied with it."""
@@ -88,9 +88,7 @@ class PreparedRowQuery:
     _local = threading.local()
 
     def __init__(self, model, using=DEFAULT_DB_ALIAS):
-        queryset = model._default_manager.using(using).filter(pk=self._SENTINEL, live=True).order_by()
-        if getattr(model, "serve_select_related", ()):
-            queryset = queryset.select_related(*model.serve_select_related)
+        queryset = _serve_queryset(model._default_manager.using(using).filter(pk=self._SENTINEL, live=True))
         compiler = queryset.query.get_compiler(using=using)
         self.sql, params = compiler.as_sql()
         self.params = list(params)
@@ -131,14 +129,23 @@ class PreparedRowQuery:
 
 
 def live_page(model, pk):
-    """The live page ``pk`` of ``model`` with its ``serve_select_related``, read fresh; None if gone or not live."""
+    """The live page ``pk`` of ``model`` as ``_serve_queryset`` reads it, fresh; None if gone or not live."""
     prepared = PreparedRowQuery.for_model(model)
     if prepared is not None:
         return prepared.get(pk)
-    pages = model._default_manager.filter(pk=pk, live=True).order_by()
+    return next(iter(_serve_queryset(model._default_manager.filter(pk=pk, live=True))[:1]), None)
+
+
+def _serve_queryset(queryset):
+    """What a page model reads with its row to be served: ``serve_select_related`` (objects its template shows),
+    less ``serve_defer`` (their large fields it does not)."""
+    model = queryset.model
+    queryset = queryset.order_by()
     if getattr(model, "serve_select_related", ()):
-        pages = pages.select_related(*model.serve_select_related)
-    return next(iter(pages[:1]), None)
+        queryset = queryset.select_related(*model.serve_select_related)
+    if getattr(model, "serve_defer", ()):
+        queryset = queryset.defer(*model.serve_defer)
+    return queryset
 
 
 def _no_restrictions():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import partial
 
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from wagtail.models import PageLogEntry
 
 from casefiles.models import ServiceItem, Tier
@@ -158,41 +160,35 @@ def policy_page_context(page, request):
 
     status = policy_status(page)
     can_edit = user_can_edit(page, getattr(request, "user", None))
-    chapters = policy_chapters(page)
     return {
         "status": status,
         "status_label": PolicyStatus(status).label,
-        "counts": policy_counts(page),
-        "chapters": chapters,
+        # from the body, which is read only when a fragment that shows them is not kept
+        "counts": SimpleLazyObject(partial(policy_counts, page)),
+        "chapters": SimpleLazyObject(partial(policy_chapters, page)),
         "can_edit": can_edit,
         "problems": page.import_problems if can_edit else [],
         "print_url": page.url + page.reverse_subpage("print") if page.url else "",
         "history_url": page.url + page.reverse_subpage("history") if page.url else "",
         "section": page.get_parent(),  # the breadcrumb needs its title and URL only
         "body_cache_key": body_cache_key(page, request),
+        # the title, metadata and contents above the body: the same for every reader who may not edit the page
+        "head_cache_key": None if can_edit else body_cache_key(page, request, part=f"policy-head:{status}"),
     }
 
 
-def body_cache_key(page, request):
-    """Key for the rendered article body of a live policy (a fragment cache in the template), or None.
+def body_cache_key(page, request, part="policy-body"):
+    """Key of the rendered article body of a live policy (``{% fragment %}`` in the template), or None.
 
-    Rendering ~100 StreamField blocks through their templates is most of an uncached policy page. The body blocks
-    hold only the policy's own text, so the live revision and the language identify the result; the page-cache
-    version token (replaced on every publish) is added when the page cache is on. Previews render afresh, and so
-    does everything under the test settings (HUICAI_FRAGMENT_CACHE off)."""
-    from django.conf import settings
-    from django.utils import translation
-
+    Rendering ~100 StreamField blocks through their templates is most of an uncached policy page. The body holds
+    only the policy's own text, so the live revision identifies it; ``fragment_key`` adds the language and the
+    content version (links inside the text may point at pages that move). Previews render afresh, and so does
+    everything under the test settings (HUICAI_FRAGMENT_CACHE off)."""
     from . import cache as page_cache
 
-    if not getattr(settings, "HUICAI_FRAGMENT_CACHE_ENABLED", True):
+    if not page.live or not page.live_revision_id:
         return None
-    if getattr(request, "is_preview", False) or not page.live or not page.live_revision_id:
-        return None
-    key = f"{page.pk}:{page.live_revision_id}:{translation.get_language()}"
-    if page_cache.enabled():
-        key += ":" + page_cache.current_version()
-    return key
+    return page_cache.fragment_key(request, part, page.pk, page.live_revision_id)
 
 
 # --------------------------------------------------------------------------- revisions
@@ -408,6 +404,28 @@ def tier_short_name(tier) -> str:
     return f"{m.group(1)}卡" if m else tier.name
 
 
+# What a link to a page needs (its title, its URL, its type), and all a listing reads of each page: a full row costs a
+# policy's whole text (its StreamField JSON) and Wagtail's ~30 page fields per link.
+LISTED_PAGE_FIELDS = ("id", "path", "depth", "url_path", "title", "content_type_id", "locale_id")
+
+
+def home_sections(home):
+    """The live scheme sections under the home page, each with its scheme's jurisdiction (one query)."""
+    from .models import SchemeSectionPage
+
+    return list(
+        SchemeSectionPage.objects.child_of(home)
+        .live()
+        .select_related("scheme__jurisdiction")
+        .only(
+            *LISTED_PAGE_FIELDS,
+            "scheme__jurisdiction__name",
+            "scheme__jurisdiction__short_name",
+        )
+        .order_by("path")
+    )
+
+
 def section_context(section):
     """The section's live, public children by type, in three queries whatever their number: the children, the
     view restrictions (as ``PageQuerySet.public`` reads them), and the policies' own rows for their 文号."""
@@ -418,7 +436,7 @@ def section_context(section):
     restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
     children = [
         child
-        for child in section.get_children().live().order_by("path")
+        for child in section.get_children().live().order_by("path").only(*LISTED_PAGE_FIELDS)
         if not any(child.path.startswith(path) for path in restricted)
     ]
     by_type = {PolicyPage: [], TierTablePage: [], ServiceGuidePage: []}
@@ -427,7 +445,11 @@ def section_context(section):
         by_type.get(child.specific_class, other).append(child)
     policy_ids = [child.pk for child in by_type[PolicyPage]]
     return {
-        "policies": list(PolicyPage.objects.filter(pk__in=policy_ids).order_by("path")) if policy_ids else [],
+        "policies": (
+            list(PolicyPage.objects.filter(pk__in=policy_ids).order_by("path").only(*LISTED_PAGE_FIELDS, "document_number"))
+            if policy_ids
+            else []
+        ),
         # titles and URLs only: the plain Page rows do
         "tier_tables": by_type[TierTablePage],
         "guides": by_type[ServiceGuidePage],
