@@ -1,10 +1,12 @@
 """Public pages over HTTP: gunicorn + PostgreSQL with production settings, measured with wrk from the same machine.
 
-Three cases in the same process setup (same gunicorn command, workers and settings): a plain Django hello-world
-view (the ceiling: the whole middleware stack, no database, no template), a policy page served from the page
-cache (policypages/cache.py), and the same page with the cache turned off (HUICAI_PAGE_CACHE=0, gunicorn
-restarted; the rendered article body is still kept per live revision, HUICAI_FRAGMENT_CACHE), and the page with
-both off (every block rendered). Then the page weight of the main public pages as a browser on a phone would fetch them (gzip).
+Cases in the same process setup (same gunicorn command, workers and settings): a plain Django hello-world view (the
+ceiling: the whole middleware stack, no database, no template); a policy page served from the page cache
+(policypages/cache.py); then every public page type with the page cache off (HUICAI_PAGE_CACHE=0, gunicorn
+restarted) while the fragments of published content are kept (HUICAI_FRAGMENT_CACHE: policy header and body, tier
+grid, listings), and cold, with both off (everything rendered); and the peer the issue names, an empty Wagtail site's
+welcome page served by ``wagtail.views.serve`` as Wagtail ships it. Then the page weight of the public pages as a
+phone would fetch them (gzip).
 
 Usage (needs PostgreSQL and /usr/bin/wrk; takes its own database, huicai_httpbench by default):
     .venv/bin/python -m bench.http_bench                 # set up the database, measure, write docs/PERFORMANCE.md
@@ -167,14 +169,43 @@ def prepare_empty_wagtail(args):
     return out.stdout.strip().splitlines()[-1]
 
 
+NOTICE_CODE = """
+import datetime, django; django.setup()
+from policypages.models import NoticeIndexPage, NoticePage, SchemeSectionPage
+section = SchemeSectionPage.objects.get(slug="tonghua")
+index = NoticeIndexPage.objects.child_of(section).first()
+if index is None:
+    index = section.add_child(instance=NoticeIndexPage(title="通知公告", slug="notices"))
+    index.save_revision().publish()
+if not NoticePage.objects.child_of(index).exists():
+    paragraphs = [
+        "根据《通化市“英才卡”管理服务办法》有关规定，经审核，现将2026年度通化市“英才卡”持卡人退出情况予以公告。",
+        "一、退出原因包括：持卡人调离本市、聘用合同期满未续聘、本人申请退出，以及存在弄虚作假等违规行为。",
+        "二、退出人员名单中的证件号码和联系电话已按规定作部分隐藏处理。",
+        "三、对公告内容有异议的，请于公告之日起五个工作日内以书面形式向市委人才工作领导小组办公室反映。",
+    ] * 3
+    notice = NoticePage(title="关于2026年度通化市“英才卡”退出情况的公告", slug="exit-2026",
+                        date=datetime.date(2026, 11, 20), body="".join(f"<p>{p}</p>" for p in paragraphs))
+    index.add_child(instance=notice)
+    notice.save_revision().publish()
+"""
+
+
+def prepare_notices(args):
+    """A notice index and one notice (an annual exit announcement's text) under 通化's section: the demo data has
+    none, and the issue names notice pages among those to serve fast. Created once in the benchmark's database."""
+    subprocess.run([str(PYTHON), "-c", NOTICE_CODE], cwd=ROOT, env=environment(args), check=True)
+
+
 def public_urls(args):
     """Paths of one page of each public type, read from the database through Django."""
     code = (
         "import json, django; django.setup()\n"
         "from policypages.models import *\n"
         "out = {}\n"
-        "for label, model in [('home', HomePage), ('scheme section', SchemeSectionPage), ('policy', PolicyPage),\n"
-        "                     ('tier table', TierTablePage), ('service guide', ServiceGuidePage), ('notices', NoticeIndexPage)]:\n"
+        "for label, model in [('policy', PolicyPage), ('service guide', ServiceGuidePage), ('tier table', TierTablePage),\n"
+        "                     ('notice', NoticePage), ('notices', NoticeIndexPage), ('home', HomePage),\n"
+        "                     ('scheme section', SchemeSectionPage)]:\n"
         "    page = model.objects.live().public().order_by('path').first()\n"
         "    if page: out[label] = page.get_url()\n"
         "print(json.dumps(out))\n"
@@ -191,8 +222,6 @@ class Server:
         command = [str(GUNICORN), "huicai.wsgi:application", "--bind", f"127.0.0.1:{self.args.port}",
                    "--workers", str(self.args.workers), "--worker-class", self.args.worker_class,
                    "--backlog", "2048", "--log-level", "warning"]
-        if self.args.gunicorn_config:
-            command += ["--config", self.args.gunicorn_config]
         if self.args.worker_class == "gthread":
             command += ["--threads", str(self.args.threads)]
             if self.args.worker_connections:
@@ -303,7 +332,6 @@ def main():
     parser.add_argument("--templates-dir", default="/tmp/huicai-httpbench-templates",
                         help="where the empty-Wagtail-site peer's templates are generated")
     parser.add_argument("--no-write", action="store_true", help="print, don't write docs/PERFORMANCE.md")
-    parser.add_argument("--gunicorn-config", default="", help="a gunicorn config file (python:module or path)")
     parser.add_argument("--worker-connections", type=int, default=-1,
                         help="gthread: connections a worker holds before it stops accepting (default: connections / "
                              "workers, see the module docstring; 0: gunicorn's default of 1,000)")
@@ -319,8 +347,9 @@ def main():
     if not args.skip_setup:
         setup(args)
     shutil.rmtree(args.page_cache_dir, ignore_errors=True)
+    prepare_notices(args)
     urls = public_urls(args)
-    empty_wagtail = prepare_empty_wagtail(args)
+    empty_wagtail = "/_bench/wagtail" + prepare_empty_wagtail(args)
     page = urls["policy"]
     log(f"pages: {urls}")
 
@@ -338,37 +367,37 @@ def main():
         if args.cached_only:
             return
         weights = {label: page_weight(args, path) for label, path in urls.items()}
+    short = max(3, args.duration // 2)
+    uncached, cold = {}, {}
     with Server(args, cache_on=False) as server:
         _s, headers, _b = fetch(args, page)
         if "X-Page-Cache" in headers:
             sys.exit("the page cache is still on")
         results["empty"] = wrk(args, server, empty_wagtail)
-        results["uncached"] = wrk(args, server, page)
-        others = {}
-        for label, path in urls.items():  # every other public page type, uncached, shorter runs
-            if path != page:
-                others[label] = wrk(args, server, path, duration=max(3, args.duration // 2))
+        for label, path in urls.items():  # the policy page for the full duration, every other type shorter
+            uncached[label] = wrk(args, server, path, duration=None if path == page else short)
     with Server(args, cache_on=False, fragments_on=False) as server:
-        results["cold"] = wrk(args, server, page)
+        for label, path in urls.items():
+            cold[label] = wrk(args, server, path, duration=None if path == page else short)
+    results["uncached"], results["cold"] = uncached["policy"], cold["policy"]
 
-    hello, cached, uncached, cold = results["hello"], results["cached"], results["uncached"], results["cold"]
-    empty = results["empty"]
+    hello, cached, empty = results["hello"], results["cached"], results["empty"]
     ratio = cached["rps"] / hello["rps"]
     setup_text = f"gunicorn {args.workers} {args.worker_class} workers" + (f" × {args.threads} threads, at most {args.worker_connections} connections each (`--worker-connections`), `gunicorn.conf.py` (gc.freeze after start-up)" if args.worker_class == "gthread" else "")
     rows = [
         ("hello-world Django view (ceiling)", "/_bench/hello/", hello, "—"),
         ("policy page, page cache hit", page, cached, "≥ 2,000 req/s, ≥ 45% of hello-world, p95 ≤ 20 ms"),
-        ("policy page, page cache off (article body kept per live revision)", page, uncached,
-         "≥ 300 req/s (empty Wagtail site ≈ 280)"),
-        ("policy page, page cache and body fragment cache off", page, cold, "—"),
-        ("peer: Wagtail's own welcome page (`wagtail start`), page cache off", empty_wagtail, empty, "the issue's ≈ 280"),
+        ("policy page, page cache off (fragments kept)", page, uncached["policy"], "≥ 300 req/s (empty Wagtail site ≈ 280)"),
+        ("policy page, page cache and fragments off (cold)", page, cold["policy"], "—"),
+        ("peer: Wagtail's own welcome page (`wagtail start`) through `wagtail.views.serve`", empty_wagtail, empty,
+         "the issue's ≈ 280"),
     ]
     lines = [
         f"wrk -t{args.threads_wrk} -c{args.connections} -d{args.duration}s from the same machine against {setup_text}, "
         "settings `huicai.settings.bench` (production: DEBUG off, every middleware, WhiteNoise, file page cache), "
-        "PostgreSQL, demo data (`load_demo`). Requests carry `X-Forwarded-Proto: https` as behind the TLS proxy. "
-        "p95 from wrk's latency histogram (`latency:percentile(95)` in a Lua `done` hook). CPU seconds: gunicorn "
-        "master + workers, and wrk, during the run; load average (1 min) before → after.",
+        "PostgreSQL, demo data (`load_demo`) plus one notice. Requests carry `X-Forwarded-Proto: https` as behind the "
+        "TLS proxy. p95 from wrk's latency histogram (`latency:percentile(95)` in a Lua `done` hook). CPU seconds: "
+        "gunicorn master + workers, and wrk, during the run; load average (1 min) before → after.",
         "",
         "| case | path | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU s | server CPU ms / request | wrk CPU s | load | target |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -380,37 +409,48 @@ def main():
         )
     lines += [
         "",
-        f"Every other public page type with the page cache off ({max(3, args.duration // 2)} s each; body fragments only "
-        "exist on policy pages):",
+        f"Every public page type without the page cache ({args.duration} s for the policy page, {short} s for the "
+        "others): *page cache off* keeps the fragments of published content between requests (policy header and body, "
+        "tier grid, section and home listings; `policypages.cache.fragment_key`), as a signed-in reader or a page-cache "
+        "miss on an unchanged site gets them; *cold* turns those off too, as the first request after a publish "
+        "renders everything. The target applies to the page types the issue names (policy, service guide, tier table, "
+        "notice).",
         "",
-        "| page | path | req/s | p50 ms | p95 ms | server CPU ms / request | target |",
-        "|---|---|---|---|---|---|---|",
+        "| page | path | page cache off: req/s | p95 ms | server CPU ms / request | cold: req/s | p95 ms | server CPU ms / request | ≥ 300 req/s (page cache off) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for label, r in others.items():
+    for label, path in urls.items():
+        u, c = uncached[label], cold[label]
+        named = label in ("policy", "service guide", "tier table", "notice")
+        verdict = ("met" if u["rps"] >= 300 else "**not met**") if named else ("(not named) " + ("met" if u["rps"] >= 300 else "not met"))
         lines.append(
-            f"| {label} | `{urls[label]}` | {r['rps']:,.0f} | {r['p50'] / 1000:.1f} | {r['p95'] / 1000:.1f} | "
-            f"{r['cpu_ms']:.2f} | ≥ 300 req/s {'met' if r['rps'] >= 300 else '**not met**'} |"
+            f"| {label} | `{path}` | {u['rps']:,.0f} | {u['p95'] / 1000:.1f} | {u['cpu_ms']:.2f} | {c['rps']:,.0f} | "
+            f"{c['p95'] / 1000:.1f} | {c['cpu_ms']:.2f} | {verdict} |"
         )
+    pu, pc = uncached["policy"], cold["policy"]
+    named_uncached = [uncached[label] for label in ("policy", "service guide", "tier table", "notice") if label in uncached]
     lines += [
         "",
         f"- Cached page, {len(runs)} runs: p95 " + ", ".join(f"{r['p95'] / 1000:.1f}" for r in runs)
         + " ms; req/s " + ", ".join(f"{r['rps']:,.0f}" for r in runs) + " (the median run by p95 is in the table).",
         f"- Cached / hello-world: **{ratio:.0%}** ({cached['rps']:,.0f} / {hello['rps']:,.0f} req/s, same run).",
-        f"- Cached / uncached: {cached['rps'] / uncached['rps']:.1f}×.",
+        f"- Cached / uncached: {cached['rps'] / pu['rps']:.1f}×.",
         f"- Uncached policy page / Wagtail's welcome page (the empty-site peer, same server, same run): "
-        f"**{uncached['rps'] / empty['rps']:.0%}** ({uncached['rps']:,.0f} / {empty['rps']:,.0f} req/s; server CPU "
-        f"{uncached['cpu_ms']:.2f} / {empty['cpu_ms']:.2f} ms per request).",
+        f"**{pu['rps'] / empty['rps']:.0%}** ({pu['rps']:,.0f} / {empty['rps']:,.0f} req/s; server CPU "
+        f"{pu['cpu_ms']:.2f} / {empty['cpu_ms']:.2f} ms per request).",
         f"- Per request on the server's CPU (independent of what else the machine runs): hello-world "
         f"{hello['cpu_ms']:.2f} ms, cached {cached['cpu_ms']:.2f} ms (cached/hello-world by CPU: "
-        f"{hello['cpu_ms'] / cached['cpu_ms']:.0%}), uncached {uncached['cpu_ms']:.2f} ms, cold {cold['cpu_ms']:.2f} ms. "
+        f"{hello['cpu_ms'] / cached['cpu_ms']:.0%}), uncached {pu['cpu_ms']:.2f} ms, cold {pc['cpu_ms']:.2f} ms. "
         f"{os.cpu_count()} cores fully given to gunicorn would serve at most ≈ {os.cpu_count() * 1000 / cached['cpu_ms']:,.0f} "
-        f"cached and ≈ {os.cpu_count() * 1000 / uncached['cpu_ms']:,.0f} uncached requests/s (less what wrk takes).",
+        f"cached and ≈ {os.cpu_count() * 1000 / pu['cpu_ms']:,.0f} uncached requests/s (less what wrk takes).",
         f"- Load average (1 min) during the runs: {min(r['load'][0] for r in results.values()):.1f}–"
         f"{max(r['load'][1] for r in results.values()):.1f} on {os.cpu_count()} cores. Above ~2 other jobs share the CPU: "
         "req/s and latency then show the share gunicorn got, the CPU milliseconds per request do not.",
         f"- Targets: cached ≥ 2,000 req/s {'met' if cached['rps'] >= 2000 else '**not met**'}; ≥ 45% of hello-world "
         f"{'met' if ratio >= 0.45 else '**not met**'}; p95 ≤ 20 ms {'met' if cached['p95'] <= 20_000 else '**not met**'}; "
-        f"uncached ≥ 300 req/s {'met' if uncached['rps'] >= 300 else '**not met**'}.",
+        f"uncached ≥ 300 req/s for every named page type "
+        f"{'met' if all(r['rps'] >= 300 for r in named_uncached) else '**not met**'} "
+        f"(lowest {min(r['rps'] for r in named_uncached):,.0f}).",
         "",
         "### Page weight",
         "",

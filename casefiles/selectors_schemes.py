@@ -45,21 +45,48 @@ def scheme_tiers(scheme):
     )
 
 
-def tier_services(tier):
-    """The services a tier brings: its own plus those of the tiers it includes, recursively.
-
-    Each service once, in the scheme's order. Cycles in ``includes`` (an editing mistake) are harmless.
-    """
-    seen_tiers, frontier, service_ids = set(), [tier], set()
+def tier_service_ids(tiers) -> dict[int, set[int]]:
+    """{tier id: ids of the services the tier brings}: its own plus those of the tiers it includes, transitively,
+    whatever scheme those belong to. Two queries per level of inclusion, however many tiers are asked about; a
+    cycle in ``includes`` (an editing mistake) is harmless."""
+    wanted = [tier.pk for tier in tiers]
+    direct: dict[int, set[int]] = {}
+    includes: dict[int, list[int]] = {}
+    frontier = set(wanted)
     while frontier:
-        current = frontier.pop()
-        if current.pk in seen_tiers:
-            continue
-        seen_tiers.add(current.pk)
-        service_ids.update(s.pk for s in current.direct_services.all())
-        frontier.extend(current.includes.all())
+        for pk in frontier:
+            direct[pk] = set()
+        for tier_id, service_id in ServiceItem.tiers.through.objects.filter(tier_id__in=frontier).values_list(
+            "tier_id", "serviceitem_id"
+        ):
+            direct[tier_id].add(service_id)
+        reached = set()
+        for from_id, to_id in Tier.includes.through.objects.filter(from_tier_id__in=frontier).values_list(
+            "from_tier_id", "to_tier_id"
+        ):
+            includes.setdefault(from_id, []).append(to_id)
+            reached.add(to_id)
+        frontier = reached - direct.keys()
+
+    def closure(pk):
+        seen, stack, ids = set(), [pk], set()
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                ids |= direct[current]
+                stack.extend(includes.get(current, ()))
+        return ids
+
+    return {pk: closure(pk) for pk in wanted}
+
+
+def tier_services(tier):
+    """The services a tier brings (``tier_service_ids``), each once, in the scheme's order."""
     return list(
-        ServiceItem.objects.filter(pk__in=service_ids).order_by("order", "pk").prefetch_related("responsible_units")
+        ServiceItem.objects.filter(pk__in=tier_service_ids([tier])[tier.pk])
+        .order_by("order", "pk")
+        .prefetch_related("responsible_units")
     )
 
 

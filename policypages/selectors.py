@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 from wagtail.models import PageLogEntry
 
 from casefiles.models import ServiceItem, Tier
+from casefiles.selectors_schemes import tier_service_ids
 
 FAMILY_LABELS = {
     "self": "本人",
@@ -65,36 +66,37 @@ def article_plain_text(article, *, with_label=False):
     return f"{article['label']} {text}" if with_label else text
 
 
+def raw_values(page, block_type):
+    """The stored values of a policy body's top-level blocks of one type, from the JSON as saved: turning ~100
+    blocks into StructValues costs more than the rest of the page."""
+    return [child["value"] for child in page.body.raw_data if child["type"] == block_type]
+
+
 def policy_counts(page):
-    # From the stored JSON: turning ~100 blocks into StructValues costs more than the rest of the page.
-    raw = list(page.body.raw_data)
-    articles = [child["value"] for child in raw if child["type"] == "article"]
+    articles = raw_values(page, "article")
     return {
         "articles": len(articles),
         "items": sum(len(article.get("items") or []) for article in articles),
-        "chapters": sum(1 for child in raw if child["type"] == "chapter"),
+        "chapters": len(raw_values(page, "chapter")),
     }
 
 
 def policy_chapters(page):
-    """Label, title and anchor of each chapter, for the table of contents (from the stored JSON)."""
-    return [child["value"] for child in page.body.raw_data if child["type"] == "chapter"]
+    """Label, title and anchor of each chapter, for the table of contents."""
+    return raw_values(page, "chapter")
 
 
 def policy_anchors(page) -> set[str]:
-    """Every article and item anchor of a policy (art-16, art-16-6, art-3-2-3), from the stored JSON."""
+    """Every article and item anchor of a policy (art-16, art-16-6, art-3-2-3)."""
     anchors = set()
 
-    def walk(items):
-        for item in items or []:
-            value = item.get("value", item) if isinstance(item, dict) else {}
+    def walk(values):
+        for value in values:
             if value.get("anchor"):
                 anchors.add(value["anchor"])
-            walk(value.get("items"))
+            walk(item.get("value", item) for item in value.get("items") or [] if isinstance(item, dict))
 
-    for child in page.body.raw_data:
-        if child["type"] == "article":
-            walk([child])
+    walk(raw_values(page, "article"))
     return anchors
 
 
@@ -278,45 +280,11 @@ def guide_search_units(guide):
     ]
 
 
-def tier_services(tier, _seen=None) -> set[int]:
-    """ServiceItem ids a tier gets: its own and those of the tiers it includes (transitively)."""
-    seen = _seen if _seen is not None else set()
-    if tier.pk in seen:
-        return set()
-    seen.add(tier.pk)
-    ids = set(tier.direct_services.values_list("pk", flat=True))
-    for included in tier.includes.all():
-        ids |= tier_services(included, seen)
-    return ids
-
-
-def scheme_tier_services(tiers) -> dict[int, set[int]]:
-    """``tier_services`` for several tiers of a scheme in two queries: {tier id: ServiceItem ids}."""
-    tier_ids = [tier.pk for tier in tiers]
-    direct: dict[int, set[int]] = {pk: set() for pk in tier_ids}
-    for tier_id, service_id in ServiceItem.tiers.through.objects.filter(tier_id__in=tier_ids).values_list(
-        "tier_id", "serviceitem_id"
-    ):
-        direct[tier_id].add(service_id)
-    includes: dict[int, list[int]] = {}
-    for from_id, to_id in Tier.includes.through.objects.filter(from_tier_id__in=tier_ids).values_list(
-        "from_tier_id", "to_tier_id"
-    ):
-        includes.setdefault(from_id, []).append(to_id)
-
-    def collect(tier_id, seen):
-        if tier_id in seen:
-            return set()
-        seen.add(tier_id)
-        ids = set(direct.get(tier_id, ()))
-        for included in includes.get(tier_id, ()):
-            if included not in direct:  # a tier of another scheme: rare, asked the slow way
-                ids |= tier_services(Tier.objects.get(pk=included), seen)
-            else:
-                ids |= collect(included, seen)
-        return ids
-
-    return {pk: collect(pk, set()) for pk in tier_ids}
+def tier_grants(scheme) -> dict:
+    """{tier: ids of the services it brings} for every tier of a scheme, best tier first."""
+    tiers = list(scheme.tiers.order_by("-rank"))
+    ids = tier_service_ids(tiers)
+    return {tier: ids[tier.pk] for tier in tiers}
 
 
 def _article_number(ref: str) -> int:
@@ -356,7 +324,7 @@ def tier_table(scheme, request=None):
     tiers = list(Tier.objects.filter(scheme=scheme).order_by("-rank"))
     services = list(ServiceItem.objects.filter(scheme=scheme))
     services.sort(key=lambda s: ref_key(s.ref))
-    granted = scheme_tier_services(tiers)
+    granted = tier_service_ids(tiers)
     guides = {
         g.service_item_id: g
         for g in ServiceGuidePage.objects.live()

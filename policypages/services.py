@@ -358,7 +358,7 @@ def guide_fields_for(service: ServiceItem, policy: PolicyPage | None, *, citatio
     """Fields of a generated guide; ``citations`` (anchor → citation) and ``tier_grants`` (tier → service
     ids) may be passed in when generating many guides at once."""
     if tier_grants is None:
-        tier_grants = {t: selectors.tier_services(t) for t in service.scheme.tiers.order_by("-rank")}
+        tier_grants = selectors.tier_grants(service.scheme)
     tiers = [t for t, ids in tier_grants.items() if service.pk in ids]
     units = [d.name for d in service.responsible_units.all()]
     limit = _time_limit_text(service.time_limit_working_days)
@@ -407,7 +407,7 @@ def service_guides_generate(
         return guides
     services = ServiceItem.objects.filter(scheme=scheme).prefetch_related("responsible_units")
     citations = {u["anchor"]: u["citation"] for u in selectors.policy_search_units(policy)} if policy else {}
-    tier_grants = {t: selectors.tier_services(t) for t in scheme.tiers.order_by("-rank")}
+    tier_grants = selectors.tier_grants(scheme)
     for service in sorted(services, key=lambda s: selectors.ref_key(s.ref)):
         fields = guide_fields_for(service, policy, citations=citations, tier_grants=tier_grants)
         guide = ServiceGuidePage.objects.child_of(section).filter(service_item=service).first()

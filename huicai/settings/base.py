@@ -181,7 +181,8 @@ CACHES = {
 }
 HUICAI_PAGE_CACHE_ENABLED = env_bool("HUICAI_PAGE_CACHE", True)
 HUICAI_PAGE_CACHE_SECONDS = int(os.environ.get("HUICAI_PAGE_CACHE_SECONDS", "300"))  # also bounds date-driven changes
-# Rendered policy bodies per live revision (policypages.selectors.body_cache_key), in the "default" cache.
+# Fragments of public pages made of published content (policy header and body, tier grid, listings), in the "default"
+# cache under policypages.cache.fragment_key (language + content version): kept for signed-in readers and page-cache misses.
 HUICAI_FRAGMENT_CACHE_ENABLED = env_bool("HUICAI_FRAGMENT_CACHE", True)
 
 # Wagtail

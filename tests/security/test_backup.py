@@ -75,6 +75,7 @@ def second_database(tmp_path):
 def test_backup_then_restore_into_an_empty_database(settings, tmp_path, client, second_database):
     settings.ELASTICSEARCH_URL = ""
     settings.HUICAI_SEARCH_SQLITE_PATH = tmp_path / "search.sqlite3"
+    service.reset_backends()  # a backend an earlier test of this process made would still write to its own file
     settings.MEDIA_ROOT = str(tmp_path / "media-a")
     storages._storages.pop("default", None)
     old_private = _private_at(tmp_path / "private-a")
