@@ -349,7 +349,8 @@ def main():
     shutil.rmtree(args.page_cache_dir, ignore_errors=True)
     prepare_notices(args)
     urls = public_urls(args)
-    empty_wagtail = "/_bench/wagtail" + prepare_empty_wagtail(args)
+    empty_path = prepare_empty_wagtail(args)
+    empty_wagtail = "/_bench/wagtail" + empty_path
     page = urls["policy"]
     log(f"pages: {urls}")
 
@@ -374,6 +375,7 @@ def main():
         if "X-Page-Cache" in headers:
             sys.exit("the page cache is still on")
         results["empty"] = wrk(args, server, empty_wagtail)
+        results["empty_routed"] = wrk(args, server, empty_path, duration=short)
         for label, path in urls.items():  # the policy page for the full duration, every other type shorter
             uncached[label] = wrk(args, server, path, duration=None if path == page else short)
     with Server(args, cache_on=False, fragments_on=False) as server:
@@ -391,6 +393,8 @@ def main():
         ("policy page, page cache and fragments off (cold)", page, cold["policy"], "—"),
         ("peer: Wagtail's own welcome page (`wagtail start`) through `wagtail.views.serve`", empty_wagtail, empty,
          "the issue's ≈ 280"),
+        ("the same welcome page through Huicai's routing (`policypages.routing.serve`)", empty_path,
+         results["empty_routed"], "—"),
     ]
     lines = [
         f"wrk -t{args.threads_wrk} -c{args.connections} -d{args.duration}s from the same machine against {setup_text}, "

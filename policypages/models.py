@@ -341,8 +341,12 @@ class NoticeIndexPage(RememberedRouteMixin, Page):
         verbose_name_plural = _("notice indexes")
 
     def get_context(self, request, *args, **kwargs):
+        from . import selectors
+
         context = super().get_context(request, *args, **kwargs)
-        context["notices"] = NoticePage.objects.child_of(self).live().specific().order_by("-date", "-pk")
+        # read only when the fragment is not kept (policypages.cache.fragment_key)
+        context["notices"] = SimpleLazyObject(partial(selectors.notice_list, self))
+        context["notices_cache_key"] = page_cache.fragment_key(request, "notice-list", self.pk)
         return context
 
 

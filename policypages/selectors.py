@@ -394,6 +394,15 @@ def home_sections(home):
     )
 
 
+def notice_list(index):
+    """The live notices under a notice index, newest first, with what a link shows (one query)."""
+    from .models import NoticePage
+
+    return list(
+        NoticePage.objects.child_of(index).live().only(*LISTED_PAGE_FIELDS, "date").order_by("-date", "-pk")
+    )
+
+
 def section_context(section):
     """The section's live, public children by type, in three queries whatever their number: the children, the
     view restrictions (as ``PageQuerySet.public`` reads them), and the policies' own rows for their 文号."""

@@ -14,7 +14,7 @@ from wagtail.models import PageViewRestriction
 
 from casefiles.models import ServiceItem, Tier
 from policypages import services
-from policypages.models import HomePage, ServiceGuidePage, TierTablePage
+from policypages.models import HomePage, NoticeIndexPage, NoticePage, ServiceGuidePage, TierTablePage
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -111,3 +111,17 @@ def test_off_means_rendered_every_time(policy, settings):
     visit(policy.url)
     _, queries = visit(policy.url)
     assert queries > 1  # the body is read (deferred) to be rendered again
+
+
+def test_a_published_notice_reaches_the_notice_list_at_once(section):
+    index = section.add_child(instance=NoticeIndexPage(title="通知公告", slug="notices"))
+    index.save_revision().publish()
+    first, first_queries = visit(index.url)
+    again, again_queries = visit(index.url)
+    assert again == first and again_queries == 1
+    notice = NoticePage(title="关于片段缓存测试的公告", slug="fragment-notice", date=datetime.date(2026, 11, 20),
+                        body="<p>公告正文。</p>")
+    index.add_child(instance=notice)
+    notice.save_revision().publish()
+    listed, _ = visit(index.url)
+    assert "关于片段缓存测试的公告" in listed and "2026-11-20" in listed
