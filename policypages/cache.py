@@ -41,8 +41,8 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import translation
 from django.middleware.csrf import _unmask_cipher_token, get_token  # noqa: PLC2701 (see _strip_csrf_tokens)
+from django.utils import translation
 
 VERSION_KEY = "huicai:page-cache:version"
 REQUEST_FLAG = "_huicai_page_cacheable"

@@ -46,3 +46,16 @@ def published_policy(slug: str, **kwargs):
     section = section_for(slug)
     result = services.policy_import(section=section, text=seed_text(slug), publish=True, **kwargs)
     return section, result
+
+
+def with_first_article_text(page, text):
+    """Give the first article of a policy page's body ``text`` (in memory; save or preview it after)."""
+    body = page.body
+    for index, child in enumerate(body):
+        if child.block_type == "article":
+            value = child.value
+            value["text"] = text
+            body[index] = ("article", value)
+            break
+    page.body = body
+    return page

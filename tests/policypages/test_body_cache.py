@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from policypages.models import PolicyPage
+from policypages.testing import with_first_article_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -49,15 +50,7 @@ def body_of(response):
 
 def test_a_new_published_body_shows_at_once(policy):
     block_templates_rendered(policy.url)
-    body = policy.body
-    for index, child in enumerate(body):
-        if child.block_type == "article":
-            value = child.value
-            value["text"] = "本条已修订：缓存测试文本。"
-            body[index] = ("article", value)
-            break
-    policy.body = body
-    policy.save_revision().publish()
+    with_first_article_text(policy, "本条已修订：缓存测试文本。").save_revision().publish()
     response, blocks = block_templates_rendered(PolicyPage.objects.get(pk=policy.pk).url)
     assert blocks, "the new revision must render afresh"
     assert "本条已修订：缓存测试文本。" in response.content.decode()

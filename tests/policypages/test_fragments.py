@@ -15,6 +15,7 @@ from wagtail.models import PageViewRestriction
 from casefiles.models import ServiceItem, Tier
 from policypages import services
 from policypages.models import HomePage, NoticeIndexPage, NoticePage, PolicyPage, ServiceGuidePage, TierTablePage
+from policypages.testing import with_first_article_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -131,14 +132,7 @@ def test_a_preview_shows_the_draft_not_the_kept_fragments(policy):
     visit(policy.url)  # the live header and body are now kept
     draft = PolicyPage.objects.get(pk=policy.pk)
     draft.title = "通化市英才卡管理服务办法（预览草稿）"
-    body = draft.body
-    for index, child in enumerate(body):
-        if child.block_type == "article":
-            value = child.value
-            value["text"] = "预览草稿中的条文。"
-            body[index] = ("article", value)
-            break
-    draft.body = body
+    with_first_article_text(draft, "预览草稿中的条文。")
     html = draft.make_preview_request().content.decode()
     assert "（预览草稿）" in html and "预览草稿中的条文。" in html
     live, _ = visit(policy.url)
