@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 
 FONT_SOURCES = {
     # name: (system file, face index of the SC font in the collection)
@@ -72,9 +73,21 @@ def verification_url(card):
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("card-verify", args=[verification_token(card)])
 
 
-def qr_svg(data, scale=4):
-    """A QR code as inline SVG (one path, no border: the layout gives it its quiet zone) — for web pages."""
-    return segno.make(data, error="m").svg_inline(scale=scale, border=0, omitsize=False)
+QR_QUIET_ZONE = 4  # modules of light margin a scanner needs around the code (ISO/IEC 18004)
+
+
+def qr_svg(data, scale=4, label=""):
+    """A QR code as inline SVG for web pages, with its quiet zone: ``width``/``height`` are ``scale`` px a module,
+    the ``viewBox`` counts modules, and ``data-modules`` says how many, so a page (and a test) can keep it from
+    being drawn smaller than its module grid."""
+    qr = segno.make(data, error="m")
+    modules = qr.symbol_size(border=QR_QUIET_ZONE)[0]
+    svg = qr.svg_inline(scale=1, border=QR_QUIET_ZONE, omitsize=True, light="#fff")
+    size = modules * scale
+    name = f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true"'
+    return svg.replace(
+        "<svg ", f'<svg width="{size}" height="{size}" data-modules="{modules}" shape-rendering="crispEdges" {name} ', 1
+    )
 
 
 def qr_img(data):
@@ -238,8 +251,15 @@ def issuing_body(scheme):
 
 
 def certificate_context(card):
+    from django.utils import translation
+
+    from .selectors_cards import card_status
+
+    with translation.override(settings.LANGUAGE_CODE):  # a certificate is a Chinese document in any UI language
+        state = card_status(card)
     return {
         "card": card,
+        "state": state,
         "scheme": card.scheme,
         "bodies": issuing_body(card.scheme),
         "verify_url": verification_url(card),

@@ -4,10 +4,11 @@ import datetime
 
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from .masking import mask_name
-from .models import Card, CardEvent, CardStatus, Department, DepartmentKind
+from .models import Card, CardEvent, CardEventKind, CardStatus, Department, DepartmentKind
 from .services.cards import ASSESSMENT_RULES, CARD_DEPARTMENTS, EXIT_EVENTS, FALLBACK_KINDS, add_years
 
 LIVE = (CardStatus.ACTIVE, CardStatus.SUSPENDED, CardStatus.CONTACT_LIST)
@@ -94,7 +95,49 @@ def exit_rows(scheme, year):
     ]
 
 
-# --- public verification -------------------------------------------------------------------------------
+# --- a card's status as everyone sees it ------------------------------------------------------------------
+#
+# The one mapping from the model's statuses to what the public and the holder see (the certificate's mark, the
+# e-card, both verifications and the API read it from here). What varies by scheme — the article, the date, the
+# reason — comes from the card's own events and exit reason, written from the scheme data.
+
+
+class StatusKind:
+    """Whether a card may be used, and if not, why: ended (revoked, recalled, lapsed, contact list), reported lost
+    (suspended) or replaced by a reissued card."""
+
+    VALID = "valid"
+    ENDED = "ended"
+    LOST = "lost"
+    REPLACED = "replaced"
+
+
+STATUS_KINDS = {
+    CardStatus.ACTIVE: StatusKind.VALID,
+    CardStatus.EXPIRED: StatusKind.ENDED,
+    CardStatus.REVOKED: StatusKind.ENDED,
+    CardStatus.CONTACT_LIST: StatusKind.ENDED,
+    CardStatus.SUSPENDED: StatusKind.LOST,
+    CardStatus.REPLACED: StatusKind.REPLACED,
+}
+# The events that put a card into each status: the latest of them dates the status and names its article.
+STATUS_EVENTS = {
+    CardStatus.ACTIVE: (CardEventKind.ISSUE, CardEventKind.RENEW, CardEventKind.REINSTATE),
+    CardStatus.EXPIRED: (CardEventKind.EXPIRE,),
+    CardStatus.REVOKED: tuple(kind for kind in EXIT_EVENTS if kind != CardEventKind.CONTACT_LIST),
+    CardStatus.CONTACT_LIST: (CardEventKind.CONTACT_LIST,),
+    CardStatus.SUSPENDED: (CardEventKind.REPORT_LOSS,),
+    CardStatus.REPLACED: (CardEventKind.REISSUE,),
+}
+# The mark stamped on a certificate (and shown on the e-card and the verification page) of a card not valid.
+MARK_VOID, MARK_LAPSED, MARK_LOST = gettext_lazy("Void"), gettext_lazy("No longer valid"), gettext_lazy("Reported lost")
+STATUS_MARKS = {
+    CardStatus.EXPIRED: MARK_LAPSED,
+    CardStatus.CONTACT_LIST: MARK_LAPSED,
+    CardStatus.REVOKED: MARK_VOID,
+    CardStatus.SUSPENDED: MARK_LOST,
+    CardStatus.REPLACED: MARK_VOID,
+}
 
 STATUS_MESSAGES = {
     CardStatus.ACTIVE: gettext_lazy("This card is valid."),
@@ -108,6 +151,40 @@ STATUS_MESSAGES = {
 }
 
 
+def _status_event(card):
+    kinds = STATUS_EVENTS[card.status]
+    events = card.events.all()
+    if getattr(card, "_prefetched_objects_cache", {}).get("events") is not None:
+        matching = [e for e in events if e.kind in kinds]
+        return matching[-1] if matching else None
+    return events.filter(kind__in=kinds).select_related("reason").order_by("created_at", "pk").last()
+
+
+def card_status(card, today=None):
+    """What the card's status means to whoever sees the card: ``kind`` (StatusKind), ``mark`` (None for a valid
+    card), the date and the article of the step that set it, and whether the tier's services may be used today
+    (a valid card; a card whose talent services end on a later date — 白云 contact list — until that date)."""
+    today = today or timezone.localdate()
+    status, kind = card.status, STATUS_KINDS[card.status]
+    result = {
+        "kind": kind, "status": status, "label": str(card.get_status_display()), "message": str(STATUS_MESSAGES[status]),
+        "mark": None, "date": None, "article": "", "reason": "",
+        "services_usable": kind == StatusKind.VALID or bool(card.services_end_on and today < card.services_end_on),
+    }
+    if kind == StatusKind.VALID:
+        return result
+    event = _status_event(card)
+    reason = card.end_reason or (event.reason if event else None)
+    lost_on = timezone.localdate(card.lost_reported_at) if card.lost_reported_at else None
+    result.update(
+        mark=str(STATUS_MARKS[status]),
+        date=card.services_end_on or card.ended_at or lost_on or (event.effective_on if event else None),
+        article=(event.article if event else "") or (reason.article if reason else ""),
+        reason=reason.text if reason else "",
+    )
+    return result
+
+
 def card_for_token(signed_value):
     """The card a signed verification value points at, or None (bad signature or unknown token)."""
     from .pdf import unsign_token
@@ -118,16 +195,42 @@ def card_for_token(signed_value):
     return Card.objects.select_related("scheme__jurisdiction", "tier").filter(verification_token=token).first()
 
 
-def verification_payload(card):
-    """What anyone may learn by scanning a card: never ID or phone numbers, the name masked."""
-    status = card.status
+def card_for_number(number, name_or_id_tail):
+    """The card with this number whose holder's name — or the last four characters of whose ID number — is
+    ``name_or_id_tail``; None otherwise (an unknown number and a wrong name look the same)."""
+    number = "".join((number or "").split()).upper()
+    given = "".join((name_or_id_tail or "").split())
+    if not number or not given:
+        return None
+    card = Card.objects.select_related("scheme__jurisdiction", "tier", "dossier", "end_reason").filter(number=number).first()
+    if card is None:
+        return None
+    id_tail = (card.dossier.id_number or "")[-4:].upper()
+    names = {"".join(card.holder_name.split()), "".join(card.dossier.applicant_name.split())}
+    if given in names or (len(given) == 4 and given.upper() == id_tail):
+        return card
+    return None
+
+
+def verification_payload(card, today=None):
+    """What anyone may learn by scanning a card or checking its number: never ID or phone numbers, the name
+    masked, never the number of a card that replaced it."""
+    from .pdf import issuing_body
+
+    state = card_status(card, today)
     return {
-        "valid": status == CardStatus.ACTIVE,
-        "status": status,
-        "status_label": str(card.get_status_display()),
-        "message": str(STATUS_MESSAGES[status]),
+        "valid": state["kind"] == StatusKind.VALID,
+        "kind": state["kind"],
+        "status": state["status"],
+        "status_label": state["label"],
+        "message": state["message"],
+        "mark": state["mark"],
+        "status_since": state["date"].isoformat() if state["date"] else None,
+        "article": state["article"],
+        "services_usable": state["services_usable"],
         "scheme": card.scheme.name,
         "jurisdiction": card.scheme.jurisdiction.name,
+        "issuing_body": "、".join(issuing_body(card.scheme)),
         "tier": card.tier.name,
         "number": card.number,
         "holder": mask_name(card.holder_name),

@@ -4,19 +4,23 @@ Views stay thin: they look cards up through ``selectors_cards`` and leave every 
 Downloads of personal documents are journalled.
 """
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.throttling import SimpleRateThrottle
 
 from . import pdf
 from .exceptions import TransitionDenied
-from .models import Card, CardStatus, ProductionBatch, PublicNotice, ServiceCategory
-from .selectors_cards import card_for, card_for_token, cards_managed_by, verification_payload
+from .models import Card, ProductionBatch, PublicNotice, ServiceCategory
+from .selectors_cards import card_for, card_for_number, card_for_token, card_status, cards_managed_by, verification_payload
 from .services.cards import _bank_or_department, acting_as
 from .services.journal import journal_write
 
@@ -30,18 +34,59 @@ class VerifyPageThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class VerifyNumberThrottle(VerifyPageThrottle):
+    """Checks by number and name are guesses a scraper could repeat: their own, tighter scope ("verify_number",
+    10 a minute per address unless the settings say otherwise), shared by the page and the API."""
+
+    scope = "verify_number"
+    default_rate = "10/min"
+
+    def get_rate(self):
+        return self.THROTTLE_RATES.get(self.scope) or self.default_rate
+
+
+def _throttled(request, throttle, context=None):
+    response = render(request, "casefiles/verify.html", {**(context or {}), "throttled": True}, status=429)
+    response["Retry-After"] = str(int(throttle.wait() or 60))
+    return response
+
+
 @never_cache
 @require_GET
 def verify(request, token):
     throttle = VerifyPageThrottle()
     if not throttle.allow_request(request, None):
-        response = render(request, "casefiles/verify.html", {"throttled": True}, status=429)
-        response["Retry-After"] = str(int(throttle.wait() or 60))
-        return response
+        return _throttled(request, throttle)
     card = card_for_token(token)
     if card is None:
         return render(request, "casefiles/verify.html", {"not_found": True}, status=404)
     return render(request, "casefiles/verify.html", {"result": verification_payload(card)})
+
+
+class VerifyNumberForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("Card number"), max_length=40)
+    holder = forms.CharField(
+        label=gettext_lazy("Holder's name, or the last four characters of the ID number"), max_length=100,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_number(request):
+    """The public form: a card number and its holder's name (or the ID number's last four characters). Posted, so
+    that neither reaches a URL or an access log."""
+    if request.method == "GET":
+        return render(request, "casefiles/verify.html", {"form": VerifyNumberForm()})
+    form = VerifyNumberForm(request.POST)
+    throttle = VerifyNumberThrottle()
+    if not throttle.allow_request(request, None):
+        return _throttled(request, throttle, {"form": form})
+    if not form.is_valid():
+        return render(request, "casefiles/verify.html", {"form": form}, status=400)
+    card = card_for_number(form.cleaned_data["number"], form.cleaned_data["holder"])
+    if card is None:
+        return render(request, "casefiles/verify.html", {"form": form, "not_found": True, "by_number": True}, status=404)
+    return render(request, "casefiles/verify.html", {"form": VerifyNumberForm(), "result": verification_payload(card)})
 
 
 def _card_or_404(request, pk):
@@ -57,14 +102,27 @@ def ecard(request, pk):
     card = _card_or_404(request, pk)
     if card.holder_id != request.user.pk:
         raise Http404
-    tiers = [card.tier, *card.tier.includes.all()]
-    services = (
-        card.scheme.services.filter(tiers__in=tiers).exclude(category=ServiceCategory.FINANCE).distinct().order_by("order")
-    )
+    state = card_status(card)
+    services = []
+    if state["services_usable"]:  # listed only while they may be used
+        tiers = [card.tier, *card.tier.includes.all()]
+        services = (
+            card.scheme.services.filter(tiers__in=tiers).exclude(category=ServiceCategory.FINANCE).distinct().order_by("order")
+        )
+    url = pdf.verification_url(card)
     return render(request, "casefiles/card_ecard.html", {
-        "card": card, "qr": pdf.qr_svg(pdf.verification_url(card), scale=5), "verify_url": pdf.verification_url(card),
-        "services": services, "usable": card.status == CardStatus.ACTIVE,
+        "card": card, "state": state, "qr": pdf.qr_svg(url, scale=5, label=_("QR code to verify this card")),
+        "verify_url": url, "services": services, "usable": state["services_usable"], "checked_at": timezone.localtime(),
     })
+
+
+@require_GET
+def ecard_service_worker(request):
+    """The service worker that keeps each opened e-card for offline use (scope /cards/). Served from here, not
+    /static/, because a worker only controls pages under its own path."""
+    response = HttpResponse(render_to_string("casefiles/card_sw.js", request=request), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required
@@ -86,8 +144,6 @@ def certificate(request, pk):
     card = _card_or_404(request, pk)
     if acting_as(request.user, card, ["holder", "department"]) is None:
         raise PermissionDenied(_("You may not download this certificate."))
-    if card.status == CardStatus.REPLACED:
-        raise Http404
     content = pdf.certificate_pdf(card)
     journal_write(action="casefiles.card.certificate_download", actor=request.user, dossier=card.dossier, obj=card,
                   data={"number": card.number})

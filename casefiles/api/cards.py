@@ -1,5 +1,6 @@
 """JSON API of cards: public verification, the holder's and staff's card endpoints."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
@@ -12,7 +13,8 @@ from huicai.api.exceptions import Conflict
 
 from ..exceptions import CaseFileError, StateConflict
 from ..models import Card, RevocationReason
-from ..selectors_cards import card_for, card_for_token, cards_visible_to, verification_payload
+from ..pdf import verification_url
+from ..selectors_cards import card_for, card_for_number, card_for_token, cards_visible_to, verification_payload
 from ..services import cards as services
 
 
@@ -25,13 +27,30 @@ class VerifyThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class VerifyNumberThrottle(VerifyThrottle):
+    """The page's scope and rate ("verify_number"): a check by number and name is a guess worth limiting harder."""
+
+    scope = "verify_number"
+
+    def get_rate(self):
+        from ..views_cards import VerifyNumberThrottle as PageThrottle
+
+        return self.THROTTLE_RATES.get(self.scope) or PageThrottle.default_rate
+
+
 class VerificationSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
+    kind = serializers.CharField(help_text="valid, ended, lost or replaced")
     status = serializers.CharField()
     status_label = serializers.CharField()
     message = serializers.CharField()
+    mark = serializers.CharField(allow_null=True, help_text="The mark on the certificate of a card not valid, e.g. 作废")
+    status_since = serializers.DateField(allow_null=True)
+    article = serializers.CharField(help_text="The article the status rests on (empty for a valid card)")
+    services_usable = serializers.BooleanField()
     scheme = serializers.CharField()
     jurisdiction = serializers.CharField()
+    issuing_body = serializers.CharField()
     tier = serializers.CharField()
     number = serializers.CharField()
     holder = serializers.CharField(help_text="Masked name, e.g. 张*明")
@@ -53,6 +72,25 @@ def verify(request, token):
     return Response(verification_payload(card))
 
 
+class VerifyNumberSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+    holder = serializers.CharField(max_length=100, help_text="The holder's name, or the last four characters of the ID number")
+
+
+@extend_schema(request=VerifyNumberSerializer, responses={200: VerificationSerializer},
+               summary="Verify a card by its number and its holder's name (or the ID number's last four characters)")
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([VerifyNumberThrottle])
+def verify_number(request):
+    given = VerifyNumberSerializer(data=request.data)
+    given.is_valid(raise_exception=True)
+    card = card_for_number(given.validated_data["number"], given.validated_data["holder"])
+    if card is None:
+        raise NotFound("No card matches this number and name.")
+    return Response(verification_payload(card))
+
+
 class CardEventSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField(source="get_kind_display")
@@ -67,11 +105,25 @@ class CardSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
     employer = serializers.CharField(source="employer.name", default="")
     events = CardEventSerializer(many=True, read_only=True)
+    ecard_url = serializers.SerializerMethodField(help_text="The holder's own e-card page (null for anyone else)")
+    qr_payload = serializers.SerializerMethodField(
+        help_text="What the e-card's QR code holds — the public verification URL — for an app to draw (holder only)"
+    )
 
     class Meta:
         model = Card
         fields = ["id", "number", "scheme", "tier", "holder_name", "employer", "status", "status_label", "valid_from",
-                  "valid_until", "services_end_on", "bank_services", "retired_on", "events"]
+                  "valid_until", "services_end_on", "bank_services", "retired_on", "events", "ecard_url", "qr_payload"]
+
+    def _own(self, card):
+        request = self.context.get("request")
+        return request is not None and card.holder_id == request.user.pk
+
+    def get_ecard_url(self, card) -> str | None:
+        return self.context["request"].build_absolute_uri(reverse("card-ecard", args=[card.pk])) if self._own(card) else None
+
+    def get_qr_payload(self, card) -> str | None:
+        return verification_url(card) if self._own(card) else None
 
 
 def _card(request, pk):
@@ -95,14 +147,14 @@ def _run(call):
 @permission_classes([IsAuthenticated])
 def card_list(request):
     cards = cards_visible_to(request.user).select_related("scheme", "tier", "employer").prefetch_related("events")[:200]
-    return Response(CardSerializer(cards, many=True).data)
+    return Response(CardSerializer(cards, many=True, context={"request": request}).data)
 
 
 @extend_schema(responses={200: CardSerializer}, summary="One card with its history")
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def card_detail(request, pk):
-    return Response(CardSerializer(_card(request, pk)).data)
+    return Response(CardSerializer(_card(request, pk), context={"request": request}).data)
 
 
 @extend_schema(request=inline_serializer("LossReport", {"comment": serializers.CharField(required=False)}),
@@ -112,7 +164,7 @@ def card_detail(request, pk):
 def report_loss(request, pk):
     card = _card(request, pk)
     _run(lambda: services.card_report_loss(card=card, user=request.user, comment=request.data.get("comment", "")))
-    return Response(CardSerializer(_card(request, pk)).data)
+    return Response(CardSerializer(_card(request, pk), context={"request": request}).data)
 
 
 @extend_schema(request=inline_serializer("RevocationRequestIn", {"reason": serializers.CharField(), "comment": serializers.CharField()}),

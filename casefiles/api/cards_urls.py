@@ -3,6 +3,7 @@ from django.urls import path
 from . import cards
 
 urlpatterns = [
+    path("verify/", cards.verify_number, name="api-card-verify-number"),
     path("verify/<str:token>/", cards.verify, name="api-card-verify"),
     path("cards/", cards.card_list, name="api-card-list"),
     path("cards/<int:pk>/", cards.card_detail, name="api-card-detail"),
