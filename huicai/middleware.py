@@ -131,3 +131,63 @@ def axes_lockout_response(request, original_response=None, credentials=None):
         return JsonResponse({"error": {"code": "locked_out", "message": message}}, status=429,
                             json_dumps_params={"ensure_ascii": False})
     return HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+
+
+# --- lost lock races, private responses ------------------------------------------------------------------
+
+
+class LockConflictMiddleware:
+    """A view that lost a race for a database lock answers 409 with a Chinese message, not 500.
+
+    The recognition lives in :func:`huicai.conflicts.lock_conflict`, which the API's exception handler uses too;
+    this covers the admin and the portal (and an API request whose error escaped DRF)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        from huicai.conflicts import lock_conflict
+
+        conflict = lock_conflict(exception)
+        if conflict is None:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": "conflict", "message": conflict.message}}, status=409,
+                                json_dumps_params={"ensure_ascii": False})
+        return render(request, "409.html", {"message": conflict.message}, status=409)
+
+
+PRIVATE_CACHE_CONTROL = "no-store, private"
+
+
+def is_private_request(request):
+    """Whether the answer to ``request`` may carry personal data: the API, a caller with credentials (an API token
+    in ``Authorization``) or a signed-in user (portal, admin, cards, attachments). Public pages served to
+    anonymous visitors are not (policypages.cache keeps serving them)."""
+    if request.path_info.startswith("/api/") or "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+class PrivateResponsesMiddleware:
+    """``Cache-Control: no-store, private`` on every response that may carry personal data (``is_private_request``),
+    so that neither a shared cache nor the browser's history keeps it. Sits inside WhiteNoise (static files keep
+    their long-lived headers) and outside the page cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if is_private_request(request):
+            current = response.get("Cache-Control", "").replace(" ", "").lower().split(",")
+            if not {"no-store", "private"} <= set(current):
+                response["Cache-Control"] = PRIVATE_CACHE_CONTROL
+        return response

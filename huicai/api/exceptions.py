@@ -7,6 +7,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from huicai.conflicts import lock_conflict
+
 DEFAULT_CODES = {
     400: "invalid",
     401: "not_authenticated",
@@ -47,6 +49,9 @@ def error_response(status_code, message, code=None, fields=None):
 
 
 def exception_handler(exc, context):
+    conflict = lock_conflict(exc)
+    if conflict is not None:  # lost a race for a database lock: nothing was written, 409 as for a StateConflict
+        exc = Conflict(conflict.message)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
