@@ -24,6 +24,13 @@ FACT_TYPES = {
     "months_per_year_in_jurisdiction": "number",
 }
 
+#: Facts a dossier may record besides the eligibility facts: read by the automatic exit rules
+#: (casefiles/services/cards.py: a declared talent category such as "C" or "A/B", retirement).
+RECORD_FACT_TYPES = {
+    "talent_category": "text",
+    "retired": "bool",
+}
+
 _TEST_RE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?|true|false)\s*$")
 _OPERATORS = {
     ">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt, "<": operator.lt,

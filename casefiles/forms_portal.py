@@ -6,6 +6,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import AttachmentKind, Department, DepartmentKind, IdType
+from .validation import FACT_NUMBER_MAX, dates_problem
 
 # Labels of the eligibility facts named in docs/SCHEME_DATA.md; a fact not listed shows its code.
 FACT_LABELS = {
@@ -106,13 +107,19 @@ class ApplicationForm(forms.Form):
                     label=label, choices=BOOLEAN_CHOICES, required=False, coerce=lambda v: v == "true", empty_value=None
                 )
             else:
-                field = forms.DecimalField(label=label, required=False, min_value=0, max_digits=6, decimal_places=1)
+                maximum = 12 if fact == "months_per_year_in_jurisdiction" else FACT_NUMBER_MAX
+                field = forms.DecimalField(
+                    label=label, required=False, min_value=0, max_value=maximum, max_digits=6, decimal_places=1
+                )
             field.help_text = f"{precondition.article}：{precondition.text}"
             self.fields[name] = field
             self.fact_fields.append((fact, name))
 
     def clean(self):
         cleaned = super().clean()
+        problem = dates_problem(cleaned)  # the same check the dossier service makes (casefiles/validation.py)
+        if problem and problem[0] in self.fields:
+            self.add_error(problem[0], problem[1])
         tier, criteria = cleaned.get("requested_tier"), cleaned.get("criteria")
         if tier and criteria:
             foreign = [c for c in criteria if c.tier_id != tier.pk]

@@ -220,3 +220,131 @@ def identity_text_problem(identity):
         if limit and len(value) > limit:
             return field, _("The %(field)s is too long (at most %(max)s characters).") % {"field": label, "max": limit}
     return None
+
+
+# --- facts and dates of a dossier: one check for the portal, the API and the services -------------------
+
+#: Largest number a numeric fact may hold (years of a contract or of operation); months are capped at 12.
+FACT_NUMBER_MAX = 100
+FACT_TEXT_MAX = 30
+
+
+def dossier_fact_types():
+    """Fact name → type for every fact a dossier may record: the eligibility facts the scheme data's
+    preconditions test (docs/SCHEME_DATA.md), plus those the exit rules read (a talent category, retirement)."""
+    from .eligibility import FACT_TYPES, RECORD_FACT_TYPES
+
+    return {**FACT_TYPES, **RECORD_FACT_TYPES}
+
+
+def _fact_value_problem(name, kind, value):
+    from .forms_portal import FACT_LABELS
+
+    label = FACT_LABELS.get(name, name)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            return _("The fact %(name)s must be yes or no.") % {"name": label}
+        return None
+    if kind == "number":
+        import math
+
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return _("The fact %(name)s must be a number.") % {"name": label}
+        maximum = 12 if name == "months_per_year_in_jurisdiction" else FACT_NUMBER_MAX
+        if not 0 <= value <= maximum:
+            return _("The fact %(name)s must be between 0 and %(max)s.") % {"name": label, "max": maximum}
+        return None
+    if not isinstance(value, str) or len(value) > FACT_TEXT_MAX or has_control_characters(value):
+        return _("The fact %(name)s must be a short line of text (at most %(max)s characters).") % {
+            "name": label,
+            "max": FACT_TEXT_MAX,
+        }
+    return None
+
+
+def facts_problem(facts):
+    """A message when ``facts`` is not a flat object of known facts with values of their type; else None.
+
+    Checked before anything is written, so that no dossier ever stores a fact that cannot be shown back
+    (a lone surrogate, a nested structure, a name no rule knows)."""
+    if facts is None:
+        return None
+    if not isinstance(facts, dict):
+        return _("The facts must be an object of fact names and values.")
+    types = dossier_fact_types()
+    for name, value in facts.items():
+        if not isinstance(name, str) or name not in types:
+            shown = name if isinstance(name, str) and not has_control_characters(name) else "?"
+            shown = shown.encode("utf-8", "replace").decode("utf-8")[:40]
+            return _("Unknown fact: %(names)s") % {"names": shown}
+        if value is None:
+            continue
+        problem = _fact_value_problem(name, types[name], value)
+        if problem:
+            return problem
+    return None
+
+
+def _years_before(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _years_after(day, years):
+    return _years_before(day, -years)
+
+
+#: Plausible ranges, in years: an applicant is an adult and at most this old; a contract ending this long ago
+#: or this far ahead is a typing error, not a contract.
+ADULT_AGE = 18
+OLDEST_AGE = 100
+CONTRACT_PAST_YEARS = 1
+CONTRACT_FUTURE_YEARS = 50
+
+
+def dates_problem(identity, today=None):
+    """(field, message) for the first implausible date of a dossier's identity (birth date, contract end), or None.
+
+    A birth date lies in the past and makes an adult of at most ``OLDEST_AGE``; a contract end lies after the
+    applicant's 18th birthday (no contract starts earlier), no more than a year in the past and at most
+    ``CONTRACT_FUTURE_YEARS`` ahead."""
+    import datetime
+
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    birth, contract_end = identity.get("birth_date"), identity.get("contract_end")
+    for field, value in (("birth_date", birth), ("contract_end", contract_end)):
+        if value is not None and not isinstance(value, datetime.date):
+            return field, _("Please enter a date.")
+    if birth is not None:
+        if birth > _years_before(today, ADULT_AGE):
+            return "birth_date", _("The applicant must be an adult: the date of birth must be at least %(years)s years ago.") % {
+                "years": ADULT_AGE
+            }
+        if birth < _years_before(today, OLDEST_AGE):
+            return "birth_date", _("Please check the date of birth: it is more than %(years)s years ago.") % {
+                "years": OLDEST_AGE
+            }
+    if contract_end is not None:
+        if birth is not None and contract_end <= _years_after(birth, ADULT_AGE):
+            return "contract_end", _("The employment contract cannot end before the applicant's 18th birthday.")
+        if contract_end < _years_before(today, CONTRACT_PAST_YEARS):
+            return "contract_end", _("Please check when the employment contract ends: it ended more than a year ago.")
+        if contract_end > _years_after(today, CONTRACT_FUTURE_YEARS):
+            return "contract_end", _("Please check when the employment contract ends: it is more than %(years)s years ahead.") % {
+                "years": CONTRACT_FUTURE_YEARS
+            }
+    return None
+
+
+def dossier_input_problem(values):
+    """(field, message) for the first problem of what an applicant typed into a dossier: identity text, dates
+    and (when given under ``"facts"``) the facts. The one check behind the portal, the API and the services."""
+    problem = identity_text_problem(values) or dates_problem(values)
+    if problem is None and "facts" in values:
+        message = facts_problem(values["facts"])
+        problem = ("facts", message) if message else None
+    return problem

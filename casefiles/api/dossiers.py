@@ -24,6 +24,7 @@ from ..selectors import dossier_for, dossiers_visible_to, transitions_available
 from ..services.attachments import attachment_add, attachment_for, attachment_open
 from ..services.dossiers import dossier_create, dossier_transition
 from ..services.journal import journal_write
+from ..validation import dossier_input_problem
 
 
 class DossierSerializer(serializers.ModelSerializer):
@@ -95,10 +96,16 @@ class DossierCreateSerializer(serializers.Serializer):
     nationality = serializers.CharField(max_length=60, default="中国")
     phone = serializers.CharField(max_length=30)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    contract_end = serializers.DateField(required=False, allow_null=True, default=None)
     employer = serializers.IntegerField(required=False, allow_null=True, default=None)
     authority = serializers.IntegerField(required=False, allow_null=True, default=None)
 
     def validate(self, data):
+        # Facts and dates are checked here for an early, field-named 400, and again by the service (one function).
+        problem = dossier_input_problem(data)
+        if problem:
+            raise ValidationError({problem[0]: problem[1]})
         try:
             scheme = Scheme.objects.get(slug=data["scheme"])
         except Scheme.DoesNotExist:

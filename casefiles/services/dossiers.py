@@ -40,9 +40,9 @@ def next_sequence(scheme, kind, year):
 
 
 def _check_identity(identity):
-    from ..validation import identity_text_problem
+    from ..validation import dossier_input_problem
 
-    problem = identity_text_problem(identity)
+    problem = dossier_input_problem(identity)  # text, dates, facts: casefiles/validation.py
     if problem:
         raise CaseFileError(problem[1], code=problem[0])
     if identity.get("id_type", IdType.RESIDENT_ID) == IdType.RESIDENT_ID:
@@ -87,7 +87,7 @@ def dossier_create(*, applicant, scheme, requested_tier, criteria=(), facts=None
     unknown = set(identity) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown identity fields {sorted(unknown)}")
-    _check_identity(identity)
+    _check_identity({**identity, "facts": facts})
     criteria = list(criteria)
     _check_criteria(scheme, requested_tier, criteria)
     if employer is not None and employer.kind != DepartmentKind.EMPLOYER:
@@ -142,7 +142,7 @@ def dossier_update(*, dossier, user, criteria=None, **changes):
         old = getattr(dossier, field)
         before[field] = str(old.pk if hasattr(old, "pk") else old)
         setattr(dossier, field, value)
-    merged = {f: getattr(dossier, f) for f in IDENTITY_FIELDS}
+    merged = {f: getattr(dossier, f) for f in (*IDENTITY_FIELDS, "facts")}
     _check_identity(merged)
     if criteria is not None:
         criteria = list(criteria)

@@ -209,6 +209,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON bodies are checked for size, depth and well-formed Unicode before any view runs (huicai/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "huicai.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "huicai.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "huicai.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"verify": "60/min", "anon": "300/min"},

@@ -1,0 +1,326 @@
+"""Hostile JSON and implausible dates (issue 15, items 3 and 7).
+
+Every API operation that takes a JSON body, read from the OpenAPI document (not a hand list), gets each hostile
+body below as a caller who may use it; each must be a 400 with the Chinese error body, never a 500, and no row
+of any model may change. Every date field of the portal's application form, of the API's request bodies and of
+the dossier service gets impossible dates, refused in Chinese with nothing stored."""
+
+import datetime
+import random
+
+import pytest
+from django import forms
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from casefiles.demo_cards import issue_card
+from casefiles.exceptions import CaseFileError
+from casefiles.forms_portal import ApplicationForm
+from casefiles.models import Department, Dossier, Scheme
+from casefiles.testing import identity
+from tests.casefiles.factories import PASSWORD, new_dossier, setup_schemes, user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+
+SCHEMA_PATH = "/api/v1/schema/"
+SURROGATE = "\ud800"
+DEEP = 5_000
+OVERSIZED = 2 * 1024 * 1024
+BAD_DATES = ("0001-01-01", "9999-12-31", "1900-01-01")
+
+
+def has_cjk(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def dumps(value):
+    """JSON text as a client would send it: a lone surrogate goes out escaped (``"\\ud800"``)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=True).encode("ascii")
+
+
+def nested(depth, leaf, kind):
+    """``depth`` levels of arrays (``[[[...]]]``) or objects (``{"a": {"a": ...}}``) as JSON text."""
+    if kind == "array":
+        return b"[" * depth + leaf + b"]" * depth
+    return b'{"a":' * depth + leaf + b"}" * depth
+
+
+def row_counts():
+    """Rows of every model of our apps, of users and of tokens: "nothing stored" means none of these moved."""
+    counted = {}
+    for app in ("casefiles", "programmes", "auth", "authtoken"):
+        for model in apps.get_app_config(app).get_models():
+            counted[model._meta.label] = model.objects.count()
+    return counted
+
+
+# --- the operations, from the OpenAPI document -----------------------------------------------------------
+
+
+def json_operations(client):
+    """(method, path, request schema) of every operation whose request body may be JSON."""
+    document = client.get(SCHEMA_PATH, HTTP_ACCEPT="application/json").json()
+    components = document.get("components", {}).get("schemas", {})
+    found = []
+    for path, item in document["paths"].items():
+        for method in ("post", "put", "patch"):
+            body = (item.get(method) or {}).get("requestBody", {}).get("content", {})
+            if "application/json" in body:
+                schema = body["application/json"].get("schema", {})
+                if "$ref" in schema:
+                    schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+                found.append((method, path, schema))
+    return found, components
+
+
+def sample(schema, components):
+    """A plain value of the shape a schema asks for (only the seed that the hostile parts are added to)."""
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    kind = schema.get("type")
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if kind == "object" or "properties" in schema:
+        return {name: sample(sub, components) for name, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return []
+    if kind in ("integer", "number"):
+        return 1
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "date":
+        return "2000-01-01"
+    return "x"
+
+
+@pytest.fixture
+def world(db):
+    """Five schemes, a draft dossier of jilin's applicant, an issued card with its holder; tokens for both."""
+    setup_schemes()
+    dossier = new_dossier("jilin")
+    card = issue_card("tonghua", rng=random.Random(5), password=PASSWORD)
+    return {
+        "dossier": dossier,
+        "card": card,
+        "applicant": Token.objects.create(user=dossier.applicant).key,
+        "holder": Token.objects.create(user=card.holder).key,
+    }
+
+
+def base_body(method, path, schema, components):
+    if (method, path) == ("post", "/api/v1/dossiers/"):
+        scheme = Scheme.objects.get(slug="jilin")
+        person = identity(random.Random(11))
+        return {
+            "scheme": "jilin", "tier": scheme.tiers.order_by("rank").first().code, "criteria": [], "facts": {},
+            "applicant_name": person["applicant_name"], "id_type": "resident_id", "id_number": person["id_number"],
+            "phone": person["phone"],
+        }
+    if path == "/api/v1/eligibility/":
+        return {"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}}
+    return sample(schema, components)
+
+
+def hostile_bodies(base):
+    """(name, JSON text) of every hostile input, each built on the operation's own body."""
+    strings = [k for k, v in base.items() if isinstance(v, str)] or ["comment"]
+    nests = [k for k, v in base.items() if isinstance(v, dict | list)]
+    in_value = {**base, **{k: f"{base.get(k, '')}{SURROGATE}" for k in strings}}
+    # Only inside a nested value (for dossiers: only in the facts), where a serializer does not look.
+    dicts = [k for k in nests if isinstance(base[k], dict)]
+    nested_value = {**base, **{k: ({"contract_years": SURROGATE} if k in dicts else [SURROGATE]) for k in dicts or nests}}
+    if not nests:
+        nested_value["extra"] = {"note": SURROGATE}
+    in_key = {**base, SURROGATE: "x", **{k: {SURROGATE: 1} for k in nests if isinstance(base[k], dict)}}
+    seed = dumps(base)[:-1] + (b", " if base else b"")
+    return [
+        ("surrogate in a value", dumps(in_value)),
+        ("surrogate in a nested value", dumps(nested_value)),
+        ("surrogate in a key", dumps(in_key)),
+        ("5,000-deep array", seed + b'"deep": ' + nested(DEEP, b"1", "array") + b"}"),
+        ("5,000-deep object", seed + b'"deep": ' + nested(DEEP, b"1", "object") + b"}"),
+        ("oversized body", dumps({**base, "padding": "x" * OVERSIZED})),
+    ]
+
+
+def caller_for(path, world):
+    if "{id}" not in path and "{pk}" not in path and "dossiers" not in path and "cards" not in path:
+        return None, path  # anonymous endpoints (eligibility, token) and the rest with no object
+    if "/cards/" in path:
+        return world["holder"], path.replace("{id}", str(world["card"].pk)).replace("{pk}", str(world["card"].pk))
+    return world["applicant"], path.replace("{id}", str(world["dossier"].pk)).replace("{pk}", str(world["dossier"].pk))
+
+
+def test_every_json_operation_refuses_hostile_bodies_with_a_chinese_400(client, world):
+    client.raise_request_exception = False  # a server error is counted as a finding, not raised
+    operations, components = json_operations(client)
+    labels = {(m, p) for m, p, _s in operations}
+    assert {("post", "/api/v1/dossiers/"), ("post", "/api/v1/eligibility/"), ("post", "/api/v1/auth/token/")} <= labels
+    cells, failures = 0, []
+    for method, path, schema in operations:
+        token, url = caller_for(path, world)
+        headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+        for name, body in hostile_bodies(base_body(method, path, schema, components)):
+            before = row_counts()
+            response = getattr(client, method)(url, body, content_type="application/json", **headers)
+            cells += 1
+            problem = None
+            if response.status_code != 400:
+                problem = f"status {response.status_code}"
+            else:
+                error = response.json().get("error", {})
+                if not has_cjk(error.get("message", "")) or not error.get("code"):
+                    problem = f"body {error}"
+            after = row_counts()
+            if after != before:
+                problem = f"stored {[k for k in after if after[k] != before[k]]}"
+            if problem:
+                failures.append(f"{method.upper()} {path} / {name}: {problem}")
+    assert cells >= 6 * len(operations) and len(operations) >= 5
+    assert failures == [], "\n".join(failures)
+
+
+def test_a_dossier_stored_with_a_lone_surrogate_does_not_break_the_api(client, world):
+    """Defence in depth: a dossier holding malformed text (stored by an older version) still reads as JSON."""
+    dossier = world["dossier"]
+    Dossier.objects.filter(pk=dossier.pk).update(facts={"talent_category": SURROGATE})
+    response = client.get(f"/api/v1/dossiers/{dossier.pk}/", HTTP_AUTHORIZATION=f"Token {world['applicant']}")
+    assert response.status_code == 200
+    assert response.json()["facts"]["talent_category"].startswith("\ufffd")
+
+
+BAD_FACTS = [
+    {"contract_years": "three"}, {"contract_years": 1e300}, {"contract_years": -1}, {"months_per_year_in_jurisdiction": 13},
+    {"self_employed": "yes"}, {"unknown_fact": 1}, {"contract_years": {"a": 1}}, {"talent_category": "C" * 200},
+    ["not", "an", "object"],
+]
+
+
+def test_facts_are_checked_against_the_known_facts_and_their_types(client, world):
+    body = base_body("post", "/api/v1/dossiers/", {}, {})
+    for facts in BAD_FACTS:
+        before = row_counts()
+        response = client.post("/api/v1/dossiers/", {**body, "facts": facts}, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Token {world['applicant']}")
+        assert response.status_code == 400, (facts, response.content[:300])
+        message = response.json()["error"]["message"]
+        assert message.startswith("facts: ") and has_cjk(message), (facts, message)
+        assert row_counts() == before
+    # The service refuses them too, whoever calls it.
+    scheme = Scheme.objects.get(slug="jilin")
+    for facts in BAD_FACTS:
+        with pytest.raises(CaseFileError) as info:
+            create_with(scheme, facts=facts)
+        assert info.value.code == "facts"
+
+
+def test_known_facts_of_every_type_are_accepted(client, world):
+    body = base_body("post", "/api/v1/dossiers/", {}, {})
+    facts = {"contract_years": 3, "self_employed": False, "months_per_year_in_jurisdiction": 12, "talent_category": "A/B"}
+    response = client.post("/api/v1/dossiers/", {**body, "facts": facts}, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {world['applicant']}")
+    assert response.status_code == 201, response.content[:300]
+
+
+# --- dates --------------------------------------------------------------------------------------------------
+
+
+def portal_data(scheme, **overrides):
+    person = identity(random.Random(7))
+    data = {
+        "scheme": scheme.slug,
+        "requested_tier": scheme.tiers.get(code="jixiang").pk,
+        "criteria": [scheme.criteria.get(ref="4.1").pk],
+        "applicant_name": person["applicant_name"], "id_type": "resident_id", "id_number": person["id_number"],
+        "nationality": "中国", "phone": person["phone"], "email": "talent@example.org",
+        "employer": Department.objects.get(code="jilin-university-demo").pk,
+    }
+    if scheme.authority_kind:
+        data["authority"] = scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first().pk
+        data["sector"] = "高校"
+    data.update(overrides)
+    return data
+
+
+def date_fields_of_the_portal(scheme):
+    return [name for name, field in ApplicationForm(scheme=scheme).fields.items() if isinstance(field, forms.DateField)]
+
+
+def date_fields_of_the_api(client):
+    operations, components = json_operations(client)
+    found = []
+    for method, path, schema in operations:
+        for name, sub in schema.get("properties", {}).items():
+            if sub.get("format") == "date" and not sub.get("readOnly"):
+                found.append((method, path, name))
+    return found
+
+
+def test_every_portal_date_field_refuses_impossible_dates(client, world):
+    scheme = Scheme.objects.get(slug="jilin")
+    assert client.login(username="jilin.applicant", password=PASSWORD)
+    fields = date_fields_of_the_portal(scheme)
+    assert {"birth_date", "contract_end"} <= set(fields)
+    for field in fields:
+        for value in BAD_DATES:
+            before = Dossier.objects.count()
+            response = client.post(reverse("portal_application_new"), portal_data(scheme, **{field: value}))
+            assert response.status_code == 200, (field, value, response.status_code)
+            errors = response.context["form"].errors.get(field)
+            assert errors and has_cjk(errors[0]), (field, value, response.context["form"].errors)
+            assert Dossier.objects.count() == before
+    good = {"birth_date": "1985-06-01", "contract_end": str(timezone.localdate() + datetime.timedelta(days=900))}
+    response = client.post(reverse("portal_application_new"), portal_data(scheme, **good))
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+
+
+def test_every_api_date_field_refuses_impossible_dates(client, world):
+    fields = date_fields_of_the_api(client)
+    assert ("post", "/api/v1/dossiers/", "birth_date") in fields and ("post", "/api/v1/dossiers/", "contract_end") in fields
+    for method, path, field in fields:
+        token, url = caller_for(path, world)
+        body = base_body(method, path, {}, {})
+        for value in BAD_DATES:
+            before = row_counts()
+            response = getattr(client, method)(url, {**body, field: value}, content_type="application/json",
+                                               HTTP_AUTHORIZATION=f"Token {token}")
+            assert response.status_code == 400, (path, field, value, response.content[:300])
+            message = response.json()["error"]["message"]
+            assert message.startswith(f"{field}: ") and has_cjk(message), message
+            assert row_counts() == before
+
+
+def test_the_dossier_service_refuses_impossible_dates(world):
+    scheme = Scheme.objects.get(slug="jilin")
+    before = Dossier.objects.count()
+    for field in ("birth_date", "contract_end"):
+        for value in BAD_DATES:
+            with pytest.raises(CaseFileError) as info:
+                create_with(scheme, **{field: datetime.date.fromisoformat(value)})
+            assert info.value.code == field and has_cjk(str(info.value.message)), (field, value)
+    assert Dossier.objects.count() == before
+
+
+def test_a_contract_cannot_end_before_the_applicant_is_of_working_age(world):
+    with pytest.raises(CaseFileError) as info:
+        create_with(Scheme.objects.get(slug="jilin"), birth_date=datetime.date(1990, 5, 1),
+                       contract_end=datetime.date(2005, 5, 1))
+    assert info.value.code == "contract_end"
+
+
+def create_with(scheme, **arguments):
+    from django.utils import translation
+
+    from casefiles.services.dossiers import dossier_create
+
+    with translation.override("zh-hans"):
+        try:
+            return dossier_create(applicant=user("jilin.applicant"), scheme=scheme, requested_tier=scheme.tiers.first(),
+                                  **identity(random.Random(3)), **arguments)
+        except CaseFileError as exc:
+            exc.message = str(exc.message)
+            raise
