@@ -21,3 +21,15 @@ class StateConflict(Exception):
     def __init__(self, message, current_state=None):
         super().__init__(message)
         self.message, self.current_state = message, current_state
+
+
+class SelfDealing(TransitionDenied):
+    """Someone would decide on their own application or card, apply with a staff account, or act outside
+    their own role (HTTP 403). ``message`` is shown to the user. ``journal`` holds the keyword arguments of
+    ``journal_write`` for the refused attempt, which ``casefiles.services.refusals`` writes after the
+    service's own transaction rolled back."""
+
+    def __init__(self, message, code="self_dealing", journal=None):
+        super().__init__(message)
+        self.message, self.code, self.journal = message, code, journal or {}
+        self.journaled_at = None  # transaction depth at which the refusal was journaled

@@ -8,8 +8,9 @@ granted to department groups and to the applicant's user; the workflow service c
 """
 
 from django.contrib.auth.models import Permission
+from django.utils.translation import gettext as _
 
-from .models import Dossier, DossierGroupObjectPermission, DossierUserObjectPermission
+from .models import Department, DepartmentKind, Dossier, DossierGroupObjectPermission, DossierUserObjectPermission, Membership
 
 VIEW = "view_dossier"
 ACT = "act_on_dossier"
@@ -107,4 +108,82 @@ def user_matches(user, dossier, principal, departments_by_code=None):
     return user.groups.filter(pk=pk).exists()
 
 
-__all__ = ["ACT", "VIEW", "Dossier", "grants_recompute", "desired_grants", "user_matches", "resolve_principal"]
+# --- the self-dealing floor ------------------------------------------------------------------------------
+# Principals ``applicant`` and ``employer`` are the workflow engine's own vocabulary (like ``authority``),
+# not a scheme's rule: which steps they take is read from each scheme's ``by`` and ``actor`` data.
+APPLICANT, EMPLOYER = "applicant", "employer"
+
+
+def is_staff_account(user):
+    """A staff identity: Django staff, a superuser, or a member of any department (employer contacts too),
+    whether through a membership or directly through the department's group. Such an account never applies
+    for a card; a person who is both applies with a separate private account."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user).exists() or user.groups.filter(department__isnull=False).exists()
+
+
+def is_employer_contact(user):
+    """Works for an employer (a membership in, or the group of, a department of the employer kind)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        Membership.objects.filter(user=user, department__kind=DepartmentKind.EMPLOYER).exists()
+        or Department.objects.filter(kind=DepartmentKind.EMPLOYER, group__in=user.groups.all()).exists()
+    )
+
+
+def self_dealing(user, dossier, principal):
+    """Why ``user`` may not act on ``dossier`` as ``principal`` although they stand for it: (code, message),
+    or None. The floor under every workflow step: nobody decides on their own application; a staff account
+    does not act as an applicant; an employer's contact acts only in the steps the scheme gives the employer."""
+    if principal == APPLICANT:
+        if is_staff_account(user):
+            return ("staff_applicant", _("A staff account cannot act as an applicant. Please use your separate personal account."))
+        return None
+    if user.pk == dossier.applicant_id:
+        return ("own_dossier", _("You cannot decide on your own application."))
+    if principal != EMPLOYER and is_employer_contact(user):
+        return ("employer_role", _("An employer's contact may only act in the steps of the employer."))
+    return None
+
+
+def acting_principal(user, dossier, principals, departments_by_code=None):
+    """The principal among ``principals`` under which ``user`` may act on ``dossier`` now.
+
+    Returns ``(principal, None)`` when allowed; ``(None, (code, message))`` when the user stands for a
+    principal but :func:`self_dealing` forbids every one of them; ``(None, None)`` when they stand for none.
+    The workflow service and the selector that offers buttons both ask here, so they cannot drift apart."""
+    refusal = None
+    for principal in principals:
+        if user_matches(user, dossier, principal, departments_by_code):
+            problem = self_dealing(user, dossier, principal)
+            if problem is None:
+                return principal, None
+            refusal = refusal or problem
+    return None, refusal
+
+
+def applicant_refusal(user):
+    """(code, message) when ``user`` may not start an application in their own name, else None."""
+    if is_staff_account(user):
+        return ("staff_applicant", _("A staff account cannot apply for a talent card. Please apply with your separate personal account."))
+    return None
+
+
+__all__ = [
+    "ACT",
+    "VIEW",
+    "Dossier",
+    "acting_principal",
+    "applicant_refusal",
+    "desired_grants",
+    "grants_recompute",
+    "is_employer_contact",
+    "is_staff_account",
+    "resolve_principal",
+    "self_dealing",
+    "user_matches",
+]

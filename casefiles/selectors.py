@@ -74,14 +74,16 @@ def can_view(user, dossier):
 
 
 def transitions_available(user, dossier):
-    """Transitions the user may fire now (for showing buttons; the service checks again)."""
-    from .permissions import user_matches
+    """Transitions the user may fire now (for showing buttons; the service checks again). Asks the same
+    ``acting_principal`` as the service, so a step on one's own application is never offered."""
+    from .permissions import acting_principal
 
     departments = {d.code: d for d in dossier.scheme.departments.all()}
     result = []
     for transition in dossier.state.outgoing.order_by("order"):
         principals = [p.strip() for p in transition.by.split(",")]
         principals = [dossier.state.actor if p == "actor" else p for p in principals]
-        if any(user_matches(user, dossier, p, departments) for p in principals):
+        principal, _refusal = acting_principal(user, dossier, principals, departments)
+        if principal is not None:
             result.append(transition)
     return result

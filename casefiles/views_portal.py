@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .exceptions import CaseFileError, StateConflict, TransitionDenied
+from .exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
 from .forms_portal import ApplicationForm, AttachmentForm, RegisterForm, TransitionForm
 from .masking import mask_id_number, mask_phone
 from .models import Attachment, Department, DepartmentKind, Dossier, Scheme, StateKind
@@ -101,6 +101,10 @@ def application_new(request):
             arguments = form.service_arguments()
             try:
                 dossier = dossier_create(applicant=request.user, scheme=scheme, **arguments)
+            except SelfDealing as exc:  # a staff account: the form shows why, answered 403
+                _apply_service_error(form, exc)
+                context = {"form": form, "scheme": scheme, "dossier": None}
+                return render(request, "casefiles/portal/application_form.html", context, status=403)
             except CaseFileError as exc:
                 _apply_service_error(form, exc)
             else:
@@ -200,6 +204,10 @@ def application_transition(request, pk):
     except StateConflict:
         messages.error(request, _("Already handled by someone else. The page shows the application as it is now."))
         return redirect(_safe_next(request, detail_url))
+    except SelfDealing as exc:  # one's own application, or outside one's role: say why, answered 403
+        messages.error(request, exc.message)
+        context = _detail_context(request, dossier, transition_form=form)
+        return render(request, "casefiles/portal/application_detail.html", context, status=403)
     except TransitionDenied:
         raise
     except (CaseFileError, CalendarDataMissing) as exc:

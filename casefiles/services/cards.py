@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import CaseFileError, StateConflict, TransitionDenied
+from ..exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
 from ..masking import mask_phone, scrub_text
 from ..models import (
     Assessment,
@@ -39,6 +39,7 @@ from ..models import (
 )
 from ..notify import notify
 from .journal import journal_write
+from .refusals import refusals_journaled
 
 # Departments that manage issued cards (revocation, reissue, renewal), by scheme, from the articles:
 # 通化 第十四、十五条 (service centre under the HR bureau; the organisation department decides jointly),
@@ -118,32 +119,70 @@ def _member_of(user, departments):
     return next((d for d in departments if d is not None and d.group_id in mine), None)
 
 
+def _stands_for(user, card, principal):
+    """(principal, department) if ``user`` stands for ``principal`` on ``card``, else None."""
+    if principal == "holder" and user.pk == card.holder_id:
+        return ("holder", None)
+    if principal == "employer":
+        employers = [card.employer] if card.employer_id else [card.dossier.employer]
+        department = _member_of(user, employers)
+        if department:
+            return ("employer", department)
+    if principal == "department":
+        department = _member_of(user, card_departments(card))
+        if department:
+            return ("department", department)
+        if user.is_superuser:
+            return ("department", None)
+    if principal == "bank":
+        department = _member_of(user, list(card.scheme.departments.filter(kind=DepartmentKind.BANK)))
+        if department:
+            return ("bank", department)
+    return None
+
+
+def _acting(user, card, principals):
+    """((principal, department) or None, the first principal refused because the card is the user's own)."""
+    if not user.is_authenticated:
+        return None, None
+    refused = None
+    for principal in principals:
+        found = _stands_for(user, card, principal)
+        if found is None:
+            continue
+        if found[0] != "holder" and user.pk == card.holder_id:
+            refused = refused or found[0]  # nobody decides on their own card as its employer, department or bank
+            continue
+        return found, None
+    return None, refused
+
+
 def acting_as(user, card, principals):
     """(principal, department) under which ``user`` may act on ``card``, or None.
 
     Principals: ``holder``, ``employer`` (a contact of the holder's employer), ``department`` (the
-    departments that manage the scheme's cards; superusers act as the department), ``bank``."""
-    if not user.is_authenticated:
-        return None
-    for principal in principals:
-        if principal == "holder" and user.pk == card.holder_id:
-            return ("holder", None)
-        if principal == "employer":
-            employers = [card.employer] if card.employer_id else [card.dossier.employer]
-            department = _member_of(user, employers)
-            if department:
-                return ("employer", department)
-        if principal == "department":
-            department = _member_of(user, card_departments(card))
-            if department:
-                return ("department", department)
-            if user.is_superuser:
-                return ("department", None)
-        if principal == "bank":
-            department = _member_of(user, list(card.scheme.departments.filter(kind=DepartmentKind.BANK)))
-            if department:
-                return ("bank", department)
-    return None
+    departments that manage the scheme's cards; superusers act as the department), ``bank``. The holder
+    acts on their own card only as the holder."""
+    return _acting(user, card, principals)[0]
+
+
+def _own_card_refusal(user, card, acting):
+    return SelfDealing(
+        _("You cannot decide on your own card %(number)s.") % {"number": card.number},
+        code="own_card",
+        journal={"action": "casefiles.card.refused", "actor": user, "dossier": card.dossier, "obj": card,
+                 "data": {"number": card.number, "acting_as": acting}},
+    )
+
+
+def _refuse_own_dossier(user, dossier, attempt):
+    """SelfDealing (journaled by the service's wrapper) when ``user`` is the applicant of ``dossier``."""
+    if getattr(user, "is_authenticated", False) and user.pk == dossier.applicant_id:
+        raise SelfDealing(
+            _("You cannot decide on your own application."),
+            code="own_dossier",
+            journal={"action": "casefiles.dossier.refused", "actor": user, "dossier": dossier, "data": {"attempt": attempt}},
+        )
 
 
 def may_manage_cards(user, scheme):
@@ -151,7 +190,9 @@ def may_manage_cards(user, scheme):
 
 
 def _require(user, card, principals, action):
-    found = acting_as(user, card, principals)
+    found, refused = _acting(user, card, principals)
+    if refused is not None:
+        raise _own_card_refusal(user, card, refused)
     if found is None:
         raise TransitionDenied(_("You may not %(action)s card %(number)s.") % {"action": action, "number": card.number})
     return found
@@ -228,9 +269,11 @@ def _new_number(scheme, today):
     return scheme.card_number_format.format(year=today.year, seq=sequence)
 
 
+@refusals_journaled
 @transaction.atomic
 def card_issue(*, dossier, user, department=None, replaces=None):
     """Issue the card of an approved dossier (called by the workflow on the transition that issues cards)."""
+    _refuse_own_dossier(user, dossier, "card_issue")
     scheme = dossier.scheme
     today = timezone.localdate()
     item = ProductionItem.objects.filter(dossier=dossier, card__isnull=True, produced_at__isnull=False).first()
@@ -313,6 +356,7 @@ def _apply_exit(card, reason, *, user, acting, department, comment, effective_on
     return event
 
 
+@refusals_journaled
 @transaction.atomic
 def card_revoke(*, card, reason, user, comment, effective_on=None):
     """The managing department ends a card directly, where the article lets it (``requested_by`` has
@@ -336,6 +380,7 @@ def card_revoke(*, card, reason, user, comment, effective_on=None):
     return event
 
 
+@refusals_journaled
 @transaction.atomic
 def card_request_revocation(*, card, reason, user, comment):
     """The holder or the employer asks for the card to end (聊城 第三十四条: the employer proposes)."""
@@ -343,7 +388,9 @@ def card_request_revocation(*, card, reason, user, comment):
     card = _load(card)
     _check_reason(card, reason)
     principals = [p for p in reason.requested_by or [] if p in ("holder", "employer")]
-    found = acting_as(user, card, principals)
+    found, refused = _acting(user, card, principals)
+    if refused is not None:
+        raise _own_card_refusal(user, card, refused)
     if found is None:
         raise TransitionDenied(_("Under %(article)s you may not request this.") % {"article": reason.article})
     if card.status not in LIVE_STATUSES:
@@ -377,6 +424,7 @@ def _open_request_for_decision(request, user):
     return request, card, acting, department
 
 
+@refusals_journaled
 @transaction.atomic
 def card_agree_revocation(*, request, user, comment=""):
     """The managing department agrees to a request; the reason's effect is applied (聊城: card recalled)."""
@@ -388,6 +436,7 @@ def card_agree_revocation(*, request, user, comment=""):
     return _apply_exit(card, request.reason, user=user, acting=acting, department=department, comment=text, request=request)
 
 
+@refusals_journaled
 @transaction.atomic
 def card_decline_revocation(*, request, user, comment):
     request, card, acting, department = _open_request_for_decision(request, user)
@@ -421,6 +470,7 @@ def card_terminate_all(*, card, user, comment, effective_on=None):
                        effective_on=effective_on)
 
 
+@refusals_journaled
 @transaction.atomic
 def card_record_retirement(*, card, user, comment, retired_on=None):
     """白云 第六条第（三）项: a retired holder keeps the card to the end of its management period. The employer
@@ -435,6 +485,7 @@ def card_record_retirement(*, card, user, comment, retired_on=None):
     return _apply_exit(card, reason, user=user, acting=acting, department=department, comment=comment, effective_on=retired_on)
 
 
+@refusals_journaled
 @transaction.atomic
 def card_reinstate(*, card, user, comment):
     """白云 第六条第（一）项: a holder on the contact list who qualifies again gets the talent services back
@@ -462,6 +513,7 @@ def _loss_rule(card):
     return card.scheme.loss_article
 
 
+@refusals_journaled
 @transaction.atomic
 def card_report_loss(*, card, user, comment=""):
     """The holder (or the department on the holder's behalf) reports the card lost: it is suspended at once."""
@@ -479,6 +531,7 @@ def card_report_loss(*, card, user, comment=""):
     return event
 
 
+@refusals_journaled
 @transaction.atomic
 def card_reissue(*, card, user, comment):
     """Reissue a lost card on proof: the old number is dead (replaced), a new number with the same tier and
@@ -513,6 +566,7 @@ def card_reissue(*, card, user, comment):
 # --- renewal and reminders -------------------------------------------------------------------------------
 
 
+@refusals_journaled
 @transaction.atomic
 def card_renew(*, card, user, comment, contract_end=None):
     """通化 第十五条: a holder who still qualifies when the period ends gets a new period after review
@@ -663,6 +717,7 @@ def exit_candidate_confirm(*, candidate, user, comment):
     return event
 
 
+@refusals_journaled
 @transaction.atomic
 def exit_candidate_dismiss(*, candidate, user, comment):
     candidate = ExitCandidate.objects.select_for_update().get(pk=candidate.pk)
@@ -684,6 +739,7 @@ def exit_candidate_dismiss(*, candidate, user, comment):
 PARTICULAR_FIELDS = ("holder_name", "phone", "email", "position", "sector", "employer", "contract_end")
 
 
+@refusals_journaled
 @transaction.atomic
 def card_report_particulars(*, card, user, changes, comment=""):
     """The employer reports a change of the holder's particulars (聊城 第三十三条). The employer may also be
@@ -726,6 +782,7 @@ def card_report_particulars(*, card, user, changes, comment=""):
                    data={"before": masked[0], "after": masked[1]})
 
 
+@refusals_journaled
 @transaction.atomic
 def card_record_assessment(*, card, user, result, assessed_on=None, summary=""):
     """白云 第六条: the employer records its biennial assessment of a holder."""
@@ -790,6 +847,7 @@ def production_batch_create(*, scheme, user, dossiers=None):
     return batch
 
 
+@refusals_journaled
 @transaction.atomic
 def card_mark_produced(*, item, user):
     """The bank records that the card of one batch item is made. For a dossier still waiting in card
@@ -798,6 +856,7 @@ def card_mark_produced(*, item, user):
 
     item = ProductionItem.objects.select_for_update(of=("self",)).select_related("batch__scheme", "dossier__state").get(pk=item.pk)
     department = _bank_or_department(user, item.batch.scheme)
+    _refuse_own_dossier(user, item.dossier, "card_mark_produced")
     if item.produced_at:
         raise StateConflict(_("This card has already been recorded as produced."), "produced")
     item.produced_at = timezone.now()
@@ -815,11 +874,14 @@ def card_mark_produced(*, item, user):
     return item
 
 
+@refusals_journaled
 @transaction.atomic
 def card_mark_handed_out(*, card, user):
     _lock(card)
     card = _load(card)
     department = _bank_or_department(user, card.scheme)
+    if user.pk == card.holder_id:
+        raise _own_card_refusal(user, card, "bank")
     if card.handed_out_at:
         raise StateConflict(_("This card has already been handed out."), card.status)
     if card.status != CardStatus.ACTIVE:
@@ -845,12 +907,15 @@ def _notice_department(user, scheme):
     return department
 
 
+@refusals_journaled
 @transaction.atomic
 def public_notice_open(*, scheme, user, dossiers, working_days, how_to_object, number="", title="", opens_on=None):
     from .calendar import WorkingCalendar
 
     department = _notice_department(user, scheme)
     dossiers = list(dossiers)
+    for dossier in dossiers:
+        _refuse_own_dossier(user, dossier, "public_notice_open")
     if not dossiers:
         raise CaseFileError(_("A public notice needs at least one candidate."), code="empty")
     wrong = [d.reference for d in dossiers if d.scheme_id != scheme.pk or d.state.code != "public_notice"]
@@ -888,10 +953,12 @@ def objection_record(*, notice, dossier, user, content, objector="", contact="",
     return objection
 
 
+@refusals_journaled
 @transaction.atomic
 def objection_resolve(*, objection, user, upheld, resolution):
     objection = NoticeObjection.objects.select_for_update(of=("self",)).select_related("notice__scheme").get(pk=objection.pk)
     department = _notice_department(user, objection.notice.scheme)
+    _refuse_own_dossier(user, objection.dossier, "objection_resolve")
     if objection.status != ObjectionStatus.OPEN:
         raise StateConflict(_("This objection has already been resolved."), objection.status)
     if not (resolution or "").strip():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from search import outbox
 
-from ..exceptions import CaseFileError, StateConflict, TransitionDenied
+from ..exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
 from ..masking import resident_id_checksum_ok
 from ..models import (
     Department,
@@ -24,9 +24,10 @@ from ..models import (
     WorkflowState,
 )
 from ..notify import notify
-from ..permissions import grants_recompute, user_matches
+from ..permissions import acting_principal, applicant_refusal, grants_recompute
 from .calendar import CalendarDataMissing, WorkingCalendar
 from .journal import journal_write
+from .refusals import refusals_journaled
 
 IDENTITY_FIELDS = ("applicant_name", "id_type", "id_number", "nationality", "phone", "email", "sector", "birth_date", "contract_end")
 
@@ -81,9 +82,16 @@ def _enter_state(dossier, state, now, calendar=None):
             dossier.deadline_problem = str(exc)
 
 
+@refusals_journaled
 @transaction.atomic
 def dossier_create(*, applicant, scheme, requested_tier, criteria=(), facts=None, employer=None, authority=None, **identity):
-    """Start an application (draft) for ``applicant``. Identity fields are keyword arguments."""
+    """Start an application (draft) for ``applicant``. Identity fields are keyword arguments.
+
+    A staff account (see ``permissions.is_staff_account``) never applies: SelfDealing (403), journaled."""
+    refusal = applicant_refusal(applicant)
+    if refusal is not None:
+        raise SelfDealing(refusal[1], code=refusal[0], journal={
+            "action": "casefiles.dossier.refused", "actor": applicant, "data": {"attempt": "create", "scheme": scheme.slug}})
     unknown = set(identity) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown identity fields {sorted(unknown)}")
@@ -183,13 +191,16 @@ def _department_for(user, dossier, principal, departments):
     return departments.get(principal)
 
 
+@refusals_journaled
 @transaction.atomic
 def dossier_transition(*, dossier, transition, user, comment="", expected_state=None, minutes="", granted_tier=None):
     """Fire one workflow transition. ``transition`` is its code.
 
     Raises CaseFileError (400) for an unknown transition or a missing comment, TransitionDenied (403)
-    when the user may not fire it, StateConflict (409) when the dossier is no longer where the caller
-    saw it (``expected_state``) or the transition does not start from its current state.
+    when the user may not fire it (SelfDealing, journaled, when they stand for its principal only on their
+    own application or outside their role: ``permissions.self_dealing``), StateConflict (409) when the
+    dossier is no longer where the caller saw it (``expected_state``) or the transition does not start
+    from its current state.
     """
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     locked = Dossier.objects.select_related("scheme", "state", "employer", "authority", "requested_tier").get(pk=locked.pk)
@@ -207,7 +218,11 @@ def dossier_transition(*, dossier, transition, user, comment="", expected_state=
     departments = _departments(scheme)
     principals = [p.strip() for p in candidate.by.split(",")]
     principals = [state.actor if p == "actor" else p for p in principals]
-    acting_as = next((p for p in principals if user_matches(user, locked, p, departments)), None)
+    acting_as, refusal = acting_principal(user, locked, principals, departments)
+    if refusal is not None:
+        raise SelfDealing(refusal[1], code=refusal[0], journal={
+            "action": "casefiles.dossier.refused", "actor": user, "dossier": locked,
+            "data": {"attempt": candidate.code, "state": state.code, "principals": principals}})
     if acting_as is None:
         raise TransitionDenied(_("You may not perform “%(action)s” on this dossier.") % {"action": candidate.name})
     comment = (comment or "").strip()
