@@ -46,13 +46,22 @@ class ExitAnnouncementPage(RememberedRouteMixin, RoutablePageMixin, Page):
         self.rows = exit_rows(self.scheme, self.year)
         self.recompile = False
 
+    def _short_slug(self):
+        """/chuxiong/notices/2026-exits/, not the percent-encoded title the admin would make of it."""
+        from .models import short_slug
+
+        if self.year:
+            short_slug(self, f"{self.year}-exits")
+
     # Drafts get only ``minimal_clean`` from Wagtail, live saves and revisions ``full_clean``: compile in both.
     def full_clean(self, *args, **kwargs):
+        self._short_slug()
         if self.scheme_id and self.recompile:
             self.compile_rows()
         return super().full_clean(*args, **kwargs)
 
     def minimal_clean(self):
+        self._short_slug()
         if self.scheme_id and self.recompile:
             self.compile_rows()
         return super().minimal_clean()

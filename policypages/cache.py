@@ -152,7 +152,10 @@ def _watched(sender):
         return True
     if getattr(sender, "_meta", None) is not None and sender._meta.auto_created is PageViewRestriction:
         return True  # its groups
-    # What section pages and tier tables read live: schemes, tiers, service items, jurisdictions, departments.
+    # What section pages and tier tables read live: schemes, tiers, service items, jurisdictions, departments;
+    # notice indexes list the 公示 lists (PublicNotice) too.
+    if getattr(sender, "__module__", "") == "casefiles.models.cards" and sender.__name__ == "PublicNotice":
+        return True
     return getattr(sender, "__module__", "") in ("casefiles.models.schemes", "casefiles.models.organisations")
 
 

@@ -88,10 +88,13 @@ def ensure_policy(section, scheme, stdout=None):
 
 def load_pages(password=None, stdout=None):
     home = ensure_home_page()
+    services.notice_index_ensure(section=home)
     for scheme in Scheme.objects.order_by("pk"):
         section = ensure_scheme_section(home, scheme)
         policy = ensure_policy(section, scheme, stdout=stdout)
         services.service_guides_generate(section=section, policy=policy)
         services.tier_table_ensure(section=section)
         services.policy_workflow_ensure(section=section)
+        services.guide_permissions_ensure(section=section)
+        services.notice_index_ensure(section=section)
     return home

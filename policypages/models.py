@@ -26,7 +26,7 @@ class HomePage(RememberedRouteMixin, Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["policypages.SchemeSectionPage"]
+    subpage_types = ["policypages.SchemeSectionPage", "policypages.NoticeIndexPage"]
     max_count = 1
 
     class Meta:
@@ -37,8 +37,10 @@ class HomePage(RememberedRouteMixin, Page):
         from . import selectors
 
         # read only when the fragment is not kept (policypages.cache.fragment_key)
-        context["sections"] = SimpleLazyObject(partial(selectors.home_sections, self))
+        sections = SimpleLazyObject(partial(selectors.home_sections, self))
+        context["sections"] = sections
         context["sections_cache_key"] = page_cache.fragment_key(request, "home-sections", self.pk)
+        context["notice_url"] = SimpleLazyObject(lambda: selectors.home_notice_url(self, sections))
         return context
 
 
@@ -254,6 +256,15 @@ class ServiceGuidePage(RememberedRouteMixin, Page):
         related_name="service_guides",
     )
     source_anchor = models.CharField(_("source anchor"), max_length=40, blank=True, help_text=_("e.g. art-9-2-1"))
+    # The 办事指南 fields. Conditions come from the scheme data (tiers, family scope); what the policy does not
+    # state (materials, steps, place, phone, fees) is the responsible unit's own administrative content, left
+    # empty by the generator and shown as "ask the responsible unit" until that unit fills it in.
+    conditions = models.TextField(_("conditions of acceptance"), blank=True)
+    materials = models.TextField(_("materials to bring"), blank=True, help_text=_("One item per line."))
+    procedure = models.TextField(_("procedure"), blank=True, help_text=_("One step per line."))
+    location = models.CharField(_("place / window"), max_length=300, blank=True)
+    phone = models.CharField(_("enquiry telephone"), max_length=100, blank=True)
+    fees = models.CharField(_("fees"), max_length=300, blank=True)
 
     content_panels = Page.content_panels + [
         FieldPanel("service_item"),
@@ -261,8 +272,19 @@ class ServiceGuidePage(RememberedRouteMixin, Page):
         FieldPanel("tiers_text"),
         FieldPanel("family_text"),
         FieldPanel("responsible_units_text"),
-        FieldPanel("how_to_use"),
         FieldPanel("time_limit_text"),
+        MultiFieldPanel(
+            [
+                FieldPanel("conditions"),
+                FieldPanel("materials"),
+                FieldPanel("procedure"),
+                FieldPanel("location"),
+                FieldPanel("phone"),
+                FieldPanel("fees"),
+                FieldPanel("how_to_use"),
+            ],
+            heading=_("Service guide (办事指南)"),
+        ),
         MultiFieldPanel(
             [FieldPanel("source_citation"), FieldPanel("source_policy"), FieldPanel("source_anchor")],
             heading=_("Source"),
@@ -272,6 +294,9 @@ class ServiceGuidePage(RememberedRouteMixin, Page):
         index.SearchField("summary"),
         index.SearchField("how_to_use"),
         index.SearchField("responsible_units_text"),
+        index.SearchField("conditions"),
+        index.SearchField("materials"),
+        index.SearchField("procedure"),
     ]
     parent_page_types = ["policypages.SchemeSectionPage"]
     subpage_types = []
@@ -285,6 +310,7 @@ class ServiceGuidePage(RememberedRouteMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["source_url"] = selectors.guide_source_url(self)
+        context["guide_rows"] = selectors.guide_rows(self, context["source_url"])
         return context
 
     def search_units(self):
@@ -327,13 +353,49 @@ class TierTablePage(RememberedRouteMixin, Page):
         return context
 
 
+def short_slug(page, base: str) -> None:
+    """Give a page a short, readable slug (2026-exits) instead of its percent-encoded Chinese title, unique among
+    its siblings; a slug an editor typed in ASCII is kept."""
+    if page.slug and page.slug.isascii():
+        return
+    parent = page.get_parent() if page.path else None
+    siblings = parent.get_children().exclude(pk=page.pk) if parent is not None else Page.objects.none()
+    slug, n = base, 2
+    while siblings.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    page.slug = slug
+
+
+class ShortSlugMixin:
+    """Pages whose slug is made from their data, not their title (``short_slug_base``)."""
+
+    def short_slug_base(self) -> str:
+        raise NotImplementedError
+
+    def _short_slug(self):
+        base = self.short_slug_base()
+        if base:
+            short_slug(self, base)
+
+    def full_clean(self, *args, **kwargs):
+        self._short_slug()
+        return super().full_clean(*args, **kwargs)
+
+    def minimal_clean(self):
+        self._short_slug()
+        return super().minimal_clean()
+
+
 class NoticeIndexPage(RememberedRouteMixin, Page):
-    """Notices and announcements of a scheme (e.g. the yearly exit announcement, 楚雄 第九条)."""
+    """Notices and announcements: under a scheme section, that scheme's; under the home page, every scheme's.
+
+    Lists the notice pages and exit announcements (楚雄 第九条) below its parent and the 公示 lists of the scheme(s).
+    """
 
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["policypages.SchemeSectionPage"]
+    parent_page_types = ["policypages.SchemeSectionPage", "policypages.HomePage"]
     subpage_types = ["policypages.NoticePage", "policypages.ExitAnnouncementPage"]
 
     class Meta:
@@ -350,8 +412,8 @@ class NoticeIndexPage(RememberedRouteMixin, Page):
         return context
 
 
-class NoticePage(RememberedRouteMixin, Page):
-    """One notice; extended later for annual exit announcements (公告)."""
+class NoticePage(ShortSlugMixin, RememberedRouteMixin, Page):
+    """One notice (a catalogue change, a call for applications …); exit announcements have their own type."""
 
     date = models.DateField(_("date"))
     body = RichTextField(_("body"), blank=True)
@@ -365,5 +427,8 @@ class NoticePage(RememberedRouteMixin, Page):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         ordering = ["-date"]
+
+    def short_slug_base(self):
+        return f"notice-{self.date:%Y-%m-%d}" if self.date else ""
 
 from .announcements import ExitAnnouncementPage  # noqa: E402,F401

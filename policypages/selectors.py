@@ -108,7 +108,7 @@ def policy_search_units(page):
     ``search.documents.seed_content_documents``. An article made of items alone gets its full text.
     ``url`` is the page's URL with the unit's fragment.
     """
-    base = page.get_url() or page.url_path
+    base = public_path(page)
     units = []
     for chapter, article in body_articles(page.body):
         items = article_items(article)
@@ -265,8 +265,61 @@ def guide_source_url(guide):
     return f"{url}#{guide.source_anchor}" if url and guide.source_anchor else (url or "")
 
 
+def public_path(page) -> str:
+    """The URL the public uses for a page: Wagtail's own, or else the path below the site's root page (the home
+    page), never the tree's internal ``url_path`` (/home-huicai/chuxiong/…), which no visitor can open."""
+    url = page.get_url()
+    if url:
+        return url
+    from .models import HomePage
+
+    home = HomePage.objects.ancestor_of(page, inclusive=True).only("url_path").first()
+    if home is not None and page.url_path.startswith(home.url_path):
+        return "/" + page.url_path[len(home.url_path) :]
+    return ""
+
+
+def guide_rows(guide, source_url=""):
+    """The 办事指南 of a guide, in the order a 政务服务 portal shows it: (label, value, kind) with kind "text",
+    "lines" (one entry per line), "link" (the article) or "ask" (not stated: ask the responsible unit)."""
+    from django.utils.translation import gettext as _
+
+    def lines(text):
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+    rows = [
+        (_("Service item"), guide.title, "text"),
+        (_("Legal basis"), (guide.source_citation, source_url), "link"),
+        (_("Who can apply"), "；".join(p for p in (guide.tiers_text, guide.family_text and _("for: %(who)s") % {"who": guide.family_text}) if p), "text"),
+        (_("What the service is"), guide.summary, "text"),
+        (_("Conditions of acceptance"), guide.conditions, "text"),
+        (_("Materials to bring"), lines(guide.materials), "lines"),
+        (_("Procedure"), lines(guide.procedure), "lines"),
+        (_("Time limit"), guide.time_limit_text, "text"),
+        (_("Place / window"), guide.location, "text"),
+        (_("Enquiry telephone"), guide.phone, "text"),
+        (_("Fees"), guide.fees, "text"),
+        (_("Responsible unit"), guide.responsible_units_text, "text"),
+    ]
+    result = []
+    for label, value, kind in rows:
+        empty = not (value[0] if kind == "link" else value)
+        result.append({"label": label, "value": value, "kind": "ask" if empty else kind})
+    return result
+
+
 def guide_search_units(guide):
-    parts = [guide.summary, guide.tiers_text, guide.family_text, guide.responsible_units_text, guide.time_limit_text]
+    parts = [
+        guide.summary,
+        guide.tiers_text,
+        guide.family_text,
+        guide.responsible_units_text,
+        guide.time_limit_text,
+        guide.conditions,
+        guide.materials,
+        guide.procedure,
+        guide.location,
+    ]
     return [
         {
             "key": f"guide:{guide.pk}",
@@ -274,10 +327,18 @@ def guide_search_units(guide):
             "citation": guide.source_citation,
             "text": "\n".join(p for p in parts if p),
             "anchor": "",
-            "url": guide.get_url() or guide.url_path,
+            "url": public_path(guide),
             "chapter": "",
         }
     ]
+
+
+def duplicate_service_titles(scheme) -> set[str]:
+    """Titles that more than one service item of a scheme shares (吉林's 吉享卡 and 吉健卡 both list 旅游服务…)."""
+    from collections import Counter
+
+    counts = Counter(ServiceItem.objects.filter(scheme=scheme).values_list("title", flat=True))
+    return {title for title, n in counts.items() if n > 1}
 
 
 def tier_grants(scheme) -> dict:
@@ -378,9 +439,13 @@ LISTED_PAGE_FIELDS = ("id", "path", "depth", "url_path", "title", "content_type_
 
 
 def home_sections(home):
-    """The live scheme sections under the home page, each with its scheme's jurisdiction (one query)."""
-    from .models import SchemeSectionPage
+    """The live scheme sections under the home page, each with its scheme's jurisdiction, and the url_path of the
+    site's notice index as ``notice_index_path`` on each (one query)."""
+    from django.db.models import Subquery
 
+    from .models import NoticeIndexPage, SchemeSectionPage
+
+    notice_index = NoticeIndexPage.objects.child_of(home).live().order_by("path").values("url_path")[:1]
     return list(
         SchemeSectionPage.objects.child_of(home)
         .live()
@@ -390,17 +455,66 @@ def home_sections(home):
             "scheme__jurisdiction__name",
             "scheme__jurisdiction__short_name",
         )
+        .annotate(notice_index_path=Subquery(notice_index))
         .order_by("path")
     )
 
 
-def notice_list(index):
-    """The live notices under a notice index, newest first, with what a link shows (one query)."""
-    from .models import NoticePage
+def home_notice_url(home, sections) -> str:
+    """The site notice index's URL below the home page (the site root it is served as), from ``home_sections``'
+    annotation, or read on its own when there is no section yet."""
+    path = sections[0].notice_index_path if sections else None
+    if not sections:
+        index = notice_index_for(home)
+        path = index.url_path if index is not None else None
+    if not path or not path.startswith(home.url_path):
+        return ""
+    return "/" + path[len(home.url_path) :]
 
-    return list(
-        NoticePage.objects.child_of(index).live().only(*LISTED_PAGE_FIELDS, "date").order_by("-date", "-pk")
+
+def notice_list(index):
+    """What a notice index lists, newest first: the live notice pages and exit announcements below its parent (a
+    scheme section, or the home page for the whole site) and the 公示 lists of that scheme (or of every scheme).
+
+    Each entry: title, url (empty for a 公示, whose list of names is not published online here), date, kind (a label),
+    number and scheme name. The 公示 rows are read from ``casefiles.PublicNotice`` (the page cache watches it)."""
+    from django.utils.translation import gettext as _
+
+    from casefiles.models import PublicNotice
+
+    from .announcements import ExitAnnouncementPage
+    from .models import NoticePage, SchemeSectionPage
+
+    scope = index.get_parent()
+    section = scope.specific if scope is not None and scope.specific_class is SchemeSectionPage else None
+    entries = []
+    notices = NoticePage.objects.descendant_of(scope).live().public().only(*LISTED_PAGE_FIELDS, "date")
+    for notice in notices:
+        entries.append({"title": notice.title, "url": notice.url, "date": notice.date, "kind": _("Notice"),
+                        "number": "", "scheme": ""})
+    exits = (
+        ExitAnnouncementPage.objects.descendant_of(scope).live().public()
+        .select_related("scheme").only(*LISTED_PAGE_FIELDS, "issued_on", "document_number", "scheme__name")
     )
+    for page in exits:
+        entries.append({"title": page.title, "url": page.url, "date": page.issued_on, "kind": _("Exit announcement"),
+                        "number": page.document_number, "scheme": page.scheme.name})
+    lists = PublicNotice.objects.select_related("scheme")
+    if section is not None:
+        lists = lists.filter(scheme_id=section.scheme_id) if section.scheme_id else lists.none()
+    for notice in lists.only("title", "number", "opens_on", "closes_on", "working_days", "scheme__name"):
+        entries.append({"title": notice.title, "url": "", "date": notice.opens_on, "kind": _("Public notice (公示)"),
+                        "number": notice.number, "scheme": notice.scheme.name,
+                        "period": (notice.opens_on, notice.closes_on, notice.working_days)})
+    entries.sort(key=lambda e: (e["date"], e["title"]), reverse=True)
+    return entries
+
+
+def notice_index_for(page):
+    """The live notice index of a section or of the home page (for their links), or None."""
+    from .models import NoticeIndexPage
+
+    return NoticeIndexPage.objects.child_of(page).live().only(*LISTED_PAGE_FIELDS).order_by("path").first()
 
 
 def section_context(section):
@@ -408,7 +522,7 @@ def section_context(section):
     view restrictions (as ``PageQuerySet.public`` reads them), and the policies' own rows for their 文号."""
     from wagtail.models import PageViewRestriction
 
-    from .models import PolicyPage, ServiceGuidePage, TierTablePage
+    from .models import NoticeIndexPage, PolicyPage, ServiceGuidePage, TierTablePage
 
     restricted = list(PageViewRestriction.objects.values_list("page__path", flat=True))
     children = [
@@ -420,6 +534,7 @@ def section_context(section):
     other = []
     for child in children:
         by_type.get(child.specific_class, other).append(child)
+    notice_index = next((child for child in other if child.specific_class is NoticeIndexPage), None)
     policy_ids = [child.pk for child in by_type[PolicyPage]]
     return {
         "policies": (
@@ -432,5 +547,6 @@ def section_context(section):
         "guides": by_type[ServiceGuidePage],
         # notice indexes, announcements and whatever page types come later
         "other_pages": other,
+        "notice_index": notice_index,
         "has_children": bool(children),
     }

@@ -354,19 +354,45 @@ def _time_limit_text(days: int | None) -> str:
     return f"{days}个工作日" if days else ""
 
 
-def guide_fields_for(service: ServiceItem, policy: PolicyPage | None, *, citations=None, tier_grants=None) -> dict:
-    """Fields of a generated guide; ``citations`` (anchor → citation) and ``tier_grants`` (tier → service
-    ids) may be passed in when generating many guides at once."""
+def guide_title(service: ServiceItem, duplicates=None) -> str:
+    """The item's title; where another item of the scheme has the same title, the tiers that get it directly
+    (or else its article) tell them apart: 旅游服务：国有景区免费门票（吉享卡） / （吉健卡）."""
+    if duplicates is None:
+        duplicates = selectors.duplicate_service_titles(service.scheme)
+    if service.title not in duplicates:
+        return service.title
+    direct = "、".join(t.name for t in service.tiers.order_by("-rank"))
+    return f"{service.title}（{direct or service.article}）"
+
+
+def guide_conditions(tiers, family_scope) -> str:
+    """受理条件 as the scheme data states it: who holds which card, and for whom the service may be used."""
+    if not tiers:
+        return ""
+    text = f"持有在有效期内的{'、'.join(t.name for t in tiers)}"
+    family = selectors.family_text(family_scope)
+    if family and family != selectors.FAMILY_LABELS["self"]:
+        text += f"；可为{family}申请"
+    return text + "。"
+
+
+# The guide fields the scheme data fills in; the rest (materials, procedure, place, phone, fees, how to use) are the
+# responsible unit's own words and are never overwritten by a later generation that does not overwrite.
+GENERATED_GUIDE_FIELDS = (
+    "title", "summary", "tiers_text", "family_text", "responsible_units_text", "time_limit_text", "conditions",
+    "source_citation", "source_policy", "source_anchor",
+)
+
+
+def guide_fields_for(service: ServiceItem, policy: PolicyPage | None, *, citations=None, tier_grants=None,
+                     duplicates=None) -> dict:
+    """Fields of a generated guide; ``citations`` (anchor → citation), ``tier_grants`` (tier → service ids) and
+    ``duplicates`` (shared titles) may be passed in when generating many guides at once."""
     if tier_grants is None:
         tier_grants = selectors.tier_grants(service.scheme)
     tiers = [t for t, ids in tier_grants.items() if service.pk in ids]
     units = [d.name for d in service.responsible_units.all()]
     limit = _time_limit_text(service.time_limit_working_days)
-    how = "<p>持卡人凭本人人才服务卡及有效身份证件，向责任单位提出申请。</p>"
-    if units:
-        how = f"<p>持卡人凭本人人才服务卡及有效身份证件，向{escape('、'.join(units))}提出申请。</p>"
-    if limit:
-        how += f"<p>办结时限：自受理之日起{escape(limit)}内办结。</p>"
     if citations is None and policy is not None:
         citations = {u["anchor"]: u["citation"] for u in selectors.policy_search_units(policy)}
     anchor = selectors.ref_anchor(service.ref, citations.keys() if citations else None)
@@ -377,18 +403,53 @@ def guide_fields_for(service: ServiceItem, policy: PolicyPage | None, *, citatio
     elif policy is not None:
         citation = f"《{policy.title}》{service.article}"
     return {
-        "title": service.title,
+        "title": guide_title(service, duplicates),
         "summary": service.text,
         "tiers_text": "、".join(t.name for t in tiers),
         "family_text": selectors.family_text(service.family_scope),
         "responsible_units_text": "、".join(units),
-        "how_to_use": how,
         "time_limit_text": limit,
+        "conditions": guide_conditions(tiers, service.family_scope),
         "source_citation": citation,
         "source_policy": policy,
         "source_anchor": anchor,
         "search_description": service.text[:150],
     }
+
+
+def _guide_fill_from_data(guide, service, fields) -> bool:
+    """What a guide generated before the 办事指南 fields existed lacks: its conditions, and a title that tells it
+    from another item's guide of the same name. An edited title or condition is left as the editor wrote it."""
+    changed = False
+    if not guide.conditions and fields["conditions"]:
+        guide.conditions, changed = fields["conditions"], True
+    if guide.title == service.title and fields["title"] != service.title:
+        guide.title, changed = fields["title"], True
+    if guide.how_to_use and guide.how_to_use.startswith(GENERATED_HOW_TO_USE):
+        guide.how_to_use, changed = "", True  # the old generator's sentence, the same on every guide
+    return changed
+
+
+# What the old generator put in every guide's 办理方式 (the same sentence for all): not the policy's word.
+GENERATED_HOW_TO_USE = "<p>持卡人凭本人人才服务卡及有效身份证件，向"
+
+
+def guide_permissions_ensure(*, section: SchemeSectionPage) -> int:
+    """Each guide may be edited by the officers of its own responsible units, and only that guide: a Wagtail
+    page permission (change, not publish) on the guide page itself, so what they change goes through the
+    section's approval workflow (``policy_workflow_ensure``). Returns how many grants exist for the section."""
+    change = Permission.objects.get(content_type__app_label="wagtailcore", codename="change_page")
+    access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    guides = ServiceGuidePage.objects.child_of(section).exclude(service_item=None).select_related("service_item")
+    count = 0
+    for guide in guides:
+        groups = [d.group for d in guide.service_item.responsible_units.select_related("group") if d.group_id]
+        GroupPagePermission.objects.filter(page=guide, permission=change).exclude(group__in=groups).delete()
+        for group in groups:
+            group.permissions.add(access_admin)
+            GroupPagePermission.objects.get_or_create(group=group, page=guide, permission=change)
+            count += 1
+    return count
 
 
 def _guide_slug(service: ServiceItem) -> str:
@@ -408,8 +469,9 @@ def service_guides_generate(
     services = ServiceItem.objects.filter(scheme=scheme).prefetch_related("responsible_units")
     citations = {u["anchor"]: u["citation"] for u in selectors.policy_search_units(policy)} if policy else {}
     tier_grants = selectors.tier_grants(scheme)
+    duplicates = selectors.duplicate_service_titles(scheme)
     for service in sorted(services, key=lambda s: selectors.ref_key(s.ref)):
-        fields = guide_fields_for(service, policy, citations=citations, tier_grants=tier_grants)
+        fields = guide_fields_for(service, policy, citations=citations, tier_grants=tier_grants, duplicates=duplicates)
         guide = ServiceGuidePage.objects.child_of(section).filter(service_item=service).first()
         if guide is None:
             guide = ServiceGuidePage(slug=_unique_slug(section, _guide_slug(service)), service_item=service, **fields)
@@ -419,8 +481,10 @@ def service_guides_generate(
             for name, value in fields.items():
                 setattr(guide, name, value)
         else:
-            guides.append(guide)
-            continue
+            guide = guide.get_latest_revision_as_object()
+            if not _guide_fill_from_data(guide, service, fields):
+                guides.append(guide)
+                continue
         revision = guide.save_revision()
         if publish:
             revision.publish(skip_permission_checks=True)
@@ -445,6 +509,24 @@ def tier_table_ensure(*, section: SchemeSectionPage, publish: bool = True) -> Ti
         if publish:
             revision.publish(skip_permission_checks=True)
     return table
+
+
+@transaction.atomic
+def notice_index_ensure(*, section, publish: bool = True):
+    """The notice index (通知公告, at <section>/notices/) of a scheme section or, under the home page, of the site."""
+    from .models import NoticeIndexPage
+
+    index = NoticeIndexPage.objects.child_of(section).first()
+    if index is None:
+        scheme = getattr(section, "scheme", None)
+        title = f"{scheme.name}通知公告" if scheme is not None else "通知公告"
+        index = NoticeIndexPage(title=title, slug=_unique_slug(section, "notices"),
+                                search_description=f"{title}：公示名单、退出情况公告、服务事项调整。")
+        section.add_child(instance=index)
+        revision = index.save_revision()
+        if publish:
+            revision.publish(skip_permission_checks=True)
+    return index
 
 
 # --------------------------------------------------------------------------- moderation

@@ -184,13 +184,17 @@ def _scheme_info(scheme):
 
 
 def content_document(unit, *, kind, scheme=None, policy="", issue_date=None, effective_date=None, expiry_date=None,
-                     page_id=None, public=True):
-    """A document from a search unit {"key", "title", "citation", "text", "anchor", "url", "chapter"}."""
+                     page_id=None, public=True, published=None):
+    """A document from a search unit {"key", "title", "citation", "text", "anchor", "url", "chapter"}.
+
+    Its ``year`` is the year of issue, else of taking effect, else of publication (``published``, a guide's), so
+    that the 年度 facet counts every result and no document falls out of it."""
     # Published text may still quote a mobile or ID number: it is masked before it is even indexed,
     # so a public search can neither show nor confirm one.
     text = scrub_text(unit.get("text") or "")
     title = unit.get("title") or policy or ""
-    year = (issue_date or effective_date).year if (issue_date or effective_date) else None
+    dated = issue_date or effective_date or published
+    year = dated.year if dated else None
     doc = {
         "key": str(unit["key"]),
         "kind": kind,
@@ -250,28 +254,42 @@ def _page_text(page):
     return "\n".join(parts)
 
 
+def _public_path(page):
+    """The page's public URL (policypages.selectors.public_path), never its internal url_path."""
+    from policypages.selectors import public_path
+
+    return public_path(page)
+
+
+def _published_on(page):
+    value = page.first_published_at or page.last_published_at or timezone.now()
+    return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+
+
 def page_documents(page):
     """The documents of one live, public page (empty for pages that are not searchable)."""
     page = page.specific
     model_name = type(page).__name__
     scheme = _page_scheme(page)
     dates = {
-        "issue_date": getattr(page, "issue_date", None) or getattr(page, "date", None),
+        "issue_date": getattr(page, "issue_date", None) or getattr(page, "issued_on", None) or getattr(page, "date", None),
         "effective_date": getattr(page, "effective_date", None),
         "expiry_date": getattr(page, "expiry_date", None),
+        "published": _published_on(page),
     }
     if hasattr(page, "search_units"):
         kind = UNIT_MODELS.get(model_name, "policy")
         docs = []
         for unit in page.search_units() or []:
             unit = dict(unit)
-            unit.setdefault("url", page.url)
+            if not unit.get("url"):
+                unit["url"] = _public_path(page)
             if unit.get("anchor") and "#" not in unit["url"]:
                 unit["url"] = f"{unit['url']}#{unit['anchor']}"
             docs.append(content_document(unit, kind=kind, scheme=scheme, policy=page.title, page_id=page.pk, **dates))
         return _with_page_jurisdiction(docs, page)
     if model_name in ANNOUNCEMENT_MODELS:
-        unit = {"key": f"page-{page.pk}", "title": page.title, "text": _page_text(page), "url": page.url}
+        unit = {"key": f"page-{page.pk}", "title": page.title, "text": _page_text(page), "url": _public_path(page)}
         return [content_document(unit, kind="announcement", scheme=scheme, policy=page.title, page_id=page.pk, **dates)]
     return []
 
