@@ -130,7 +130,7 @@ STATUS_EVENTS = {
     CardStatus.REPLACED: (CardEventKind.REISSUE,),
 }
 # The mark stamped on a certificate (and shown on the e-card and the verification page) of a card not valid.
-MARK_VOID, MARK_LAPSED, MARK_LOST = gettext_lazy("Void"), gettext_lazy("No longer valid"), gettext_lazy("Reported lost")
+MARK_VOID, MARK_LAPSED, MARK_LOST = gettext_lazy("Void"), gettext_lazy("No longer valid"), gettext_lazy("Reported as lost")
 STATUS_MARKS = {
     CardStatus.EXPIRED: MARK_LAPSED,
     CardStatus.CONTACT_LIST: MARK_LAPSED,

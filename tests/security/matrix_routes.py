@@ -8,6 +8,7 @@ neither list, so a new endpoint cannot slip past the matrix.
 
 import re
 
+from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 
 TESTED = {
@@ -102,10 +103,16 @@ EXEMPT = {
     "api/v1/schema/": "OpenAPI schema, no data",
     "api/v1/docs/": "API docs page, no data",
     "api/v1/auth/token/": "token for one's own credentials",
+    "api/v1/auth/logout/": "ends the caller's own token",
+    "admin/password_reset/": "Wagtail's password reset form, rate-limited (huicai.accounts): sends a link to the address",
     "api/v1/whoami/": "the caller's own identity",
     "api/v1/schemes/": "published scheme rules",
     "api/v1/schemes/<slug:slug>/": "published scheme rules",
     "api/v1/eligibility/": "stateless eligibility check of facts the caller sends",
+    "api/v1/verify/": "public verification by number + holder's name or ID tail: masked data only, tested in "
+                      "tests/casefiles/test_card_status_everywhere.py",
+    "verify/": "public verification form (number + name or ID tail): masked data only, same tests",
+    "cards/sw.js": "the e-card's service worker script, no data",
     # portal pages about the caller only
     "accounts/register/": "creates the caller's account",
     "applications/new/": "creates a dossier for the caller only (applicant=request.user)",
@@ -132,13 +139,14 @@ EXEMPT = {
 }
 
 # Scheme rules (tiers, criteria, workflow …) and commissioners hold no dossier or card data of applicants; the
-# framework's own admin (pages, images, documents, users, Django admin) does not know case files.
+# framework's own admin (pages, images, documents, users, Django admin) does not know case files. (Their pages with
+# an object id are nevertheless swept: see ADMIN_OBJECT_* below.)
 EXEMPT_PREFIXES = {
     "admin/schemes/": "scheme rules", "admin/tiers/": "scheme rules", "admin/criteria/": "scheme rules",
     "admin/preconditions/": "scheme rules", "admin/service_items/": "scheme rules",
     "admin/revocation_reasons/": "scheme rules", "admin/workflow_states/": "scheme rules",
     "admin/workflow_transitions/": "scheme rules", "admin/recognised_cards/": "scheme rules (recognised other cards)",
-    "admin/programmes_commissioners/": "commissioners of the caller's programme office",
+    "admin/programmes_commissioners/": "commissioners of the caller's programme office (listing checked by the sweep)",
     "django-admin/": "Django admin: no case-file model is registered (checked by the guard test)",
     "admin/pages/": "Wagtail pages", "admin/images/": "Wagtail images", "admin/documents/": "Wagtail documents",
     "admin/reports/": "Wagtail reports (pages, audit of pages)", "admin/snippets/": "Wagtail snippets",
@@ -183,3 +191,60 @@ def unclassified():
         route for route, pattern in walk()
         if needs_classification(route, pattern) and route not in TESTED and route not in EXEMPT
     )
+
+
+# --- every Wagtail admin URL that takes an object id (issue #15 item 2) ----------------------------------------------
+# Such a route is either swept by the admin object sweep of test_permission_matrix_full.py (its view names a model
+# that matrix_expectations.admin_object_audience knows: every role × one object of every scheme), or is a case-file
+# page with cells of its own in the matrix (ADMIN_OBJECT_COVERED), or belongs to Wagtail's own models
+# (ADMIN_OBJECT_EXEMPT_PREFIXES, never a model of our apps). EXEMPT_PREFIXES above do not apply here.
+
+ADMIN_OBJECT_COVERED = {
+    "admin/dossiers/<int:pk>/": "dossier × user cells (read)",
+    "admin/dossiers/<int:pk>/transition/": "dossier × user cells (transitions)",
+    "admin/card-registry/<int:pk>/": "card × user cells (page and card actions)",
+}
+ADMIN_OBJECT_EXEMPT_PREFIXES = {
+    "admin/api/main/": "Wagtail's admin API (pages, images, documents)",
+    "admin/pages/": "Wagtail pages (page permissions)", "admin/choose-page/": "Wagtail page chooser",
+    "admin/bulk/": "Wagtail bulk actions on pages", "admin/tag-autocomplete/": "tags of Wagtail models",
+    "admin/collections/": "Wagtail collections", "admin/workflows/": "Wagtail page moderation",
+    "admin/editing-sessions/": "Wagtail editing sessions (pages and snippets)",
+    "admin/forms/": "Wagtail form pages", "admin/redirects/": "Wagtail redirects", "admin/settings/": "Wagtail settings",
+    "admin/documents/": "Wagtail documents (attachments are not documents)", "admin/images/": "Wagtail images",
+    "admin/sites/": "Wagtail sites", "admin/users/": "accounts", "admin/groups/": "accounts",
+    "admin/password_reset/": "the caller's own password reset link", "admin/snippets/": "Wagtail snippets",
+}
+OBJECT_ARGUMENT = re.compile(r"<[^>]+>|\(\?P<")
+
+
+def view_model(pattern):
+    """The model a view works on: the view class's ``model`` or the one its viewset passed to ``as_view``."""
+    callback = pattern.callback
+    model = (getattr(callback, "view_initkwargs", None) or {}).get("model")
+    model = model or getattr(getattr(callback, "view_class", None), "model", None)
+    return model if isinstance(model, type) and issubclass(model, Model) else None
+
+
+def admin_object_routes():
+    """(route, url pattern, model or None) for every admin URL pattern that takes an argument (an object id)."""
+    for route, pattern in walk():
+        if route.startswith("admin/") and OBJECT_ARGUMENT.search(route):
+            yield route, pattern, view_model(pattern)
+
+
+def admin_object_classification(known_labels):
+    """{route: "swept" | "covered" | "exempt"} and the unclassified routes, for every admin object route."""
+    classified, unclassified = {}, []
+    for route, _pattern, model in admin_object_routes():
+        label = model._meta.label_lower if model is not None else None
+        ours = model is not None and model._meta.app_label in OUR_APPS + ("casefiles", "programmes")
+        if label in known_labels:
+            classified[route] = "swept"
+        elif route in ADMIN_OBJECT_COVERED:
+            classified[route] = "covered"
+        elif any(route.startswith(p) for p in ADMIN_OBJECT_EXEMPT_PREFIXES) and not ours:
+            classified[route] = "exempt"
+        else:
+            unclassified.append(route)
+    return classified, sorted(unclassified)
