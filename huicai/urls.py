@@ -9,8 +9,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from policypages import routing
 
+from .accounts import ThrottledPasswordResetView
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
+    # Before Wagtail's own route of the same path and name: the "forgot password" form, rate-limited.
+    path("admin/password_reset/", ThrottledPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("huicai.api.urls")),

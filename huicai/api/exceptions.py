@@ -52,6 +52,11 @@ def exception_handler(exc, context):
     conflict = lock_conflict(exc)
     if conflict is not None:  # lost a race for a database lock: nothing was written, 409 as for a StateConflict
         exc = Conflict(conflict.message)
+    request = context.get("request")
+    if isinstance(exc, exceptions.AuthenticationFailed) and request is not None and "HTTP_AUTHORIZATION" in request.META:
+        # A credential was presented and refused (a wrong or expired token): 401, whichever authentication class
+        # is listed first (DRF takes the header, or else 403, from the first; session authentication has none).
+        exc.status_code, exc.auth_header = status.HTTP_401_UNAUTHORIZED, "Token"
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", views.obtain_token, name="api-token"),
+    path("auth/logout/", views.logout, name="api-logout"),
     path("", include("search.api_urls")),
     path("", include("casefiles.api_urls")),
 ]

@@ -1,12 +1,14 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import SESSION_KEY, authenticate
+from django.contrib.auth import logout as auth_logout
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from .authentication import revoke_tokens, token_expires, token_for
 from .exceptions import error_response
 
 
@@ -17,8 +19,12 @@ class TokenRequestSerializer(serializers.Serializer):
 
 @extend_schema(
     request=TokenRequestSerializer,
-    responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    responses={
+        200: inline_serializer("TokenResponse", {"token": serializers.CharField(), "expires": serializers.DateTimeField()})
+    },
     summary="Obtain an API token",
+    description="The caller's token while it is valid, else a new one. It expires at `expires` (a fixed lifetime, "
+    "`HUICAI_API_TOKEN_TTL`), at logout, at a password change and when the account is deactivated.",
 )
 @api_view(["POST"])
 @authentication_classes([])
@@ -34,5 +40,20 @@ def obtain_token(request):
     )
     if user is None or not user.is_active:
         return error_response(401, _("Wrong username or password."), code="invalid_credentials")
-    token, _created = Token.objects.get_or_create(user=user)
-    return Response({"token": token.key})
+    token = token_for(user)
+    return Response({"token": token.key, "expires": token_expires(token)})
+
+
+@extend_schema(
+    request=None,
+    responses={204: None},
+    summary="Log out: end the caller's API token",
+    description="Deletes the caller's token (and ends the session of a browser signed in to the site).",
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def logout(request):
+    revoke_tokens(request.user)
+    if request.session.get(SESSION_KEY):
+        auth_logout(request._request)
+    return Response(status=204)

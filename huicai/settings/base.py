@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "rest_framework.authtoken",
+    "huicai.api",  # token lifetime and revocation (huicai/api/authentication.py)
     "drf_spectacular",
     "guardian",
     "axes",
@@ -68,6 +69,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Cache-Control: no-store, private on the API and on every answer to a signed-in user (inside WhiteNoise).
+    "huicai.middleware.PrivateResponsesMiddleware",
+    # A write that lost a race for a database lock: 409 with a Chinese message (huicai.conflicts).
+    "huicai.middleware.LockConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes' requirement).
@@ -105,6 +110,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A write transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE): two simultaneous transitions
+    # queue up instead of both reading and then deadlocking on the upgrade ("database is locked", which no busy
+    # timeout can wait out); the second then sees the new state and gets 409. The timeout is how long it queues.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=float(os.environ.get("HUICAI_SQLITE_TIMEOUT", "20"))
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -206,7 +218,7 @@ HUICAI_SEARCH_TIMEOUT = float(os.environ.get("HUICAI_SEARCH_TIMEOUT", "10"))  # 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "huicai.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     # JSON bodies are checked for size, depth and well-formed Unicode before any view runs (huicai/api/parsers.py).
@@ -224,6 +236,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"verify": "60/min", "anon": "300/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# An API token lives this many seconds from when it was issued (fixed, not sliding); logout, a password change and
+# deactivation end it sooner (huicai/api/authentication.py).
+HUICAI_API_TOKEN_TTL = int(os.environ.get("HUICAI_API_TOKEN_TTL", str(8 * 60 * 60)))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huicai API",
     "DESCRIPTION": "惠才人才服务卡平台接口",
@@ -243,6 +258,10 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "huicai.middleware.axes_lockout_response"  # 429 with a Chinese message
+
+# Password reset requests (huicai.accounts): at most this many per client address and per e-mail address per window.
+HUICAI_PASSWORD_RESET_LIMIT = int(os.environ.get("HUICAI_PASSWORD_RESET_LIMIT", "5"))
+HUICAI_PASSWORD_RESET_WINDOW = int(os.environ.get("HUICAI_PASSWORD_RESET_WINDOW", "3600"))  # seconds
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -297,6 +316,10 @@ HUICAI_DEFAULT_STAGE_WORKING_DAYS = int(os.environ.get("HUICAI_DEFAULT_STAGE_WOR
 
 # SMS never leaves the machine in development and tests: it is written to an outbox table.
 HUICAI_SMS_BACKEND = os.environ.get("HUICAI_SMS_BACKEND", "casefiles.notify.OutboxSmsBackend")
+
+# Error pages and error e-mails mask ID and mobile numbers, even with DEBUG on (huicai/debug.py).
+DEFAULT_EXCEPTION_REPORTER = "huicai.debug.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "huicai.debug.PersonalDataReporterFilter"
 
 LOGGING = {
     "version": 1,
