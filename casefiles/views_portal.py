@@ -24,8 +24,22 @@ from .selectors import dossier_for, dossiers_actionable_by, dossiers_visible_to,
 from .services.calendar import CalendarDataMissing
 from .services.dossiers import dossier_create, dossier_transition, dossier_update
 
-# Images and PDFs are shown in the browser (previews); anything else is always downloaded.
-INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+# An uploaded file is the uploader's content: never rendered by the browser as a page of this site. A PDF
+# shown inline would run in the viewer with the site's origin; as a download it opens outside the site.
+# Admin previews of images still work (an <img> ignores Content-Disposition); a sandboxed, script-less
+# policy and nosniff cover any browser that renders it anyway.
+ATTACHMENT_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def attachment_response(attachment, handle):
+    """The download of an attachment, for the portal, the admin and the API alike."""
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ATTACHMENT_CSP
+    return response
 
 
 def _visible_or_404(user, pk):
@@ -247,7 +261,8 @@ def attachment_upload(request, pk):
 
 @login_required
 def attachment_download(request, pk):
-    """Staff (admin previews) and the portal share this view; the service checks visibility and journals."""
+    """Staff (admin) and the portal share this view; the service checks visibility and journals. Always a
+    download, never shown inline (see ``attachment_response``)."""
     from .services.attachments import attachment_for, attachment_open
 
     try:
@@ -255,12 +270,7 @@ def attachment_download(request, pk):
         handle = attachment_open(attachment=attachment, user=request.user)
     except (Attachment.DoesNotExist, Dossier.DoesNotExist):
         raise Http404 from None
-    inline = attachment.content_type in INLINE_TYPES
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(attachment, handle)
 
 
 @login_required

@@ -4,7 +4,6 @@ Listing and detail only ever show dossiers the caller may see (404 otherwise, so
 revealed); transitions map the services' typed errors to 400 / 403 / 409.
 """
 
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -25,6 +24,7 @@ from ..services.attachments import attachment_add, attachment_for, attachment_op
 from ..services.dossiers import dossier_create, dossier_transition
 from ..services.journal import journal_write
 from ..validation import dossier_input_problem
+from ..views_portal import attachment_response
 
 
 class DossierSerializer(serializers.ModelSerializer):
@@ -254,7 +254,7 @@ class AttachmentDownload(APIView):
             handle = attachment_open(attachment=attachment, user=request.user)
         except Attachment.DoesNotExist:
             raise NotFound(_("Not found.")) from None
-        return FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
+        return attachment_response(attachment, handle)
 
 
 class JournalEntrySerializer(serializers.ModelSerializer):

@@ -4,8 +4,12 @@ A file is accepted when its bytes are a PDF (without JavaScript or auto-actions)
 package (the Chinese fixed-layout format: a ZIP with ``OFD.xml``). The extension and the browser's
 content type are not trusted. Anything else is refused with a clear message and nothing is stored.
 
-PDF actions are looked for outside stream bodies and inside compressed object streams (with ``#xx`` name
-escapes decoded); image and font streams are not scanned, so their bytes cannot trip the check by chance.
+A PDF is read as a viewer reads it (pypdf): every object, also those packed in object streams, with every
+stream decoded through its whole filter chain and ``/DecodeParms``; scripts, actions that run on their own,
+embedded files, rich media and XML forms refuse it, and so does anything that cannot be parsed or decoded
+(encrypted, damaged, unknown filters). A scan of the raw bytes outside compressed streams (with ``#xx`` name
+escapes decoded) is a second line; image and font streams are not scanned, so their bytes cannot trip it by
+chance.
 ZIP archives (OFD here, .xlsx in the registry import) are judged by their directory alone: declared
 uncompressed size, entry count and per-entry ratio; nothing is extracted.
 """
@@ -17,6 +21,8 @@ import re
 import unicodedata
 import zipfile
 import zlib
+
+from pypdf.errors import PyPdfError
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -35,9 +41,18 @@ MAX_ZIP_ENTRIES = 2000
 MAX_ZIP_RATIO = 100  # an entry of more than 1 MB that inflates more than 100-fold is refused
 ZIP_RATIO_FLOOR = 1024 * 1024
 MAX_PDF_INFLATED = 50 * 1024 * 1024  # total inflated size of the object streams a PDF check may read
-PDF_ACTIVE_CONTENT = re.compile(rb"/(JavaScript|JS|Launch|OpenAction|AA|EmbeddedFile|RichMedia|XFA)\b")
+# The raw-bytes second line. /OpenAction is judged by the structured check alone: a page destination there
+# (Word and Acrobat write one) is harmless, and an action behind it carries one of these names.
+PDF_ACTIVE_CONTENT = re.compile(
+    rb"/(JavaScript|JS|Launch|AA|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData|GoToR|GoToE)\b"
+)
 PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 PDF_STREAM_START = re.compile(rb">>\s*stream(?:\r\n|\n|\r)")
+# Whatever pypdf raises on a file it cannot read: the file is refused, never half-checked.
+_PYPDF_ERRORS = (
+    PyPdfError, AssertionError, AttributeError, EOFError, IndexError, KeyError, NotImplementedError, OSError,
+    TypeError, ValueError, zlib.error,
+)
 
 
 def _pdf_unescape(chunk: bytes) -> bytes:
@@ -46,10 +61,10 @@ def _pdf_unescape(chunk: bytes) -> bytes:
 
 
 def _pdf_dictionary_parts(data: bytes):
-    """The parts of a PDF where dictionaries (and so actions) can be: everything outside stream bodies,
-    unfiltered stream bodies, and the inflated content of compressed object streams (PDF 1.5 hides
-    dictionaries there). Image and font streams are skipped: their bytes would match by chance."""
-    pos, budget = 0, MAX_PDF_INFLATED
+    """The parts of a PDF where dictionaries can be seen without decoding: everything outside stream bodies
+    and unfiltered stream bodies. Filtered streams (object streams among them) are decoded by
+    :class:`_PdfInspector`; image and font streams would match by chance."""
+    pos = 0
     while True:
         match = PDF_STREAM_START.search(data, pos)
         if match is None:
@@ -61,27 +76,206 @@ def _pdf_dictionary_parts(data: bytes):
         if end < 0:
             yield data[match.end():]
             return
-        body = data[match.end():end]
         dictionary = _pdf_unescape(head[head.rfind(b"obj"):] if b"obj" in head else head[-2000:])
         if b"/Filter" not in dictionary:
-            yield body
-        elif b"/ObjStm" in dictionary:
-            if b"/FlateDecode" not in dictionary:
-                # An object stream we cannot read could hide anything.
-                raise CaseFileError(_("PDF files with scripts or embedded files are not accepted."), code="pdf_active_content")
-            try:
-                inflated = zlib.decompressobj().decompress(body, budget + 1)
-            except zlib.error:
-                raise CaseFileError(_("The file is damaged and cannot be read."), code="damaged") from None
-            budget -= len(inflated)
-            if budget < 0:
-                raise CaseFileError(_("The file expands to more than 50 MB and is refused."), code="zip_bomb")
-            yield inflated
+            yield data[match.end():end]
         pos = end + len(b"endstream")
 
 
+PDF_OBJECT_HEADER = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\b")
+# Keys and name values that make a PDF act on its own: scripts, actions that open, send, fetch or run
+# something, embedded files and rich media, XML forms. Links (/URI) and page destinations stay allowed.
+PDF_ACTIVE_NAMES = frozenset(
+    "/" + name
+    for name in (
+        "JavaScript", "JS", "Launch", "AA", "EmbeddedFile", "EmbeddedFiles", "EF", "RichMedia", "XFA",
+        "SubmitForm", "ImportData", "GoToR", "GoToE", "Rendition", "Movie", "Sound", "Screen", "3D",
+        "FileAttachment",
+    )
+)
+
+
+class _PdfRefused(Exception):
+    """Internal: the PDF is refused; ``error`` is the CaseFileError to raise."""
+
+    def __init__(self, error):
+        super().__init__(error.message)
+        self.error = error
+
+
+def _pdf_active(what):
+    return _PdfRefused(CaseFileError(_("PDF files with scripts or embedded files are not accepted."), code="pdf_active_content"))
+
+
+def _pdf_damaged():
+    return _PdfRefused(CaseFileError(_("The PDF file is damaged or uses an encoding that cannot be checked, and is refused."), code="pdf_unreadable"))
+
+
+class _PdfInspector:
+    """Reads a PDF as a viewer would and refuses active content.
+
+    Every object is parsed with pypdf: those the cross-reference table lists, every ``N G obj`` found in the
+    bytes (a viewer repairing a damaged file finds those too), and every object packed in an object stream.
+    Every stream that is not an image is decoded through its whole filter chain with its ``/DecodeParms``
+    (predictors included); one that cannot be decoded is refused, since what we cannot read could hide
+    anything. Dictionaries and arrays are walked to the bottom: a key or a name value in
+    ``PDF_ACTIVE_NAMES``, or an ``/OpenAction`` that is an action rather than a page destination, refuses
+    the file."""
+
+    def __init__(self, data):
+        from pypdf import PdfReader
+        from pypdf.errors import FileNotDecryptedError
+
+        self.data = data
+        self.budget = MAX_PDF_INFLATED
+        self.seen = set()  # id() of containers already walked
+        self.decoded_digests = {}  # raw stream bytes already decoded -> decoded bytes (charged once)
+        self.object_streams = []
+        try:
+            self.reader = PdfReader(io.BytesIO(data), strict=False)
+            encrypted = self.reader.is_encrypted
+        except FileNotDecryptedError:
+            encrypted = True
+        except _PYPDF_ERRORS:
+            raise _pdf_damaged() from None
+        if encrypted:
+            raise _PdfRefused(CaseFileError(_("Encrypted or password-protected PDF files are not accepted."), code="pdf_encrypted"))
+
+    def run(self):
+        from pypdf.generic import DictionaryObject, IndirectObject, NullObject, StreamObject
+
+        reader = self.reader
+        self.walk(reader.trailer)
+        for generation, numbers in reader.xref.items():
+            for number in numbers:
+                self.walk(self.resolve(IndirectObject(number, generation, reader)))
+        if not isinstance(self.resolve(reader.trailer.get("/Root")), DictionaryObject):
+            raise _pdf_damaged()  # no document catalog: nothing a viewer shows, nothing we could check
+        for number in reader.xref_objStm:
+            found = self.resolve(IndirectObject(number, 0, reader))
+            if isinstance(found, NullObject):
+                # Named as packed in an object stream but unreadable there: a broken or hidden object.
+                raise _pdf_damaged()
+            self.walk(found)
+        # The streams a cross-reference stream names as object streams, whatever their /Type says.
+        for container in {number for number, _index in reader.xref_objStm.values()}:
+            found = self.resolve(IndirectObject(container, 0, reader))
+            if isinstance(found, StreamObject):
+                self.object_streams.append(found)
+        for match in PDF_OBJECT_HEADER.finditer(self.data):
+            self.walk(self.read_at(match.start()))
+        # Object streams found anywhere, also those no cross-reference table names.
+        while self.object_streams:
+            for obj in self.unpack(self.object_streams.pop()):
+                self.walk(obj)
+
+    def resolve(self, reference):
+        try:
+            return reference.get_object() if reference is not None else None
+        except _PYPDF_ERRORS:
+            raise _pdf_damaged() from None
+
+    def read_at(self, offset):
+        from pypdf.generic import read_object
+
+        stream = self.reader.stream
+        try:
+            stream.seek(offset)
+            self.reader.read_object_header(stream)
+            return read_object(stream, self.reader)
+        except _PYPDF_ERRORS:
+            # A stray "1 0 obj" inside a string or a binary stream is not an object; what matters is that
+            # no object a viewer could find escapes the walk, and the raw-bytes scan still sees this one.
+            return None
+
+    def decoded(self, stream):
+        key = hashlib.sha256(getattr(stream, "_data", b"") or b"").digest() + repr(stream.get("/Filter")).encode() + repr(stream.get("/DecodeParms")).encode()
+        if key in self.decoded_digests:
+            return self.decoded_digests[key]
+        try:
+            data = stream.get_data()
+        except _PYPDF_ERRORS:
+            raise _pdf_damaged() from None
+        self.decoded_digests[key] = data
+        self.budget -= len(data)
+        if self.budget < 0:
+            raise _PdfRefused(CaseFileError(_("The file expands to more than 50 MB and is refused."), code="zip_bomb"))
+        return data
+
+    def unpack(self, stream):
+        """The objects packed in an object stream (PDF 1.5), decoded with its whole filter chain."""
+        from pypdf.generic import read_object
+
+        data = self.decoded(stream)
+        if PDF_ACTIVE_CONTENT.search(_pdf_unescape(data)):
+            raise _pdf_active("object stream")
+        try:
+            count, first = int(stream.get("/N", 0)), int(stream.get("/First", 0))
+            header = [int(token) for token in data[:first].split()]
+            if count < 0 or len(header) < 2 * count:
+                raise ValueError("object stream header")
+            buffer = io.BytesIO(data)
+            objects = []
+            for offset in header[1 : 2 * count : 2]:
+                buffer.seek(first + int(offset))
+                objects.append(read_object(buffer, self.reader))
+        except (*_PYPDF_ERRORS, ValueError):
+            raise _pdf_damaged() from None
+        return objects
+
+    def walk(self, obj):
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+
+        stack = [obj]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, NameObject):
+                if obj in PDF_ACTIVE_NAMES:
+                    raise _pdf_active(obj)
+            elif isinstance(obj, (DictionaryObject, ArrayObject)):
+                if id(obj) in self.seen:
+                    continue
+                self.seen.add(id(obj))
+                if isinstance(obj, DictionaryObject):
+                    for key, value in obj.items():
+                        if key in PDF_ACTIVE_NAMES:
+                            raise _pdf_active(key)
+                        if key == "/OpenAction" and not isinstance(value, ArrayObject):
+                            # A page destination is an array; anything else is an action run on opening.
+                            target = self.resolve(value) if isinstance(value, IndirectObject) else value
+                            if not isinstance(target, ArrayObject):
+                                raise _pdf_active(key)
+                        stack.append(value)
+                    if isinstance(obj, StreamObject):
+                        self.stream(obj)
+                else:
+                    stack.extend(obj)
+
+    def stream(self, obj):
+        if obj.get("/Type") == "/ObjStm":
+            self.object_streams.append(obj)
+        elif obj.get("/Subtype") != "/Image":
+            # Images are pixels to a viewer; every other stream (contents, fonts, cross-reference streams)
+            # must decode, or the file is refused.
+            self.decoded(obj)
+
+
+def pdf_check(data: bytes):
+    """Refuse (CaseFileError) a PDF that carries JavaScript, actions that run on their own, embedded files,
+    rich media or XFA, or that cannot be read to the bottom (encrypted, damaged, unknown filters)."""
+    try:
+        _PdfInspector(data).run()
+    except _PdfRefused as refused:
+        raise refused.error from None
+    except RecursionError:
+        raise _pdf_damaged().error from None
+    # Second line: the raw bytes, should pypdf ever read less than a viewer does.
+    if pdf_has_active_content(data):
+        raise _pdf_active("raw").error
+
+
 def pdf_has_active_content(data: bytes) -> bool:
-    """True when a PDF carries JavaScript, auto-actions, launch actions, embedded files, rich media or XFA."""
+    """The raw-bytes scan: True when an action name shows outside compressed streams."""
     return any(PDF_ACTIVE_CONTENT.search(_pdf_unescape(part)) for part in _pdf_dictionary_parts(data))
 
 
@@ -109,8 +303,7 @@ def zip_check(data: bytes, max_total=MAX_OFD_UNCOMPRESSED):
 def sniff_content_type(data: bytes):
     """The real type of a file from its bytes, or None when it is not an accepted type."""
     if data.startswith(b"%PDF-"):
-        if pdf_has_active_content(data):
-            raise CaseFileError(_("PDF files with scripts or embedded files are not accepted."), code="pdf_active_content")
+        pdf_check(data)
         return "application/pdf", ".pdf"
     if data.startswith(b"\xff\xd8\xff"):
         return "image/jpeg", ".jpg"

@@ -125,7 +125,7 @@ def test_applicant_starts_edits_uploads_and_submits(client, people):
     assert attachment.kind == "award" and attachment.content_type == "image/png"
     download = client.get(reverse("portal_attachment_download", args=[attachment.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
-    assert download["Content-Disposition"].startswith("inline")
+    assert download["Content-Disposition"].startswith("attachment")  # never inline: uploaded content
 
     bad = client.post(
         reverse("portal_attachment_upload", args=[dossier.pk]),

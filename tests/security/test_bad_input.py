@@ -48,11 +48,17 @@ def has_cjk(text):
 
 
 def pdf(*objects):
-    """A small PDF whose objects are the given dictionaries (bytes)."""
+    """A small PDF whose objects are the given dictionaries (bytes), with its cross-reference table (a file
+    without one is refused as damaged)."""
     body = b"%PDF-1.7\n"
+    offsets = []
     for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
         body += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    return body + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return body + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
 
 
 CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
