@@ -8,9 +8,10 @@ granted to department groups and to the applicant's user; the workflow service c
 """
 
 from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .models import Department, DepartmentKind, Dossier, DossierGroupObjectPermission, DossierUserObjectPermission, Membership
+from .models import Department, DepartmentKind, Dossier, DossierGroupObjectPermission, DossierUserObjectPermission
 
 VIEW = "view_dossier"
 ACT = "act_on_dossier"
@@ -114,6 +115,11 @@ def user_matches(user, dossier, principal, departments_by_code=None):
 APPLICANT, EMPLOYER = "applicant", "employer"
 
 
+def _departments_of(user):
+    """Departments the user works for, through a membership or directly through the department's group."""
+    return Department.objects.filter(Q(memberships__user=user) | Q(group__user=user))
+
+
 def is_staff_account(user):
     """A staff identity: Django staff, a superuser, or a member of any department (employer contacts too),
     whether through a membership or directly through the department's group. Such an account never applies
@@ -122,17 +128,14 @@ def is_staff_account(user):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return Membership.objects.filter(user=user).exists() or user.groups.filter(department__isnull=False).exists()
+    return _departments_of(user).exists()
 
 
 def is_employer_contact(user):
     """Works for an employer (a membership in, or the group of, a department of the employer kind)."""
     if not user.is_authenticated:
         return False
-    return (
-        Membership.objects.filter(user=user, department__kind=DepartmentKind.EMPLOYER).exists()
-        or Department.objects.filter(kind=DepartmentKind.EMPLOYER, group__in=user.groups.all()).exists()
-    )
+    return _departments_of(user).filter(kind=DepartmentKind.EMPLOYER).exists()
 
 
 def self_dealing(user, dossier, principal):

@@ -357,7 +357,9 @@ def _card_decisions(card):
         "card_report_particulars": lambda u: services.card_report_particulars(card=card, user=u, changes={"position": "总监"}),
     }
     if card.scheme.loss_article:
-        decisions["card_reissue"] = lambda u: services.card_reissue(card=card, user=u, comment="登报声明作废。")
+        # the holder reports the loss as the holder (their own step), then decides on the reissue
+        decisions["card_reissue"] = lambda u: (services.card_report_loss(card=card, user=u),
+                                               services.card_reissue(card=card, user=u, comment="登报声明作废。"))
     if department_reason is not None:
         decisions["card_revoke"] = lambda u: services.card_revoke(card=card, reason=department_reason, user=u, comment="核实。")
     if employer_reason is not None:
