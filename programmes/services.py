@@ -15,6 +15,7 @@ from casefiles.notify import notify
 from casefiles.services.calendar import CalendarDataMissing, WorkingCalendar
 from casefiles.selectors import dossiers_visible_to
 from casefiles.services.journal import journal_write
+from casefiles.services.refusals import refusals_journaled
 
 from . import selectors
 from .messages import render_message
@@ -124,6 +125,7 @@ def agenda_item_add(*, meeting, user, kind, title="", dossier=None, service_chan
     return item
 
 
+@refusals_journaled  # a meeting's decision on one's own dossier: refused by the workflow, journaled here
 @transaction.atomic
 def agenda_item_decide(*, item, user, outcome, decision_text="", transition=""):
     """Record the meeting's decision on one item. For a case-by-case dossier, ``transition`` (e.g.

@@ -987,6 +987,7 @@ def notice_blockers(dossier, today=None):
     return reasons
 
 
+@refusals_journaled
 @transaction.atomic
 def public_notice_close_for(*, dossier, user, today=None):
     """Move a candidate on from public notice once the period is over and no objection stands."""

@@ -199,6 +199,37 @@ def test_the_refusal_survives_the_services_rollback(schemes):
     assert journal_verify() is None
 
 
+def test_exactly_one_refusal_entry_survives_nested_services(schemes):
+    """A refusal raised by a service that another wrapped service called (a card service firing a workflow
+    step, a meeting's decision) leaves one entry: the inner one is rolled back with the outer transaction,
+    the outer wrapper writes it again. A caller that catches inside its own transaction keeps the inner one."""
+    from casefiles.services.refusals import refusals_journaled
+
+    actor = get_user_model().objects.get(username="jilin.hr-bureau")
+
+    @refusals_journaled
+    @transaction.atomic
+    def inner():
+        JournalEntry.objects.none()  # a query inside the service's transaction
+        raise SelfDealing("x", code="own_dossier", journal={"actor": actor, "data": {"attempt": "nested"}})
+
+    @refusals_journaled
+    @transaction.atomic
+    def outer():
+        inner()
+
+    count = refusals(REFUSED_DOSSIER, actor).count()
+    with pytest.raises(SelfDealing):
+        outer()
+    assert refusals(REFUSED_DOSSIER, actor).count() == count + 1
+    with transaction.atomic():
+        with pytest.raises(SelfDealing):
+            inner()
+    assert refusals(REFUSED_DOSSIER, actor).count() == count + 2
+    assert refusals(REFUSED_DOSSIER, actor).latest("pk").data == {"reason": "own_dossier", "attempt": "nested", "service": "inner"}
+    assert journal_verify() is None
+
+
 # --- 2. nobody decides on their own dossier ---------------------------------------------------------------
 
 
