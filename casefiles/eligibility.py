@@ -25,10 +25,12 @@ FACT_TYPES = {
 }
 
 #: Facts a dossier may record besides the eligibility facts: read by the automatic exit rules
-#: (casefiles/services/cards.py: a declared talent category such as "C" or "A/B", retirement).
+#: (casefiles/services/cards.py: a declared talent category such as "C" or "A/B", retirement), and the mark of
+#: a holder imported from an earlier register (casefiles/services/registry_import.py).
 RECORD_FACT_TYPES = {
     "talent_category": "text",
     "retired": "bool",
+    "registry_import": "bool",
 }
 
 _TEST_RE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?|true|false)\s*$")
