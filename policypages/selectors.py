@@ -288,7 +288,7 @@ def guide_rows(guide, source_url=""):
         return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
     rows = [
-        (_("Service item"), guide.title, "text"),
+        (_("Name of the service item"), guide.title, "text"),
         (_("Legal basis"), (guide.source_citation, source_url), "link"),
         (_("Who can apply"), "；".join(p for p in (guide.tiers_text, guide.family_text and _("for: %(who)s") % {"who": guide.family_text}) if p), "text"),
         (_("What the service is"), guide.summary, "text"),
