@@ -1,10 +1,12 @@
 """The holder's e-card in Chromium at phone and desktop sizes: its QR code is read back by a real decoder
 (ZXing) from a screenshot, and from the certificate PDF rasterised by pdftoppm; it opens offline once seen."""
 
+import io
 import os
 
 import pytest
 from django.test import Client
+from pypdf import PdfReader
 
 from casefiles.demo_cards import issue_card, prepare_schemes
 from casefiles.pdf import verification_url
@@ -46,6 +48,8 @@ def test_certificate_qr_decodes_from_the_rasterised_pdf(revoked, card, artifacts
     assert response.status_code == 200
     pages = pdf_pages_png(response.content, artifacts_dir, f"certificate-{'revoked' if revoked else 'valid'}")
     assert pages
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert ("作废" in text) is revoked  # the void mark (and the page still scans)
     for png in pages:  # the void stamp leaves the code readable
         assert decode_qr(png) == [verification_url(card)]
 
