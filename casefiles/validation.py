@@ -190,11 +190,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def has_control_characters(value) -> bool:
-    """True when text holds control characters (NUL, escape, line breaks) or invisible formatting characters
-    (zero-width spaces, right-to-left overrides) that have no place in a one-line field."""
+    """True when text holds control characters (NUL, escape, line breaks), invisible formatting characters
+    (zero-width spaces, right-to-left overrides) or lone surrogates (not Unicode text at all: no database,
+    page or file can hold them) that have no place in a one-line field."""
     import unicodedata
 
-    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in str(value or ""))
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in str(value or ""))
 
 
 def looks_like_formula(value) -> bool:
@@ -274,8 +275,7 @@ def facts_problem(facts):
     types = dossier_fact_types()
     for name, value in facts.items():
         if not isinstance(name, str) or name not in types:
-            shown = name if isinstance(name, str) and not has_control_characters(name) else "?"
-            shown = shown.encode("utf-8", "replace").decode("utf-8")[:40]
+            shown = name[:40] if isinstance(name, str) and not has_control_characters(name) else "?"
             return _("Unknown fact: %(names)s") % {"names": shown}
         if value is None:
             continue

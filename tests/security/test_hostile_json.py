@@ -180,6 +180,7 @@ def test_every_json_operation_refuses_hostile_bodies_with_a_chinese_400(client, 
                 problem = f"stored {[k for k in after if after[k] != before[k]]}"
             if problem:
                 failures.append(f"{method.upper()} {path} / {name}: {problem}")
+    print(f"hostile JSON sweep: {len(operations)} operations x 6 inputs = {cells} requests, {len(failures)} failures")
     assert cells >= 6 * len(operations) and len(operations) >= 5
     assert failures == [], "\n".join(failures)
 
@@ -216,6 +217,45 @@ def test_facts_are_checked_against_the_known_facts_and_their_types(client, world
         with pytest.raises(CaseFileError) as info:
             create_with(scheme, facts=facts)
         assert info.value.code == "facts"
+
+
+def test_the_service_refuses_lone_surrogates_from_any_caller(world):
+    """Whatever reaches the dossier service (an import, a script, a future form) cannot store malformed text."""
+    scheme = Scheme.objects.get(slug="jilin")
+    before = row_counts()
+    cases = [
+        ({"applicant_name": f"张{SURROGATE}三"}, "applicant_name"),
+        ({"nationality": SURROGATE}, "nationality"),
+        ({"facts": {"talent_category": SURROGATE}}, "facts"),
+        ({"facts": {SURROGATE: True}}, "facts"),
+    ]
+    for arguments, field in cases:
+        with pytest.raises(CaseFileError) as info:
+            create_with(scheme, **arguments)
+        assert info.value.code == field and has_cjk(info.value.message), (arguments, info.value.message)
+    assert row_counts() == before
+
+
+def test_portal_posts_cannot_carry_lone_surrogates(client, world):
+    """Form bodies are decoded with replacement characters: the UTF-8 form of a surrogate (ED A0 80), raw or
+    percent-encoded, in every text field of the application form is never a 500 and never stored as a surrogate."""
+    from urllib.parse import urlencode
+
+    scheme = Scheme.objects.get(slug="jilin")
+    assert client.login(username="jilin.applicant", password=PASSWORD)
+    client.raise_request_exception = False
+    text_fields = [name for name, field in ApplicationForm(scheme=scheme).fields.items()
+                   if type(field) in (forms.CharField, forms.EmailField)]
+    assert "applicant_name" in text_fields
+    for field in text_fields:
+        data = portal_data(scheme)
+        data.pop(field, None)
+        body = urlencode(data, doseq=True).encode() + f"&{field}=".encode() + b"%ED%A0%80"
+        response = client.post(reverse("portal_application_new"), body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code in (200, 302), (field, response.status_code)
+    for dossier in Dossier.objects.all():
+        for name in ("applicant_name", "nationality", "phone", "email", "sector"):
+            (getattr(dossier, name) or "").encode("utf-8")  # raises on a lone surrogate
 
 
 def test_known_facts_of_every_type_are_accepted(client, world):
@@ -320,7 +360,7 @@ def create_with(scheme, **arguments):
     with translation.override("zh-hans"):
         try:
             return dossier_create(applicant=user("jilin.applicant"), scheme=scheme, requested_tier=scheme.tiers.first(),
-                                  **identity(random.Random(3)), **arguments)
+                                  **{**identity(random.Random(3)), **arguments})
         except CaseFileError as exc:
             exc.message = str(exc.message)
             raise
