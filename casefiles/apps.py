@@ -6,3 +6,8 @@ class CasefilesConfig(AppConfig):
     name = "casefiles"
     verbose_name = _("Case files")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .exports import neutralise_wagtail_exports
+
+        neutralise_wagtail_exports()  # Wagtail's CSV/XLSX exports write cells through casefiles.exports

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .exports import xlsx_row
 from .masking import mask_id_number
 
 
@@ -14,11 +15,10 @@ def _workbook(title, headers, rows, widths=None):
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    # every cell through the one sanitiser: text stays text, never a formula (casefiles/exports.py)
+    xlsx_row(sheet, headers, font=Font(bold=True))
     for row in rows:
-        sheet.append(row)
+        xlsx_row(sheet, row)
     for i, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "A2"
@@ -29,7 +29,11 @@ def _workbook(title, headers, rows, widths=None):
 
 def batch_workbook(batch):
     """The list the partner bank needs to make the cards: full identity (the bank opens accounts), tier, employer.
-    Sent to the bank only; the download is journalled."""
+    Sent to the bank only; the download is journalled.
+
+    The one export that carries raw ID and phone numbers, on purpose: the bank cannot open an account or
+    print a card from a masked number. Only the bank and the card departments of the scheme may download it
+    (``views_cards._batch``); every other export masks them."""
     headers = ["序号", "档案编号", "姓名", "证件类型", "证件号码", "手机号码", "卡种等级", "工作单位", "制卡状态"]
     rows = []
     items = batch.items.select_related("dossier__employer", "dossier__granted_tier", "dossier__requested_tier", "card")

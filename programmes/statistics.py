@@ -191,20 +191,21 @@ def statistics_workbook(tables):
     """One sheet per table, the same numbers as on the page."""
     import io
 
+    from django.utils.functional import Promise
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from casefiles.exports import xlsx_row
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:
         sheet = workbook.create_sheet(title=table["key"][:31])
-        sheet.append([str(table["title"])])
-        sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([str(h) for h in table["headers"]])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        # names of schemes, tiers, stages and units are typed by people: every cell goes through the sanitiser
+        xlsx_row(sheet, [str(table["title"])], font=Font(bold=True, size=13))
+        xlsx_row(sheet, [str(h) for h in table["headers"]], font=Font(bold=True))
         for row in table["rows"]:
-            sheet.append(list(row))
+            xlsx_row(sheet, [str(value) if isinstance(value, Promise) else value for value in row])
         for column, width in zip("ABCDEF", (26, 30, 14, 14, 12, 12)):
             sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
