@@ -218,22 +218,22 @@ def feedback_report_workbook(report):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from casefiles.exports import xlsx_row  # every cell through the one sanitiser (no formulas)
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{report['year']}-{report['month']:02d}"
-    sheet.append([_("Feedback monthly report") + f" {report['year']}-{report['month']:02d}"])
-    sheet.append(report_headers())
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    xlsx_row(sheet, [_("Feedback monthly report") + f" {report['year']}-{report['month']:02d}"])
+    xlsx_row(sheet, [str(h) for h in report_headers()], font=Font(bold=True))
     for row in report["rows"]:
-        sheet.append([row["unit"]] + [row[k] for k in REPORT_COLUMNS])
-    sheet.append([_("Total")] + [report["totals"][k] for k in REPORT_COLUMNS])
+        xlsx_row(sheet, [str(row["unit"])] + [row[k] for k in REPORT_COLUMNS])
+    xlsx_row(sheet, [_("Total")] + [report["totals"][k] for k in REPORT_COLUMNS])
     sheet.column_dimensions["A"].width = 32
     overdue = workbook.create_sheet(_("Overdue")[:31])
-    overdue.append([_("Responsible unit"), _("Service item"), _("Kind"), _("Received"), _("Answer due")])
+    xlsx_row(overdue, [_("Responsible unit"), _("Service item"), _("Kind"), _("Received"), _("Answer due")])
     for item in report["overdue_items"]:
-        overdue.append([item.unit.name, item.service_item.title, item.get_kind_display(),
-                        timezone.localtime(item.created_at).strftime("%Y-%m-%d"), item.due_date])
+        xlsx_row(overdue, [item.unit.name, item.service_item.title, str(item.get_kind_display()),
+                           timezone.localtime(item.created_at).strftime("%Y-%m-%d"), item.due_date])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
