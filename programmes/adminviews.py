@@ -25,6 +25,7 @@ from casefiles.exceptions import CaseFileError, StateConflict
 from casefiles.models import Department, DepartmentKind, Dossier, Membership, ServiceCategory, Tier
 from casefiles.selectors import dossiers_visible_to
 from casefiles.services.journal import journal_write
+from huicai.admin_scope import scoped_object, scoped_queryset
 
 from . import charts, selectors, services, statistics
 from .models import (
@@ -94,6 +95,16 @@ class AdminPage(ServiceErrors, WagtailAdminTemplateMixin, View):
         return TemplateResponse(self.request, self.template_name, self.get_context_data(**context), status=status)
 
 
+class ObjectPage(AdminPage):
+    """A page of one record, fetched through the model's scoped policy (``programmes.permissions``): a record
+    outside the user's scope is not found, like a missing id."""
+
+    model = None
+
+    def get_object(self, pk):
+        return scoped_object(self.request.user, self.model, pk)
+
+
 # --------------------------------------------------------------------------- statistics
 
 
@@ -141,7 +152,8 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class FeedbackDetailView(AdminPage):
+class FeedbackDetailView(ObjectPage):
+    model = Feedback
     template_name = "programmes/admin/feedback_detail.html"
     header_icon = "mail"
 
@@ -150,12 +162,6 @@ class FeedbackDetailView(AdminPage):
 
     def get_page_title(self):
         return _("Feedback")
-
-    def get_object(self, pk):
-        try:
-            return selectors.feedback_queue_for(self.request.user).get(pk=pk)
-        except Feedback.DoesNotExist:
-            raise Http404 from None
 
     def get(self, request, pk, form=None, status=200):
         feedback = self.get_object(pk)
@@ -272,15 +278,10 @@ class MeetingListView(AdminPage):
         return self.get(request, form=form, status=400)
 
 
-class MeetingDetailView(AdminPage):
+class MeetingDetailView(ObjectPage):
+    model = Meeting
     template_name = "programmes/admin/meeting_detail.html"
     header_icon = "group"
-
-    def get_object(self, pk):
-        try:
-            return selectors.meeting_for(self.request.user, pk)
-        except Meeting.DoesNotExist:
-            raise Http404 from None
 
     def get_page_title(self):
         return self.meeting.title
@@ -314,7 +315,7 @@ class MeetingDetailView(AdminPage):
         if action == "add_item":
             kind = post.get("kind")
             dossier = dossiers_visible_to(request.user).filter(pk=post.get("dossier") or 0).first()
-            change = ServiceChangeRequest.objects.filter(pk=post.get("service_change") or 0).first()
+            change = scoped_queryset(request.user, ServiceChangeRequest).filter(pk=post.get("service_change") or 0).first()
             ok = self.run(request, lambda: services.agenda_item_add(meeting=meeting, user=request.user, kind=kind,
                                                                     title=post.get("title", ""), dossier=dossier,
                                                                     service_change=change))
@@ -395,15 +396,10 @@ class ChangeListView(AdminPage):
         return self.get(request, form=form, status=400)
 
 
-class ChangeDetailView(AdminPage):
+class ChangeDetailView(ObjectPage):
+    model = ServiceChangeRequest
     template_name = "programmes/admin/change_detail.html"
     header_icon = "list-ul"
-
-    def get_object(self, pk):
-        try:
-            return selectors.changes_visible_to(self.request.user).get(pk=pk)
-        except ServiceChangeRequest.DoesNotExist:
-            raise Http404 from None
 
     def get_page_title(self):
         return self.change.title

@@ -1,16 +1,18 @@
 """Wagtail admin of programme operations: one submenu "Programme operations" with statistics, the feedback
 queue and report, joint meetings, catalogue changes and service commissioners."""
 
+from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 
-from . import selectors, services
+from casefiles.models import Card, Department, Scheme
+from huicai.admin_scope import ScopedModelViewSet
+
+from . import permissions, selectors, services
 from .adminviews import NAMESPACE, ProgrammesViewSet, is_unit_staff
 from .models import ServiceCommissioner
 
@@ -31,25 +33,18 @@ class UnitMenuItem(MenuItem):
         return is_unit_staff(request.user)
 
 
-class OfficePolicy(ModelPermissionPolicy):
-    """Commissioners are managed by the programme office of their scheme (聊城 第三十八条: the HR department)."""
+class CommissionerForm(WagtailAdminModelForm):
+    """Choices only from the user's own programmes: their schemes, those schemes' departments and cards."""
 
-    def user_has_permission(self, user, action):
-        return action in ("add", "change", "view", "delete") and selectors.is_programme_office(user)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, a) for a in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action) and selectors.office_schemes(user).filter(pk=instance.scheme_id).exists()
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
-
-    def instances_user_has_permission_for(self, user, action):
-        if not self.user_has_permission(user, action):
-            return self.model.objects.none()
-        return self.model.objects.filter(scheme__in=selectors.office_schemes(user))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        schemes = selectors.office_schemes(user) if user is not None else Scheme.objects.none()
+        self.fields["scheme"].queryset = schemes.order_by("slug")
+        departments = Department.objects.filter(schemes__in=schemes).distinct().order_by("jurisdiction__code", "code")
+        for name in ("unit", "served_department"):
+            self.fields[name].queryset = departments
+        self.fields["holder_card"].queryset = Card.objects.filter(scheme__in=schemes).order_by("number")
 
 
 class CommissionerCreateView(generic.CreateView):
@@ -62,18 +57,14 @@ class CommissionerEditView(generic.EditView):
         return services.commissioner_save(commissioner=self.form.instance, user=self.request.user)
 
 
-class CommissionerIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        return super().get_base_queryset().filter(scheme__in=selectors.office_schemes(self.request.user))
+class CommissionerViewSet(ScopedModelViewSet):
+    """Every view (listing, export, edit, delete, history, usage) is scoped by ``programmes.permissions``."""
 
-
-class CommissionerViewSet(ModelViewSet):
     model = ServiceCommissioner
     icon = "user"
     menu_label = _("Service commissioners")
     add_to_admin_menu = False
     copy_view_enabled = False
-    index_view_class = CommissionerIndexView
     add_view_class = CommissionerCreateView
     edit_view_class = CommissionerEditView
     list_display = ["name", "unit", "office_phone", "scope", "scheme", "published"]
@@ -82,10 +73,14 @@ class CommissionerViewSet(ModelViewSet):
     form_fields = ["scheme", "name", "unit", "position", "office_phone", "personal_phone", "scope", "served_department",
                    "holder_card", "published", "order"]
 
+    def get_form_class(self, for_update=False):
+        return modelform_factory(self.model, form=CommissionerForm, fields=self.form_fields,
+                                 formfield_callback=self.formfield_for_dbfield)
 
-# The programme office's policy for commissioners, registered the Wagtail 7+ way (a viewset's own
-# ``permission_policy`` is deprecated and goes away in Wagtail 9).
-register_permission_policy(ServiceCommissioner, OfficePolicy(ServiceCommissioner), exact_class=True)
+
+# The policies of programme records, registered the Wagtail 7+ way (a viewset's own ``permission_policy`` is
+# deprecated and goes away in Wagtail 9), before any view is built.
+permissions.register()
 commissioner_viewset = CommissionerViewSet("programmes_commissioners")
 
 

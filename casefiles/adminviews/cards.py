@@ -1,114 +1,53 @@
 """Wagtail admin for cards: the cardholder registry (持卡人信息库) with filters and Excel export, production
 batches, revocation requests, exit candidates, overdue assessments (白云 第六条).
 
-Listings are read-only and scoped to the schemes whose cards the user's departments manage; every change
-goes through ``casefiles.services.cards``.
+Listings and records are read-only and scoped (every view, through ``huicai.admin_scope``) to the schemes whose
+cards the user's departments manage; every change goes through ``casefiles.services.cards``.
 """
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.views import generic
-from wagtail.admin.views.generic import IndexView, history, usage
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
+
+from huicai.admin_scope import ScopedModelViewSet, ScopedPolicy
 
 from ..models import Card, ExitCandidate, ProductionBatch, RevocationRequest
 
 
-class ViewOnlyPolicy(ModelPermissionPolicy):
-    """Staff read these records here; changes go through the card services, never through model forms."""
+class CardRecordPolicy(ScopedPolicy):
+    """Staff read these records here, within the schemes whose cards their departments manage (as the registry
+    lists them); changes go through the card services, never through model forms."""
 
-    def user_has_permission(self, user, action):
-        return action == "view" and (user.is_superuser or user.is_staff)
+    read_only = True
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, a) for a in actions)
+    def model_actions(self, user):
+        return {"view"} if user.is_authenticated and user.is_active and (user.is_superuser or user.is_staff) else set()
 
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
+    def scope(self, user, queryset):
+        from ..selectors_cards import cards_managed_by
 
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return self.user_has_any_permission(user, actions)
+        if user.is_superuser:
+            return queryset
+        cards = cards_managed_by(user)
+        if self.model is Card:
+            return queryset.filter(pk__in=cards.values("pk"))
+        if self.model is ProductionBatch:
+            return queryset.filter(scheme__in=cards.values("scheme"))
+        return queryset.filter(card__in=cards.values("pk"))
 
 
 for _model in (Card, ExitCandidate, ProductionBatch, RevocationRequest):
-    register_permission_policy(_model, ViewOnlyPolicy(_model), exact_class=True)
+    register_permission_policy(_model, CardRecordPolicy(_model), exact_class=True)
 
 
-def in_scope(user, instance):
-    """Is the record within the schemes whose cards the user's departments manage (as the listings are)?"""
-    from ..selectors_cards import cards_managed_by
-
-    if user.is_superuser:
-        return True
-    if isinstance(instance, ProductionBatch):
-        return cards_managed_by(user, Card.objects.filter(scheme_id=instance.scheme_id)).exists()
-    card_id = instance.pk if isinstance(instance, Card) else instance.card_id
-    return cards_managed_by(user, Card.objects.filter(pk=card_id)).exists()
-
-
-class ScopedObjectMixin:
-    """A record outside the user's scope is not found (404), exactly like an id that does not exist."""
-
-    def get_object(self, *args, **kwargs):
-        instance = super().get_object(*args, **kwargs)
-        if not in_scope(self.request.user, instance):
-            raise Http404
-        return instance
-
-
-class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
-
-
-class ScopedEditView(ScopedObjectMixin, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
-
-
-class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
-    pass
-
-
-class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
-    pass
-
-
-class ReadOnlyViewSet(ModelViewSet):
+class ReadOnlyViewSet(ScopedModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
-    inspect_view_class = ScopedInspectView
-    edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
 
 
-class ScopedIndexView(IndexView):
-    """Only the cards (or card records) of schemes the user's departments manage."""
-
-    card_path = ""
-
-    def get_base_queryset(self):
-        from ..selectors_cards import cards_managed_by
-
-        queryset = super().get_base_queryset()
-        if self.request.user.is_superuser:
-            return queryset
-        cards = cards_managed_by(self.request.user).values("pk")
-        if self.card_path:
-            return queryset.filter(**{f"{self.card_path}__in": cards})
-        if queryset.model is ProductionBatch:
-            return queryset.filter(scheme__in=cards_managed_by(self.request.user).values("scheme"))
-        return queryset.filter(pk__in=cards)
-
-
-class RegistryIndexView(ScopedIndexView):
+class RegistryIndexView(IndexView):
     pass
 
 
@@ -129,29 +68,19 @@ class CardViewSet(ReadOnlyViewSet):
                            "services_end_on", "bank_services", "retired_on", "produced_at", "handed_out_at", "end_reason"]
 
 
-class RevocationRequestIndexView(ScopedIndexView):
-    card_path = "card"
-
-
 class RevocationRequestViewSet(ReadOnlyViewSet):
     model = RevocationRequest
     icon = "warning"
     menu_label = _("Revocation requests")
-    index_view_class = RevocationRequestIndexView
     list_display = ["card", "reason", "requested_as", "status", "created_at"]
     list_filter = ["status"]
     form_fields = ["decision_comment"]
-
-
-class ExitCandidateIndexView(ScopedIndexView):
-    card_path = "card"
 
 
 class ExitCandidateViewSet(ReadOnlyViewSet):
     model = ExitCandidate
     icon = "list-ul"
     menu_label = _("Exit candidates")
-    index_view_class = ExitCandidateIndexView
     list_display = ["card", "reason", "detected_on", "status"]
     list_filter = ["status"]
     form_fields = ["status"]
@@ -161,7 +90,6 @@ class ProductionBatchViewSet(ReadOnlyViewSet):
     model = ProductionBatch
     icon = "download"
     menu_label = _("Production batches")
-    index_view_class = ScopedIndexView
     list_display = ["number", "scheme", "created_at", "exported_at"]
     form_fields = ["scheme"]
 

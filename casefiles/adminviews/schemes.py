@@ -11,11 +11,15 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
+
+from huicai.admin_scope import ScopedModelViewSet, ScopedPolicy
 
 from ..eligibility import FACT_TYPES, rule_facts
 from ..models import (
     Criterion,
+    Department,
+    DepartmentKind,
     Precondition,
     Recognition,
     RevocationReason,
@@ -27,15 +31,58 @@ from ..models import (
 )
 from ..validation import citation_problem, duplicate_ref_message, policy_article_numbers, scheme_validate
 
+# --------------------------------------------------------------------------- who may edit which scheme's rules
+
+RULE_MODELS = (Scheme, Tier, Criterion, Precondition, ServiceItem, RevocationReason, WorkflowState, WorkflowTransition,
+               Recognition)
+
+
+def rule_schemes(user):
+    """Schemes whose rules a user may keep: every scheme for a superuser; otherwise (given the model permission)
+    only the schemes one of the user's reviewing departments takes part in."""
+    if user is None or not user.is_authenticated:
+        return Scheme.objects.none()
+    if user.is_superuser:
+        return Scheme.objects.all()
+    departments = Department.objects.filter(memberships__user=user).exclude(kind=DepartmentKind.EMPLOYER)
+    return Scheme.objects.filter(departments__in=departments.values("pk")).distinct()
+
+
+class SchemeRulePolicy(ScopedPolicy):
+    """Django model permissions (only administrators hold them today), narrowed to the user's schemes."""
+
+    def scope(self, user, queryset):
+        if user.is_superuser:
+            return queryset
+        path = "pk" if self.model is Scheme else "scheme"
+        return queryset.filter(**{f"{path}__in": rule_schemes(user).values("pk")})
+
+
+for _model in RULE_MODELS:
+    register_permission_policy(_model, SchemeRulePolicy(_model), exact_class=True)
+
+
 # --------------------------------------------------------------------------- forms
 
 
-class SchemeRuleForm(WagtailAdminModelForm):
+class SchemeChoicesMixin:
+    """The scheme field offers only the schemes the user may keep."""
+
+    def limit_scheme_choices(self):
+        if "scheme" in self.fields and self.for_user is not None:
+            self.fields["scheme"].queryset = rule_schemes(self.for_user).order_by("slug")
+
+
+class SchemeRuleForm(SchemeChoicesMixin, WagtailAdminModelForm):
     """Base of the rule forms: the id is unique within the scheme and citations name articles of the
     published policy (when the scheme has one)."""
 
     key_field = "ref"
     citation_fields = ("article",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_scheme_choices()
 
     def rule_scheme(self):
         scheme = self.cleaned_data.get("scheme")
@@ -207,7 +254,7 @@ class SchemeEditView(generic.EditView):
         return response
 
 
-class SchemeViewSet(ModelViewSet):
+class SchemeViewSet(ScopedModelViewSet):
     model = Scheme
     icon = "list-ul"
     menu_label = gettext_lazy("Schemes")
@@ -249,7 +296,7 @@ class SchemeViewSet(ModelViewSet):
     )
 
 
-class RuleViewSet(ModelViewSet):
+class RuleViewSet(ScopedModelViewSet):
     icon = "list-ul"
     list_filter = ["scheme"]
     copy_view_enabled = False

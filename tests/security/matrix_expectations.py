@@ -129,7 +129,9 @@ class World:
 
     def card_managers(self, card):
         """Staff who keep the scheme's registry: card departments (and the bank that produces the cards)."""
-        slug = card.scheme.slug
+        return self.card_managers_of(card.scheme.slug)
+
+    def card_managers_of(self, slug):
         ids = {self.scheme_departments[slug][c] for c in CARD_DEPARTMENTS[slug] if c in self.scheme_departments[slug]}
         users = set(self.superusers)
         for department_id in ids | self.bank_ids(slug):
@@ -177,3 +179,65 @@ class World:
             if self.department[department_id].kind in OFFICE_KINDS:
                 users |= self.members_of(department_id)
         return users
+
+
+# --- Wagtail admin object pages (issue #15 item 2) ------------------------------------------------------------------
+# Every admin URL with an object id whose view names a model of ours is swept against one object of every scheme.
+# Who may do what to such a record is restated here from the organisation rows and the articles — never read from
+# the policies under test (huicai.admin_scope, programmes.permissions, casefiles.adminviews).
+
+# the path from a record to its scheme's slug
+SLUG_PATH = {
+    "casefiles.scheme": "slug",
+    "casefiles.revocationrequest": "card__scheme__slug",
+    "casefiles.exitcandidate": "card__scheme__slug",
+    "programmes.meeting": "joint_meeting__scheme__slug",
+}
+RULE_MODELS = {"casefiles.scheme", "casefiles.tier", "casefiles.criterion", "casefiles.precondition",
+               "casefiles.serviceitem", "casefiles.revocationreason", "casefiles.workflowstate",
+               "casefiles.workflowtransition", "casefiles.recognition"}
+CARD_RECORDS = {"casefiles.card", "casefiles.revocationrequest", "casefiles.exitcandidate", "casefiles.productionbatch"}
+OFFICE_RECORDS = {"programmes.servicecommissioner", "programmes.servicechangerequest", "programmes.meeting"}
+FEEDBACK = {"programmes.feedback"}
+# Which of Wagtail's actions a view of a viewset (by URL name) performs; hand-written pages read ("view")
+VIEW_ACTION = {"edit": "change", "delete": "delete", "history": "change", "history_results": "change",
+               "usage": "change", "inspect": "view", "copy": "add"}
+
+
+def family(label):
+    """Records kept under the same rule are sampled together (one of them per user and scheme, in turn)."""
+    for name, labels in (("scheme rules", RULE_MODELS), ("card records", CARD_RECORDS),
+                         ("programme office", OFFICE_RECORDS), ("feedback", FEEDBACK)):
+        if label in labels:
+            return name
+    return None
+
+
+def slug_path(label):
+    return SLUG_PATH.get(label, "scheme__slug")
+
+
+def admin_object_audience(world, user, label, obj, slug, action):
+    """May ``user`` (with admin access) do ``action`` on ``obj`` (of scheme ``slug``) in the admin?"""
+    if user is None or not user.is_active:
+        return False
+    uid = user.pk
+    if label in RULE_MODELS:
+        # scheme rules are kept by administrators; anyone else needs the Django model permission and a reviewing
+        # department in the scheme (no group holds such permissions today)
+        if uid in world.superusers:
+            return True
+        model = label.split(".")[1]
+        perm = {"view": "view", "change": "change", "delete": "delete", "add": "add"}[action]
+        scheme_departments = set(world.scheme_departments[slug].values())
+        own = {d for d in world.departments_of.get(uid, ()) if world.department[d].kind != "employer"}
+        return user.has_perm(f"casefiles.{perm}_{model}") and bool(own & scheme_departments)
+    if label in CARD_RECORDS:
+        # read-only records (changes go through the card services): the scheme's card registry keepers read them
+        return action == "view" and (user.is_staff or uid in world.superusers) and uid in world.card_managers_of(slug)
+    if label in OFFICE_RECORDS:
+        return uid in world.programme_office(slug)  # includes the administrators
+    if label in FEEDBACK:
+        return uid in world.superusers or uid in world.members_of(obj.unit_id)
+    raise KeyError(label)
+

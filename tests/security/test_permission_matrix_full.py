@@ -15,6 +15,11 @@ an existing id must answer exactly like a non-existent one (404), so that guessi
 Per user, the dossier sample is every dossier of the user's own scheme(s) plus one of every other scheme (all
 dossiers with HUICAI_MATRIX_FULL=1). Change endpoints of one kind are rotated over the sampled pairs (all of them
 with HUICAI_MATRIX_FULL=1). Summary: $HUICAI_ARTIFACTS/permission-matrix.json.
+
+Admin object sweep (issue #15 item 2): every Wagtail admin URL pattern that takes an object id is walked from the
+URL resolver (every registered viewset); a pattern whose view's model has no audience in matrix_expectations and is
+not listed in matrix_routes fails the run. Each is requested by every user against one object of every scheme
+(GET; POST for edit and delete), one page per family of records, scheme and user in turn.
 """
 
 import io
@@ -68,6 +73,24 @@ def test_every_case_file_route_is_classified():
     ours = sorted(f"{m._meta.app_label}.{m.__name__}" for m in admin.site._registry
                   if m._meta.app_label in ("casefiles", "programmes", "search", "policypages"))
     assert ours == [], f"case-file models registered in the Django admin (add them to the matrix): {ours}"
+
+
+UNCLASSIFIED_ADMIN_OBJECTS = (
+    "admin URLs with an object id that no one classified (give their view's model an audience in "
+    "tests/security/matrix_expectations.py, or list them in tests/security/matrix_routes.py): {}"
+)
+
+
+def test_every_admin_object_url_is_classified():
+    """Every admin URL that takes an object id (walked from the resolver, from every registered viewset) is swept
+    by the admin object sweep, covered by cells of its own, or Wagtail's own and free of our models."""
+    from .matrix_expectations import CARD_RECORDS, FEEDBACK, OFFICE_RECORDS, RULE_MODELS
+
+    classified, unclassified = matrix_routes.admin_object_classification(RULE_MODELS | CARD_RECORDS | OFFICE_RECORDS | FEEDBACK)
+    assert unclassified == [], UNCLASSIFIED_ADMIN_OBJECTS.format(unclassified)
+    assert "admin/programmes_commissioners/edit/<int:pk>/" in classified and len(classified) > 100
+    stale = sorted(r for r in matrix_routes.ADMIN_OBJECT_COVERED if classified.get(r) != "covered")
+    assert stale == [], f"covered admin object routes that no longer exist: {stale}"
 
 
 # ----------------------------------------------------------------------------------------------------- setup
@@ -716,6 +739,11 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                           role="applicant", action="transition without CSRF token")
             assert response.status_code == 403, (route, response.status_code)
 
+    # ------------------------------------------------------------------ every admin URL with an object id
+    admin_started = time.time()
+    admin_object_cells = _admin_object_sweep(matrix, world, people)
+    admin_object_seconds = round(time.time() - admin_started, 1)
+
     # ------------------------------------------------------------------ files never reachable through a public URL
     public_file_cells = _public_file_urls(matrix, users)
 
@@ -738,6 +766,8 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
         "wrong_denials": len(matrix.wrong_denials),
         "business_rule_refusals_of_entitled_users": len(matrix.refusals),
         "public_file_url_cells": public_file_cells,
+        "admin_object_cells": admin_object_cells,
+        "admin_object_wall_seconds": admin_object_seconds,
         "users": len(people),
         "dossiers": len(dossiers),
         "cards": len(cards),
@@ -803,3 +833,177 @@ def _public_file_urls(matrix, users):
                               status=response.status_code, role="admin" if who else "anonymous", action="download")
                 assert response.status_code == 404, (url, response.status_code)
     return cells
+
+
+# ----------------------------------------------------------------------------------------------------- admin objects
+
+
+def _form_data(obj):
+    """The object's own values as its admin form would post them, with one text field changed."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or not field.editable or field.get_internal_type() in ("FileField", "ImageField"):
+            continue
+        value = getattr(obj, field.attname)
+        if value is None:
+            data[field.name] = ""
+        elif isinstance(value, bool):
+            if value:
+                data[field.name] = "on"
+        elif isinstance(value, (dict, list)):
+            data[field.name] = json.dumps(value, ensure_ascii=False)
+        elif hasattr(value, "isoformat"):
+            data[field.name] = value.isoformat()
+        else:
+            data[field.name] = str(value)
+    for field in obj._meta.many_to_many:
+        data[field.name] = [str(pk) for pk in getattr(obj, field.name).values_list("pk", flat=True)]
+    for name in ("name", "title", "text", "card_name", "decision_comment", "holder_name"):
+        if isinstance(data.get(name), str):
+            data[name] += "（矩阵）"
+            break
+    return data
+
+
+def _commissioner_in_every_scheme():
+    """The demo names commissioners for 聊城 only: one more per scheme, each with a private phone, so that every
+    programme office has one of its own and others' to be kept from."""
+    from casefiles.models import DepartmentKind, Scheme
+    from programmes.models import ServiceCommissioner
+    from programmes.services import commissioner_save
+
+    for i, scheme in enumerate(Scheme.objects.exclude(commissioners__isnull=False).order_by("slug")):
+        unit = scheme.departments.exclude(kind=DepartmentKind.EMPLOYER).order_by("code").first()
+        commissioner_save(commissioner=ServiceCommissioner(scheme=scheme, name=f"矩阵专员{i}", unit=unit,
+                                                           office_phone="0635-8000000", personal_phone=f"1390000000{i}"),
+                          user=None)
+
+
+def _admin_object_sweep(matrix, world, people):
+    """Every admin URL with an object id (issue #15 item 2), walked from the URL resolver: each role × one object of
+    every scheme. GET every page; POST the delete and edit forms (in a savepoint), judged by what changed. A user
+    who may not see the object must get exactly what a missing id gets. Per user, per family of records (scheme
+    rules, card records, programme office records, feedback) and per scheme, one page in turn (all of them for
+    the administrator and with HUICAI_MATRIX_FULL=1). Returns the number of cells."""
+    from .matrix_expectations import (
+        CARD_RECORDS,
+        FEEDBACK,
+        OFFICE_RECORDS,
+        RULE_MODELS,
+        VIEW_ACTION,
+        admin_object_audience,
+        family,
+        slug_path,
+    )
+
+    _commissioner_in_every_scheme()
+    known = RULE_MODELS | CARD_RECORDS | OFFICE_RECORDS | FEEDBACK
+    classified, unclassified = matrix_routes.admin_object_classification(known)
+    routes, models = [], {}  # (route, url name, model label, action); label -> model
+    for route, pattern, model in matrix_routes.admin_object_routes():
+        if classified.get(route) == "swept":
+            assert len(matrix_routes.OBJECT_ARGUMENT.findall(route)) == 1, route
+            routes.append((route, pattern.name, model._meta.label_lower, VIEW_ACTION.get(pattern.name, "view")))
+            models[model._meta.label_lower] = model
+    samples = defaultdict(list)  # label -> [(object, scheme slug)], the first object of every scheme
+    for label, model in sorted(models.items()):
+        first = {}
+        for pk, slug in model._default_manager.order_by("pk").values_list("pk", slug_path(label)):
+            first.setdefault(slug, pk)
+        rows = model._default_manager.in_bulk(list(first.values()))
+        samples[label] = [(rows[pk], slug) for slug, pk in sorted(first.items())]
+        assert samples[label], f"no {label} in the matrix data: its admin pages would go untested"
+    by_family = defaultdict(list)
+    for entry in routes:
+        by_family[family(entry[2])].append(entry)
+    slugs = sorted({slug for rows in samples.values() for _obj, slug in rows})
+    cells_before = sum(matrix.cells.values())
+
+    def url_of(route, pk):
+        return "/" + matrix_routes.OBJECT_ARGUMENT.sub(str(pk), route, count=1)
+
+    missing_status = {}  # (route, method, admin access) -> status for a missing id
+
+    def hidden(route, user, subject, status, role, browser, method, data=None):
+        """The user gets what a missing id gets: 404, or the login redirect every admin URL gives to users without
+        admin access (a non-existent id is asked once per route, method and kind of user)."""
+        if user is None:
+            return
+        key = (route, method, world.has_admin_access(user))
+        if key not in missing_status:
+            url = url_of(route, MISSING)
+            missing_status[key] = (browser.get(url) if method == "GET" else browser.post_form(url, data)).status_code
+        if status != missing_status[key] or status not in (302, 404):
+            matrix.reveals.append({"route": route, "user": user.username, "role": role, "subject": subject,
+                                   "method": method, "status": status, "status_for_missing_id": missing_status[key]})
+
+    for ui, user in enumerate(people):
+        browser = Browser(user)
+        admin_access = world.has_admin_access(user)
+        everything = FULL or (user is not None and user.is_superuser)
+        chosen = []  # (route, url name, label, action, object, slug)
+        for fi, (_name, entries) in enumerate(sorted(by_family.items())):
+            for si, slug in enumerate(slugs if admin_access else slugs[ui % len(slugs):][:1]):
+                candidates = [(*e, obj, s) for e in entries for obj, s in samples[e[2]] if s == slug]
+                if candidates:
+                    chosen += candidates if everything else [candidates[(ui + fi + si) % len(candidates)]]
+        for route, name, label, action, obj, slug in chosen:
+            url = url_of(route, obj.pk)
+            available = not route.endswith("minutes.pdf") or bool(obj.minutes_pdf)
+            may_read = admin_access and admin_object_audience(world, user, label, obj, slug, "view")
+            expected = admin_access and available and admin_object_audience(world, user, label, obj, slug, action)
+            role = matrix.role(user, slug)
+            subject = f"{label} {obj.pk} [{slug}]"
+            response = browser.get(url)
+            matrix.record(route, user, subject, expected=expected, seen=response.status_code == 200,
+                          status=response.status_code, role=role, action=f"admin {name}")
+            if not expected and not (may_read and available):
+                hidden(route, user, subject, response.status_code, role, browser, "GET")
+            if name not in ("edit", "delete"):
+                continue
+            model = type(obj)
+            if name == "delete":
+                if expected and family(label) != "programme office":
+                    continue  # an administrator deleting a scheme would cascade through everything
+                data = {}
+
+                def probe(m=model, pk=obj.pk):
+                    return m._default_manager.filter(pk=pk).exists()
+            else:
+                if expected:
+                    continue  # entitled edits are the forms' own tests; here: nobody else changes anything
+                data = _form_data(obj)
+
+                def probe(m=model, pk=obj.pk):
+                    return repr(m._default_manager.filter(pk=pk).values().first())
+            response, changed = _in_savepoint(lambda u=url, d=data: browser.post_form(u, d), probe)
+            matrix.record(route, user, subject, expected=expected, seen=changed, status=response.status_code, role=role,
+                          action=f"admin {name} (POST)")
+            if not expected and not may_read:
+                hidden(route, user, subject, response.status_code, role, browser, "POST", data)
+
+    # the listing: the commissioners of other schemes (with their private phones) never appear
+    from programmes.models import ServiceCommissioner
+
+    commissioners = list(ServiceCommissioner.objects.select_related("scheme"))
+    for user in people:
+        if not world.has_admin_access(user):
+            continue
+        browser = Browser(user)
+        for route, url in (("admin/programmes_commissioners/", "/admin/programmes_commissioners/"),):
+            response = browser.get(url)
+            text = _text(response) if response.status_code == 200 else ""
+            for c in commissioners:
+                shown = bool(c.personal_phone and c.personal_phone in text) or f"/edit/{c.pk}/" in text
+                if shown:
+                    matrix.record(route, user, f"commissioner {c.pk} [{c.scheme.slug}]", seen=True, status=200,
+                                  expected=user.pk in world.programme_office(c.scheme.slug), role=matrix.role(user),
+                                  action="list export" if "export" in url else "list")
+            matrix.cells[route] += 1
+    assert unclassified == [], UNCLASSIFIED_ADMIN_OBJECTS.format(unclassified)
+    # not vacuous: every page someone may open was opened by someone (the card records' forms are nobody's)
+    vacuous = sorted(route for route, name, label, action in routes
+                     if (label not in CARD_RECORDS or action == "view") and not matrix.positives[route]
+                     and not (route.endswith("minutes.pdf") and not any(o.minutes_pdf for o, _s in samples[label])))
+    assert vacuous == [], f"admin object pages no one was allowed to open (the sweep would pass vacuously): {vacuous}"
+    return sum(matrix.cells.values()) - cells_before
