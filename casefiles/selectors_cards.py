@@ -130,7 +130,9 @@ STATUS_EVENTS = {
     CardStatus.REPLACED: (CardEventKind.REISSUE,),
 }
 # The mark stamped on a certificate (and shown on the e-card and the verification page) of a card not valid.
-MARK_VOID, MARK_LAPSED, MARK_LOST = gettext_lazy("Void"), gettext_lazy("No longer valid"), gettext_lazy("Reported as lost")
+MARK_VOID = gettext_lazy("Void")
+MARK_LAPSED = gettext_lazy("No longer valid")
+MARK_LOST = gettext_lazy("Reported as lost")
 STATUS_MARKS = {
     CardStatus.EXPIRED: MARK_LAPSED,
     CardStatus.CONTACT_LIST: MARK_LAPSED,
@@ -167,7 +169,8 @@ def card_status(card, today=None):
     today = today or timezone.localdate()
     status, kind = card.status, STATUS_KINDS[card.status]
     result = {
-        "kind": kind, "status": status, "label": str(card.get_status_display()), "message": str(STATUS_MESSAGES[status]),
+        "kind": kind, "status": status, "label": str(card.get_status_display()),
+        "message": str(STATUS_MESSAGES[status]),
         "mark": None, "date": None, "article": "", "reason": "",
         "services_usable": kind == StatusKind.VALID or bool(card.services_end_on and today < card.services_end_on),
     }
@@ -202,7 +205,8 @@ def card_for_number(number, name_or_id_tail):
     given = "".join((name_or_id_tail or "").split())
     if not number or not given:
         return None
-    card = Card.objects.select_related("scheme__jurisdiction", "tier", "dossier", "end_reason").filter(number=number).first()
+    cards = Card.objects.select_related("scheme__jurisdiction", "tier", "dossier", "end_reason")
+    card = cards.filter(number=number).first()
     if card is None:
         return None
     id_tail = (card.dossier.id_number or "")[-4:].upper()

@@ -20,7 +20,14 @@ from rest_framework.throttling import SimpleRateThrottle
 from . import pdf
 from .exceptions import TransitionDenied
 from .models import Card, ProductionBatch, PublicNotice, ServiceCategory
-from .selectors_cards import card_for, card_for_number, card_for_token, card_status, cards_managed_by, verification_payload
+from .selectors_cards import (
+    card_for,
+    card_for_number,
+    card_for_token,
+    card_status,
+    cards_managed_by,
+    verification_payload,
+)
 from .services.cards import _bank_or_department, acting_as
 from .services.journal import journal_write
 
@@ -85,7 +92,8 @@ def verify_number(request):
         return render(request, "casefiles/verify.html", {"form": form}, status=400)
     card = card_for_number(form.cleaned_data["number"], form.cleaned_data["holder"])
     if card is None:
-        return render(request, "casefiles/verify.html", {"form": form, "not_found": True, "by_number": True}, status=404)
+        context = {"form": form, "not_found": True, "by_number": True}
+        return render(request, "casefiles/verify.html", context, status=404)
     return render(request, "casefiles/verify.html", {"form": VerifyNumberForm(), "result": verification_payload(card)})
 
 

@@ -44,7 +44,7 @@ class VerificationSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_label = serializers.CharField()
     message = serializers.CharField()
-    mark = serializers.CharField(allow_null=True, help_text="The mark on the certificate of a card not valid, e.g. 作废")
+    mark = serializers.CharField(allow_null=True, help_text="The mark on the certificate of a card not valid (作废…)")
     status_since = serializers.DateField(allow_null=True)
     article = serializers.CharField(help_text="The article the status rests on (empty for a valid card)")
     services_usable = serializers.BooleanField()
@@ -74,7 +74,9 @@ def verify(request, token):
 
 class VerifyNumberSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=40)
-    holder = serializers.CharField(max_length=100, help_text="The holder's name, or the last four characters of the ID number")
+    holder = serializers.CharField(
+        max_length=100, help_text="The holder's name, or the last four characters of the ID number"
+    )
 
 
 @extend_schema(request=VerifyNumberSerializer, responses={200: VerificationSerializer},
@@ -120,7 +122,9 @@ class CardSerializer(serializers.ModelSerializer):
         return request is not None and card.holder_id == request.user.pk
 
     def get_ecard_url(self, card) -> str | None:
-        return self.context["request"].build_absolute_uri(reverse("card-ecard", args=[card.pk])) if self._own(card) else None
+        if not self._own(card):
+            return None
+        return self.context["request"].build_absolute_uri(reverse("card-ecard", args=[card.pk]))
 
     def get_qr_payload(self, card) -> str | None:
         return verification_url(card) if self._own(card) else None

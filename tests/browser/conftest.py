@@ -79,7 +79,8 @@ def login_as(live_server):
         client = Client()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
+        session = {"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}
+        page.context.add_cookies([session])
         return page
 
     return login

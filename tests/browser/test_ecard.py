@@ -59,16 +59,20 @@ def _revoke(card):
     from casefiles.services import cards as svc
 
     office = card.scheme.departments.get(code="talent-office").group.user_set.first()
-    reason = next(r for r in RevocationReason.objects.filter(scheme=card.scheme).order_by("order")
-                  if "department" in r.requested_by)
+    reason = next(
+        r
+        for r in RevocationReason.objects.filter(scheme=card.scheme).order_by("order")
+        if "department" in r.requested_by
+    )
     svc.card_revoke(card=card, reason=reason, user=office, comment="弄虚作假骗取入选资格。")
     card.refresh_from_db()
     return reason
 
 
 @pytest.mark.parametrize("size", ["mobile", "desktop"])
-def test_revoked_ecard_shows_status_first_and_no_services(request, size, card, live_server, login_as, artifacts_dir,
-                                                          axe_violations):
+def test_revoked_ecard_shows_status_first_and_no_services(
+    request, size, card, live_server, login_as, artifacts_dir, axe_violations
+):
     reason = _revoke(card)
     page = login_as(request.getfixturevalue(size), card.holder)
     page.goto(f"{live_server.url}/cards/{card.pk}/")
@@ -78,7 +82,9 @@ def test_revoked_ecard_shows_status_first_and_no_services(request, size, card, l
     assert reason.article in state.inner_text()
     # the status is the first thing on the screen, above the card
     assert state.bounding_box()["y"] < page.locator("[data-testid=ecard]").bounding_box()["y"]
-    assert page.locator("[data-testid=services]").count() == 0 and page.locator("[data-testid=no-services]").count() == 1
+    assert (
+        page.locator("[data-testid=services]").count() == 0 and page.locator("[data-testid=no-services]").count() == 1
+    )
     page.screenshot(path=os.path.join(artifacts_dir, f"ecard-revoked-{size}.png"), full_page=True)
     # its QR code still reads, and answers "revoked"
     [url] = decode_qr(page.screenshot(full_page=True))
@@ -108,7 +114,9 @@ def test_ecard_opens_offline_once_seen(card, live_server, login_as, mobile, arti
     assert page.locator("[data-testid=ecard]").count() == 1
     assert card.number in page.locator("[data-testid=ecard]").inner_text()
     assert page.locator("[data-testid=offline-note]").is_visible()
-    assert page.evaluate("getComputedStyle(document.querySelector('[data-testid=ecard]')).borderRadius") == "16px"  # styled
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('[data-testid=ecard]')).borderRadius") == "16px"
+    )  # styled
     page.screenshot(path=os.path.join(artifacts_dir, "ecard-offline-mobile.png"), full_page=True)
     assert decode_qr(page.screenshot(full_page=True)) == [verification_url(card)]
     # Back online and signed out: the server no longer gives the card to this browser, and the copy is dropped.
@@ -116,5 +124,5 @@ def test_ecard_opens_offline_once_seen(card, live_server, login_as, mobile, arti
     page.context.clear_cookies()
     page.goto(url)
     assert "/accounts/login/" in page.url
-    assert page.evaluate("caches.open('huicai-ecard-v1').then(c => c.match(location.origin + %r)).then(r => !!r)"
-                         % f"/cards/{card.pk}/") is False
+    cached = "path => caches.open('huicai-ecard-v1').then(c => c.match(location.origin + path)).then(r => !!r)"
+    assert page.evaluate(cached, f"/cards/{card.pk}/") is False

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from casefiles.demo_cards import issue_card, prepare_schemes
 from casefiles.models import Card, CardStatus, RevocationReason, RevocationRequest, Scheme
 from casefiles.models.schemes import ExitEffect
-from casefiles.pdf import certificate_pdf, certificates_pdf, verification_token, verification_url
+from casefiles.pdf import certificates_pdf, verification_token, verification_url
 from casefiles.schemes.loader import SCHEME_DIR
 from casefiles.services import cards as svc
 
@@ -27,8 +27,14 @@ pytestmark = [pytest.mark.django_db]
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 SLUGS = sorted(p.stem for p in SCHEME_DIR.glob("*.yaml") if p.stem != "jurisdictions")
 # What each mark must say (zh-Hans), by status: the words of issue #18 (作废 / 已失效 / 已挂失).
-EXPECTED_MARK = {CardStatus.REVOKED: "作废", CardStatus.REPLACED: "作废", CardStatus.EXPIRED: "已失效",
-                 CardStatus.CONTACT_LIST: "已失效", CardStatus.SUSPENDED: "已挂失", CardStatus.ACTIVE: None}
+EXPECTED_MARK = {
+    CardStatus.REVOKED: "作废",
+    CardStatus.REPLACED: "作废",
+    CardStatus.EXPIRED: "已失效",
+    CardStatus.CONTACT_LIST: "已失效",
+    CardStatus.SUSPENDED: "已挂失",
+    CardStatus.ACTIVE: None,
+}
 
 
 @pytest.fixture
@@ -79,8 +85,10 @@ def _cases(root):
             cases.append((f"{scheme.slug}:reissue:old", old, scheme.loss_article))
             cases.append((f"{scheme.slug}:reissue:new", new, ""))
     svc.cards_expire_due()
-    return [(label, Card.objects.select_related("scheme", "tier", "dossier", "end_reason").get(pk=c.pk), article)
-            for label, c, article in cases]
+    return [
+        (label, Card.objects.select_related("scheme", "tier", "dossier", "end_reason").get(pk=c.pk), article)
+        for label, c, article in cases
+    ]
 
 
 def _pdf_pages_text(content):
@@ -102,7 +110,9 @@ def test_status_agrees_on_certificate_ecard_and_verification(client, root):
     cache.clear()
     cases = _cases(root)
     statuses = {card.status for _label, card, _article in cases}
-    assert statuses == set(CardStatus.values), f"the sweep reaches every status: missing {set(CardStatus.values) - statuses}"
+    assert statuses == set(CardStatus.values), (
+        f"the sweep reaches every status: missing {set(CardStatus.values) - statuses}"
+    )
     checked = 0
     for label, card, article in cases:
         cache.clear()  # the by-number checks are limited per address (10 a minute): each card starts afresh
@@ -110,18 +120,25 @@ def test_status_agrees_on_certificate_ecard_and_verification(client, root):
         mark = EXPECTED_MARK[card.status]
         # --- verification by code (what the QR code holds) and by number: one and the same answer
         api = client.get(f"/api/v1/verify/{verification_token(card)}/", **ZH).json()
-        by_name = client.post("/api/v1/verify/", {"number": card.number, "holder": card.holder_name},
-                              content_type="application/json", **ZH)
-        by_id = client.post("/api/v1/verify/", {"number": card.number.lower(), "holder": card.dossier.id_number[-4:]},
-                            content_type="application/json", **ZH)
+        by_name = client.post(
+            "/api/v1/verify/",
+            {"number": card.number, "holder": card.holder_name},
+            content_type="application/json",
+            **ZH,
+        )
+        by_id = client.post(
+            "/api/v1/verify/",
+            {"number": card.number.lower(), "holder": card.dossier.id_number[-4:]},
+            content_type="application/json",
+            **ZH,
+        )
         assert by_name.status_code == by_id.status_code == 200, label
         assert by_name.json() == by_id.json() == api, label
         assert api["status"] == card.status and api["mark"] == mark, label
         assert api["valid"] is (mark is None), label
         if mark:
             assert api["article"] == article and article, label
-            expected_since = (card.services_end_on or card.ended_at
-                              or timezone.localdate(card.lost_reported_at))
+            expected_since = card.services_end_on or card.ended_at or timezone.localdate(card.lost_reported_at)
             assert api["status_since"] == expected_since.isoformat(), label
         assert api["holder"] != card.holder_name and card.dossier.id_number not in str(api), label
         if card.status == CardStatus.REPLACED:  # the old number names no new number
@@ -142,7 +159,9 @@ def test_status_agrees_on_certificate_ecard_and_verification(client, root):
         assert f'data-status="{card.status}"' in ecard, label
         assert (f'data-testid="mark">{mark}<' in ecard) if mark else 'data-testid="mark"' not in ecard, label
         usable = card.status == CardStatus.ACTIVE or bool(card.services_end_on and today < card.services_end_on)
-        assert ('data-testid="services"' in ecard) is usable and ('data-testid="no-services"' in ecard) is (not usable), label
+        assert ('data-testid="services"' in ecard) is usable and ('data-testid="no-services"' in ecard) is (
+            not usable
+        ), label
         if mark and article:
             assert article in ecard, label
         # --- the holder's API: the e-card link and the QR payload an app draws
@@ -156,7 +175,9 @@ def test_status_agrees_on_certificate_ecard_and_verification(client, root):
         for text in pages:
             if mark:
                 assert mark in text and article in text, (label, text)
-                assert _cn_date(card.services_end_on or card.ended_at or timezone.localdate(card.lost_reported_at)) in text, label
+                assert (
+                    _cn_date(card.services_end_on or card.ended_at or timezone.localdate(card.lost_reported_at)) in text
+                ), label
             else:
                 assert not any(m and m in text for m in EXPECTED_MARK.values()), (label, text)
         for codes in _qr_of_pdf(response.content):
@@ -178,7 +199,10 @@ def test_verification_by_number_refuses_wrong_holder_alike_and_is_rate_limited(c
     cache.clear()
     wrong = [
         ("/api/v1/verify/", {"number": card.number, "holder": "张大明"}),
-        ("/api/v1/verify/", {"number": card.number, "holder": "0000" if card.dossier.id_number[-4:] != "0000" else "1111"}),
+        (
+            "/api/v1/verify/",
+            {"number": card.number, "holder": "0000" if card.dossier.id_number[-4:] != "0000" else "1111"},
+        ),
         ("/api/v1/verify/", {"number": "XX000000", "holder": card.holder_name}),
     ]
     bodies = []
@@ -197,18 +221,24 @@ def test_verification_by_number_refuses_wrong_holder_alike_and_is_rate_limited(c
     from rest_framework.throttling import SimpleRateThrottle
 
     cache.clear()
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "verify_number": "3/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "verify_number": "3/min"},
+    }
     api_settings.reload()
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:
         data = {"number": card.number, "holder": card.holder_name}
-        codes = [client.post("/api/v1/verify/", data, content_type="application/json", **ZH).status_code for _ in range(2)]
+        codes = [
+            client.post("/api/v1/verify/", data, content_type="application/json", **ZH).status_code for _ in range(2)
+        ]
         codes.append(client.post("/verify/", data, **ZH).status_code)
         limited_page = client.post("/verify/", data, **ZH)
         limited_api = client.post("/api/v1/verify/", data, content_type="application/json", **ZH)
         assert codes == [200, 200, 200] and limited_page.status_code == limited_api.status_code == 429
-        assert "请" in limited_page.content.decode() and re.search(r"[\u4e00-\u9fff]", limited_api.json()["error"]["message"])
+        assert "请" in limited_page.content.decode() and re.search(
+            r"[\u4e00-\u9fff]", limited_api.json()["error"]["message"]
+        )
         assert limited_page["Retry-After"]
     finally:
         settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
