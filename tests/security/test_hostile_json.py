@@ -185,13 +185,21 @@ def test_every_json_operation_refuses_hostile_bodies_with_a_chinese_400(client, 
     assert failures == [], "\n".join(failures)
 
 
-def test_a_dossier_stored_with_a_lone_surrogate_does_not_break_the_api(client, world):
-    """Defence in depth: a dossier holding malformed text (stored by an older version) still reads as JSON."""
+def test_a_dossier_stored_with_a_lone_surrogate_does_not_break_the_api_or_the_admin(client, world):
+    """Defence in depth: a dossier holding malformed text (stored by an older version) still reads as JSON in
+    the API and still opens in the admin, for the applicant and for staff."""
+    from django.contrib.auth import get_user_model
+
     dossier = world["dossier"]
-    Dossier.objects.filter(pk=dossier.pk).update(facts={"talent_category": SURROGATE})
+    Dossier.objects.filter(pk=dossier.pk).update(facts={"talent_category": SURROGATE, "\udfff": 1})
     response = client.get(f"/api/v1/dossiers/{dossier.pk}/", HTTP_AUTHORIZATION=f"Token {world['applicant']}")
     assert response.status_code == 200
     assert response.json()["facts"]["talent_category"].startswith("\ufffd")
+    client.force_login(get_user_model().objects.create_superuser("json-probe", "probe@example.org", PASSWORD))
+    response = client.get(f"/api/v1/dossiers/{dossier.pk}/")
+    assert response.status_code == 200
+    response = client.get(reverse("casefiles_dossiers:detail", args=[dossier.pk]))
+    assert response.status_code == 200 and "\ufffd" in response.content.decode()
 
 
 BAD_FACTS = [
