@@ -138,6 +138,85 @@ def test_two_simultaneous_identical_transitions_one_200_one_409(tmp_path):
     assert after == [(won_state, 1)] * ROUNDS
 
 
+@contextmanager
+def lock_held_elsewhere(dossier_pk):
+    """Another connection holds the lock a transition needs (SQLite: the database's write lock; PostgreSQL: the
+    dossier's row), and this thread's new connections give up waiting for a lock after 0.2 s, so the request
+    under test loses the race for certain."""
+    settings_dict = connections.settings["default"]
+    options = settings_dict.setdefault("OPTIONS", {})
+    saved = dict(options)
+    if connection.vendor == "sqlite":
+        holder = sqlite3.connect(settings_dict["NAME"], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        options["timeout"] = 0.2
+    else:
+        import psycopg
+
+        holder = psycopg.connect(
+            dbname=settings_dict["NAME"], user=settings_dict["USER"], password=settings_dict["PASSWORD"],
+            host=settings_dict["HOST"] or None, port=settings_dict["PORT"] or None,
+        )
+        holder.execute("SELECT id FROM casefiles_dossier WHERE id = %s FOR UPDATE", [dossier_pk])
+        options["options"] = "-c lock_timeout=200"
+    try:
+        yield
+    finally:
+        options.clear()
+        options.update(saved)
+        holder.rollback()
+        holder.close()
+
+
+SURFACES = {
+    # surface: (who acts, URL of the transition, form or JSON data)
+    "api": (REVIEWER, "/api/v1/dossiers/{pk}/transitions/", {"transition": "approve_review", "expected_state": "hr_review"}),
+    "admin": (REVIEWER, "/admin/dossiers/{pk}/transition/", {"transition": "approve_review", "expected_state": "hr_review"}),
+    "portal": (None, "/applications/{pk}/transition/", {"transition": "submit"}),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.smoke
+def test_a_lost_lock_race_is_a_409_in_chinese_on_every_surface(tmp_path):
+    """The API, the admin and the portal answer a write that could not get its lock with 409 and say so in
+    Chinese (one mapping, huicai.conflicts); nothing is written."""
+    from casefiles.models import Dossier, Opinion
+
+    setup_schemes()
+    draft = new_dossier("liaocheng", seed=11)
+    submitted = dossier_transition(dossier=new_dossier("liaocheng", seed=12), transition="submit",
+                                   user=user("liaocheng.applicant"))
+    with database_shared_by_threads(tmp_path):
+        answers = {}
+        for surface, (username, url, data) in SURFACES.items():
+            dossier = draft if username is None else submitted
+            actor = user(username) if username else dossier.applicant
+
+            def post():
+                client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="zh-hans")
+                client.force_login(actor)
+                with lock_held_elsewhere(dossier.pk):
+                    if surface == "api":
+                        return client.post(url.format(pk=dossier.pk), data, content_type="application/json")
+                    return client.post(url.format(pk=dossier.pk), data)
+
+            answers[surface] = in_thread(post)
+
+        def stored():
+            return {pk: (Dossier.objects.get(pk=pk).state.code, Opinion.objects.filter(dossier_id=pk).count())
+                    for pk in (draft.pk, submitted.pk)}
+
+        after = in_thread(stored)
+
+    assert {surface: response.status_code for surface, response in answers.items()} == dict.fromkeys(SURFACES, 409)
+    message = answers["api"].json()["error"]["message"]
+    assert answers["api"].json()["error"]["code"] == "conflict" and any("\u4e00" <= ch <= "\u9fff" for ch in message)
+    for surface in ("admin", "portal"):
+        assert message in answers[surface].content.decode(), surface
+    assert after == {draft.pk: (draft.state.code, 0), submitted.pk: (submitted.state.code, 1)}
+
+
 def test_sqlite_write_transactions_take_the_lock_when_they_begin():
     from django.conf import settings
 
