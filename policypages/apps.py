@@ -11,3 +11,16 @@ class PolicypagesConfig(AppConfig):
         from . import cache
 
         cache.connect_signals()  # publishing, moving or deleting pages clears the public page cache
+
+        from wagtail.signals import page_published
+
+        from .models import ServiceGuidePage
+
+        page_published.connect(_guide_published, sender=ServiceGuidePage, dispatch_uid="huicai-guide-permissions")
+
+
+def _guide_published(sender, instance, **kwargs):
+    """A guide published by any path (the generator, a catalogue change) is editable by its own responsible units."""
+    from . import services
+
+    services.guide_permissions_ensure(guides=type(instance).objects.filter(pk=instance.pk))

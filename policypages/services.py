@@ -434,13 +434,16 @@ def _guide_fill_from_data(guide, service, fields) -> bool:
 GENERATED_HOW_TO_USE = "<p>持卡人凭本人人才服务卡及有效身份证件，向"
 
 
-def guide_permissions_ensure(*, section: SchemeSectionPage) -> int:
+def guide_permissions_ensure(*, section: SchemeSectionPage | None = None, guides=None) -> int:
     """Each guide may be edited by the officers of its own responsible units, and only that guide: a Wagtail
     page permission (change, not publish) on the guide page itself, so what they change goes through the
-    section's approval workflow (``policy_workflow_ensure``). Returns how many grants exist for the section."""
+    section's approval workflow (``policy_workflow_ensure``). For the guides of ``section`` or the given
+    ``guides`` (a published guide gets its grants through ``policypages.apps``); returns how many grants exist."""
     change = Permission.objects.get(content_type__app_label="wagtailcore", codename="change_page")
     access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-    guides = ServiceGuidePage.objects.child_of(section).exclude(service_item=None).select_related("service_item")
+    if guides is None:
+        guides = ServiceGuidePage.objects.child_of(section)
+    guides = guides.exclude(service_item=None).select_related("service_item")
     count = 0
     for guide in guides:
         groups = [d.group for d in guide.service_item.responsible_units.select_related("group") if d.group_id]
