@@ -552,7 +552,7 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                 ("api/v1/cards/<int:pk>/", f"/api/v1/cards/{card.pk}/", may_view, f"/api/v1/cards/{MISSING}/", not may_view),
                 ("cards/<int:pk>/", f"/cards/{card.pk}/", uid == card.holder_id, f"/cards/{MISSING}/", not may_view),
                 ("cards/<int:pk>/certificate.pdf", f"/cards/{card.pk}/certificate.pdf",
-                 may_view and (uid == card.holder_id or uid in department_users) and card.status != CardStatus.REPLACED,
+                 may_view and (uid == card.holder_id or uid in department_users),
                  f"/cards/{MISSING}/certificate.pdf", not may_view),
                 ("admin/card-registry/<int:pk>/", f"/admin/card-registry/{card.pk}/", may_view and admin_access,
                  f"/admin/card-registry/{MISSING}/", not may_view),
