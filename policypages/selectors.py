@@ -287,10 +287,11 @@ def guide_rows(guide, source_url=""):
     def lines(text):
         return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
+    for_whom = _("for: %(who)s") % {"who": guide.family_text} if guide.family_text else ""
     rows = [
         (_("Name of the service item"), guide.title, "text"),
         (_("Legal basis"), (guide.source_citation, source_url), "link"),
-        (_("Who can apply"), "；".join(p for p in (guide.tiers_text, guide.family_text and _("for: %(who)s") % {"who": guide.family_text}) if p), "text"),
+        (_("Who can apply"), "；".join(p for p in (guide.tiers_text, for_whom) if p), "text"),
         (_("What the service is"), guide.summary, "text"),
         (_("Conditions of acceptance"), guide.conditions, "text"),
         (_("Materials to bring"), lines(guide.materials), "lines"),

@@ -272,7 +272,9 @@ def page_documents(page):
     model_name = type(page).__name__
     scheme = _page_scheme(page)
     dates = {
-        "issue_date": getattr(page, "issue_date", None) or getattr(page, "issued_on", None) or getattr(page, "date", None),
+        "issue_date": (
+            getattr(page, "issue_date", None) or getattr(page, "issued_on", None) or getattr(page, "date", None)
+        ),
         "effective_date": getattr(page, "effective_date", None),
         "expiry_date": getattr(page, "expiry_date", None),
         "published": _published_on(page),

@@ -49,8 +49,8 @@ def announced():
     index.add_child(instance=page)
     page.save_revision().publish()
     PublicNotice.objects.create(scheme=scheme, number=f"楚人才公示〔{year}〕1号", title="兴楚惠才卡拟发放人选公示",
-                                opens_on=datetime.date(year, 11, 2), working_days=5, closes_on=datetime.date(year, 11, 9),
-                                how_to_object="书面反映。", created_by=office)
+                                opens_on=datetime.date(year, 11, 2), working_days=5,
+                                closes_on=datetime.date(year, 11, 9), how_to_object="书面反映。", created_by=office)
     page.refresh_from_db()
     return {"home": home, "section": section, "site_index": site_index, "index": index, "page": page, "year": year}
 
@@ -87,7 +87,8 @@ def test_notices_on_a_phone(live_server, mobile, artifacts_dir, announced, axe_v
     page, section = announced["page"], announced["section"]
     mobile.goto(live_server.url + section.url)
     links = mobile.locator(".section-links a")
-    assert links.nth(0).get_attribute("href") == announced["index"].url and links.nth(1).get_attribute("href") == "/verify/"
+    assert links.nth(0).get_attribute("href") == announced["index"].url
+    assert links.nth(1).get_attribute("href") == "/verify/"
     links.nth(0).click()
     mobile.wait_for_load_state()
     assert mobile.locator("h1").inner_text() == announced["index"].title

@@ -85,7 +85,8 @@ def test_each_department_edits_its_own_guides_only(site):
     checked = own_total = 0
     officers = {}
     for department in Department.objects.filter(group__isnull=False).order_by("pk"):
-        officers[department.pk] = User.objects.create_user(username=f"officer-{department.pk}", password="x-Long-enough-1")
+        user = User.objects.create_user(username=f"officer-{department.pk}", password="x-Long-enough-1")
+        officers[department.pk] = user
         officers[department.pk].groups.add(department.group)
     for section in SchemeSectionPage.objects.select_related("scheme"):
         scheme = section.scheme

@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.django_db]
 def two_sections():
     sections = [section_for(slug) for slug in ("chuxiong", "tonghua")]
     home = ensure_home_page()
-    return home, sections, services.notice_index_ensure(section=home), [services.notice_index_ensure(section=s) for s in sections]
+    indexes = [services.notice_index_ensure(section=s) for s in sections]
+    return home, sections, services.notice_index_ensure(section=home), indexes
 
 
 def _publish(parent, page):
@@ -47,8 +48,8 @@ def test_short_urls_and_who_lists_what(two_sections):
     assert all("%" not in page.url for page in (first, second, typed, exits))
     user = get_user_model().objects.create_user(username="notice-clerk", password="x-Long-enough-1")
     PublicNotice.objects.create(scheme=sections[1].scheme, number="通人才公示〔2026〕1号", title="英才卡拟发放人选公示",
-                                opens_on=datetime.date(2026, 11, 2), working_days=5, closes_on=datetime.date(2026, 11, 9),
-                                how_to_object="书面反映。", created_by=user)
+                                opens_on=datetime.date(2026, 11, 2), working_days=5,
+                                closes_on=datetime.date(2026, 11, 9), how_to_object="书面反映。", created_by=user)
     titles = {index.pk: [e["title"] for e in selectors.notice_list(index)] for index in (site_index, *indexes)}
     assert titles[indexes[0].pk][0] == "2026年度“兴楚惠才卡”退出情况公告"  # newest first; the other two share a date
     assert sorted(titles[indexes[0].pk][1:]) == sorted(["关于新增服务事项的公告", "关于调整服务事项的公告"])
@@ -68,6 +69,6 @@ def test_a_new_public_notice_list_reaches_the_cached_index(two_sections):
     version = page_cache.current_version()
     user = get_user_model().objects.create_user(username="notice-clerk", password="x-Long-enough-1")
     PublicNotice.objects.create(scheme=sections[0].scheme, number="楚人才公示〔2026〕3号", title="拟发放人选公示（第三批）",
-                                opens_on=datetime.date(2026, 11, 2), working_days=5, closes_on=datetime.date(2026, 11, 9),
-                                how_to_object="书面反映。", created_by=user)
+                                opens_on=datetime.date(2026, 11, 2), working_days=5,
+                                closes_on=datetime.date(2026, 11, 9), how_to_object="书面反映。", created_by=user)
     assert page_cache.current_version() != version
