@@ -1,0 +1,199 @@
+"""Published policies by citation: the list per scheme, one policy with its structure, one article or item by its
+citation or numeric id, and the versions that went live. Public, read-only, cached like the pages."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from huicai.api.pagination import paginated, paginated_schema
+
+from . import selectors
+from .caching import cached_data
+
+# --------------------------------------------------------------------------- response shapes
+
+
+class RevisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Revision id (for /revisions/<id>/)")
+    published_at = serializers.DateTimeField(allow_null=True)
+    is_live = serializers.BooleanField(help_text="The version the policy page shows now")
+
+
+class PolicySummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    scheme = serializers.CharField()
+    scheme_name = serializers.CharField()
+    title = serializers.CharField()
+    document_type = serializers.CharField()
+    document_number = serializers.CharField()
+    issuer = serializers.CharField()
+    is_trial = serializers.BooleanField()
+    issue_date = serializers.DateField(allow_null=True)
+    effective_date = serializers.DateField(allow_null=True)
+    expiry_date = serializers.DateField(allow_null=True, help_text="First day on which the policy no longer applies")
+    status = serializers.CharField(help_text="in_force, expired or repealed, as of today")
+    url = serializers.CharField(help_text="The public policy page")
+    revision = RevisionSerializer()
+
+
+class ChapterSerializer(serializers.Serializer):
+    number = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField(help_text="e.g. 第二章")
+    title = serializers.CharField()
+    anchor = serializers.CharField()
+    url = serializers.CharField()
+
+
+class UnitFields(serializers.Serializer):
+    kind = serializers.CharField(help_text="article or item")
+    id = serializers.CharField(help_text="Numeric id: 31 for an article, 5.2.3 for an item")
+    label = serializers.CharField(help_text="As printed: 第三十一条, （二）, 3., ②")
+    caption = serializers.CharField()
+    text = serializers.CharField()
+    tail = serializers.CharField(help_text="Text after the items")
+    citation = serializers.CharField(help_text="《title》第五条第（二）项第3目")
+    anchor = serializers.CharField(help_text="Fragment of the unit on the policy page, e.g. art-5-2-3")
+    url = serializers.CharField(help_text="Public URL of the unit (policy page with the anchor)")
+
+
+class ItemSerializer(UnitFields):
+    parent = serializers.CharField(help_text="Numeric id of the enclosing article or item")
+
+
+class ArticleSerializer(UnitFields):
+    number = serializers.IntegerField()
+    chapter = serializers.IntegerField(allow_null=True, help_text="Number of the chapter (章), null if none")
+    items = ItemSerializer(many=True, help_text="项, 目 and 子目 in document order")
+
+
+class PolicyDetailSerializer(PolicySummarySerializer):
+    chapters = ChapterSerializer(many=True)
+    articles = ArticleSerializer(many=True)
+
+
+class ArticleBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    caption = serializers.CharField()
+    citation = serializers.CharField()
+    anchor = serializers.CharField()
+    url = serializers.CharField()
+
+
+class UnitDetailSerializer(UnitFields):
+    number = serializers.IntegerField(allow_null=True, help_text="The article's number (null for an item)")
+    chapter = serializers.IntegerField(allow_null=True, help_text="Number of the article's chapter (null for an item)")
+    parent = serializers.CharField(allow_null=True, help_text="An item's enclosing unit (null for an article)")
+    items = ItemSerializer(many=True, help_text="An article's items (empty for an item)")
+
+
+class UnitSerializer(serializers.Serializer):
+    policy = PolicySummarySerializer()
+    unit = UnitDetailSerializer(help_text="The article or the item")
+    article = ArticleBriefSerializer(allow_null=True, help_text="The enclosing article of an item, null for an article")
+
+
+# --------------------------------------------------------------------------- views
+
+
+def _policy(scheme):
+    page = selectors.scheme_policy(scheme)
+    if page is None:
+        raise NotFound(_("No published policy for this scheme."))
+    return page
+
+
+def _revision(page, revision):
+    old = selectors.policy_at_revision(page, revision)
+    info = selectors.revision_info(page, revision) if old is not None else None
+    if info is None:
+        raise NotFound(_("No published revision with this id."))
+    return old, info
+
+
+def _detail(page, info=None, base=None):
+    return {**selectors.policy_summary(page, info), **selectors.policy_structure(page, base)}
+
+
+def _unit(page, citation, info=None):
+    found = selectors.find_unit(page, citation)
+    if found is None:
+        raise NotFound(_("This policy has no article or item %(citation)s.") % {"citation": citation[:40]})
+    unit, article = found
+    unit = {"number": None, "chapter": None, "parent": None, "items": [], **unit}
+    return {"policy": selectors.policy_summary(page, info), "unit": unit, "article": article}
+
+
+class PublicView(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+
+class PolicyListView(PublicView):
+    @extend_schema(
+        operation_id="policies_list",
+        parameters=[OpenApiParameter("scheme", str, description="Only this scheme's policies (slug)")],
+        responses={200: paginated_schema(PolicySummarySerializer)},
+        tags=["policies"],
+    )
+    def get(self, request):
+        scheme = request.query_params.get("scheme") or None
+        data = cached_data(
+            request,
+            ("policies", scheme or ""),
+            lambda: [selectors.policy_summary(page) for page in selectors.published_policies(scheme)],
+        )
+        return paginated(request, self, data, lambda page: PolicySummarySerializer(page, many=True).data)
+
+
+class PolicyDetailView(PublicView):
+    @extend_schema(operation_id="policies_retrieve", responses={200: PolicyDetailSerializer}, tags=["policies"])
+    def get(self, request, scheme):
+        data = cached_data(request, ("policy", scheme), lambda: _detail(_policy(scheme)))
+        return Response(PolicyDetailSerializer(data).data)
+
+
+class PolicyUnitView(PublicView):
+    @extend_schema(operation_id="policies_articles_retrieve", responses={200: UnitSerializer}, tags=["policies"])
+    def get(self, request, scheme, citation):
+        data = cached_data(request, ("policy-unit", scheme, citation), lambda: _unit(_policy(scheme), citation))
+        return Response(UnitSerializer(data).data)
+
+
+class PolicyRevisionListView(PublicView):
+    @extend_schema(
+        operation_id="policies_revisions_list", responses={200: paginated_schema(RevisionSerializer)}, tags=["policies"]
+    )
+    def get(self, request, scheme):
+        data = cached_data(request, ("policy-revisions", scheme), lambda: selectors.policy_revisions(_policy(scheme)))
+        return paginated(request, self, data, lambda page: RevisionSerializer(page, many=True).data)
+
+
+class PolicyRevisionView(PublicView):
+    @extend_schema(
+        operation_id="policies_revisions_retrieve", responses={200: PolicyDetailSerializer}, tags=["policies"]
+    )
+    def get(self, request, scheme, revision):
+        def build():
+            page = _policy(scheme)
+            old, info = _revision(page, revision)
+            return _detail(old, info, base=selectors.public_path(page))
+
+        data = cached_data(request, ("policy-revision", scheme, revision), build)
+        return Response(PolicyDetailSerializer(data).data)
+
+
+class PolicyRevisionUnitView(PublicView):
+    @extend_schema(
+        operation_id="policies_revisions_articles_retrieve", responses={200: UnitSerializer}, tags=["policies"]
+    )
+    def get(self, request, scheme, revision, citation):
+        def build():
+            old, info = _revision(_policy(scheme), revision)
+            return _unit(old, citation, info)
+
+        data = cached_data(request, ("policy-revision-unit", scheme, revision, citation), build)
+        return Response(UnitSerializer(data).data)

@@ -1,0 +1,199 @@
+"""Reads behind the public policy and notice endpoints: published content only.
+
+A policy is read from its live page row (the row holds the published content; a draft lives only in revisions) or,
+for an older version, from a revision that went live (``published_revision_ids``); a revision that was never
+published is as absent as an unknown id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from casefiles.models import Scheme
+
+from ..importer.numerals import parse_number
+from ..models import PolicyPage
+from ..selectors import policy_status, public_path, published_revision_ids, raw_values
+
+ARTICLE_CITATION = re.compile(r"^第([0-9０-９零〇一二两三四五六七八九十百千]+)条$")
+NUMERIC_ID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+def published_policies(scheme_slug=None):
+    """Live, public policy pages with a scheme, in a stable order (scheme slug, then tree order)."""
+    pages = PolicyPage.objects.live().public().filter(scheme__isnull=False).select_related("scheme", "jurisdiction")
+    if scheme_slug is not None:
+        pages = pages.filter(scheme__slug=scheme_slug)
+    return pages.order_by("scheme__slug", "path")
+
+
+def scheme_policy(scheme_slug):
+    """The scheme's published policy (the first in tree order, as the tier tables link it), or None."""
+    if not Scheme.objects.filter(slug=scheme_slug).exists():
+        return None
+    return published_policies(scheme_slug).first()
+
+
+def _publish_times(page):
+    from wagtail.models import PageLogEntry
+
+    entries = PageLogEntry.objects.filter(page=page, action="wagtail.publish", revision__isnull=False)
+    times = {}
+    for revision_id, timestamp in entries.order_by("timestamp", "pk").values_list("revision_id", "timestamp"):
+        times.setdefault(revision_id, timestamp)
+    return times
+
+
+def policy_revisions(page):
+    """The revisions of ``page`` that went live, newest first: [{id, published_at, is_live}]."""
+    times = _publish_times(page)
+    ids = published_revision_ids(page)
+    revisions = page.revisions.filter(pk__in=ids).order_by("-created_at", "-pk").only("pk", "created_at")
+    return [
+        {"id": rev.pk, "published_at": times.get(rev.pk) or rev.created_at, "is_live": rev.pk == page.live_revision_id}
+        for rev in revisions
+    ]
+
+
+def policy_at_revision(page, revision_id):
+    """The page as it was published in ``revision_id`` (a revision of this page that went live), or None."""
+    if revision_id not in published_revision_ids(page):
+        return None
+    revision = page.revisions.filter(pk=revision_id).first()
+    return revision.as_object() if revision is not None else None
+
+
+def policy_summary(page, revision=None):
+    scheme = page.scheme
+    return {
+        "id": page.pk,
+        "scheme": scheme.slug if scheme else "",
+        "scheme_name": scheme.name if scheme else "",
+        "title": page.title,
+        "document_type": page.document_type,
+        "document_number": page.document_number,
+        "issuer": page.issuer,
+        "is_trial": page.is_trial,
+        "issue_date": page.issue_date,
+        "effective_date": page.effective_date,
+        "expiry_date": page.expiry_date,
+        "status": policy_status(page),
+        "url": public_path(page),
+        "revision": revision if revision is not None else _live_revision(page),
+    }
+
+
+def _live_revision(page):
+    return {"id": page.live_revision_id, "published_at": page.last_published_at, "is_live": True}
+
+
+def revision_info(page, revision_id):
+    for revision in policy_revisions(page):
+        if revision["id"] == revision_id:
+            return revision
+    return None
+
+
+def _item_data(item, base):
+    return {
+        "kind": "item",
+        "id": item.get("ref") or "",
+        "label": item.get("label") or "",
+        "caption": item.get("caption") or "",
+        "text": item.get("text") or "",
+        "tail": item.get("tail") or "",
+        "citation": item.get("citation") or "",
+        "anchor": item.get("anchor") or "",
+        "url": f"{base}#{item['anchor']}" if item.get("anchor") else base,
+        "parent": (item.get("ref") or "").rsplit(".", 1)[0],
+    }
+
+
+def _item_values(article):
+    return [entry.get("value", entry) for entry in article.get("items") or [] if isinstance(entry, dict)]
+
+
+def _article_data(article, base, chapter):
+    return {
+        "kind": "article",
+        "id": str(article.get("number") or ""),
+        "number": article.get("number"),
+        "label": article.get("label") or "",
+        "chapter": chapter,
+        "caption": article.get("caption") or "",
+        "text": article.get("text") or "",
+        "tail": article.get("tail") or "",
+        "citation": article.get("citation") or "",
+        "anchor": article.get("anchor") or "",
+        "url": f"{base}#{article['anchor']}" if article.get("anchor") else base,
+        "items": [_item_data(item, base) for item in _item_values(article)],
+    }
+
+
+def policy_structure(page, base=None):
+    """Chapters and articles (with their items, flat in document order: ``parent`` names the enclosing unit)."""
+    base = public_path(page) if base is None else base
+    chapters, articles, chapter = [], [], None
+    for child in page.body.raw_data:
+        value = child["value"]
+        if child["type"] == "chapter":
+            chapter = value.get("number")
+            chapters.append(
+                {
+                    "number": chapter,
+                    "label": value.get("label") or "",
+                    "title": value.get("title") or "",
+                    "anchor": value.get("anchor") or "",
+                    "url": f"{base}#{value['anchor']}" if value.get("anchor") else base,
+                }
+            )
+        elif child["type"] == "article":
+            articles.append(_article_data(value, base, chapter))
+    return {"chapters": chapters, "articles": articles}
+
+
+def _normalise(citation: str) -> str:
+    text = "".join((citation or "").split())
+    text = re.sub(r"^《[^》]*》", "", text)
+    return text.replace("(", "（").replace(")", "）")
+
+
+def find_unit(page, citation):
+    """The article or item of ``page`` that ``citation`` names, or None.
+
+    ``citation`` is a numeric id ("31", "5.2.3"), a citation as the policy prints it (第三十一条, 第五条第（二）项第3目,
+    with or without the policy's title in 《》), an article in Arabic numerals (第31条) or an anchor (art-5-2-3)."""
+    wanted = _normalise(citation)
+    if not wanted:
+        return None
+    match = ARTICLE_CITATION.match(wanted)
+    if match:
+        try:
+            wanted = str(parse_number(match.group(1)))
+        except ValueError:
+            return None
+    base = public_path(page)
+    chapter = None
+    for child in page.body.raw_data:
+        value = child["value"]
+        if child["type"] == "chapter":
+            chapter = value.get("number")
+            continue
+        if child["type"] != "article":
+            continue
+        article = _article_data(value, base, chapter)
+        if wanted in (article["id"], _normalise(article["citation"]), article["anchor"]):
+            return article, None
+        for item in article["items"]:
+            if wanted in (item["id"], _normalise(item["citation"]), item["anchor"]):
+                brief = {key: article[key] for key in ("id", "label", "caption", "citation", "anchor", "url")}
+                return item, brief
+    return None
+
+
+def is_numeric_id(text):
+    return bool(NUMERIC_ID.match(text or ""))
+
+
+def article_anchors(page):
+    return {value.get("anchor") for value in raw_values(page, "article")}
