@@ -2,6 +2,8 @@
 
 from django import template
 
+from huicai.text import well_formed_text
+
 register = template.Library()
 
 
@@ -9,9 +11,4 @@ register = template.Library()
 def well_formed(value):
     """``value`` as text with any lone surrogate shown as U+FFFD: a row stored before input was checked (see
     huicai/api/parsers.py and casefiles/validation.py) must still render instead of failing the whole page."""
-    text = str(value)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return text
+    return well_formed_text(str(value))

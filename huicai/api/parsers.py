@@ -19,12 +19,14 @@ from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.utils import json
 
+from huicai.text import is_well_formed
+
 DEFAULT_MAX_BYTES = 256 * 1024
 DEFAULT_MAX_DEPTH = 16
 
-# A JSON string literal (escapes included): removed before counting brackets, so "[[[" inside a string is text.
-_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS_RE = re.compile(r"[\[\]{}]")
+# The characters that matter for nesting: an escape pair (two characters, so an escaped quote never ends a
+# string), a quote, a bracket. Every match has a fixed length, so one scan is linear in the text.
+_TOKEN_RE = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
 
 
 class InvalidJSON(APIException):
@@ -65,25 +67,31 @@ def invalid_unicode():
     )
 
 
-def text_nesting_depth(text):
-    """How deeply the arrays and objects of a JSON text nest, counted without parsing (linear, no recursion)."""
+def text_nesting_depth(text, limit=None):
+    """How deeply the arrays and objects of a JSON text nest, counted without parsing: one linear pass that
+    tracks whether it is inside a string (brackets in a string are text), with no recursion and no
+    backtracking. With ``limit``, it stops as soon as the depth passes it (the answer is then ``limit + 1``)."""
     depth = deepest = 0
-    for match in _BRACKETS_RE.finditer(_STRING_RE.sub("", text)):
-        if match.group() in "[{":
+    in_string = False
+    for match in _TOKEN_RE.finditer(text):
+        token = match.group()
+        if len(token) == 2:
+            if in_string:
+                continue  # an escape pair: an escaped quote does not end the string
+            token = token[1]  # outside a string a backslash escapes nothing (and is not JSON)
+        if token == '"':
+            in_string = not in_string
+        elif in_string or token not in "[]{}":
+            continue  # a bracket inside a string is text
+        elif token in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest = depth
+                if limit is not None and deepest > limit:
+                    return deepest
         else:
             depth -= 1
     return deepest
-
-
-def is_well_formed(text):
-    """False when ``text`` holds a lone surrogate (it cannot be encoded as UTF-8)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_value(value, limit=None):
@@ -130,11 +138,11 @@ class JSONParser(parsers.JSONParser):
         except (UnicodeDecodeError, LookupError) as exc:
             raise ParseError(_("The request body is not valid UTF-8 text.")) from exc
         depth_limit = max_depth()
-        if text_nesting_depth(text) > depth_limit:
+        if text_nesting_depth(text, depth_limit) > depth_limit:
             raise too_deep(depth_limit)
         try:
             data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
-        except RecursionError as exc:  # cannot happen below the depth limit; kept as a last guard
+        except RecursionError as exc:  # the pre-scan keeps deep text out; kept as a last guard
             raise too_deep(depth_limit) from exc
         except ValueError as exc:
             raise ParseError(_("The request body is not valid JSON.")) from exc

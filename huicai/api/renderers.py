@@ -4,11 +4,13 @@ place of each lone surrogate; well-formed data renders exactly as DRF renders it
 
 from rest_framework import renderers
 
+from huicai.text import well_formed_text
+
 
 def scrub(value):
     """``value`` with every lone surrogate in its keys and strings replaced by U+FFFD (iteratively)."""
     if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return well_formed_text(value)
     if isinstance(value, dict):
         return {scrub(k): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

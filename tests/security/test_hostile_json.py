@@ -12,7 +12,8 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from casefiles.demo_cards import issue_card
@@ -144,7 +145,18 @@ def hostile_bodies(base):
         ("5,000-deep array", seed + b'"deep": ' + nested(DEEP, b"1", "array") + b"}"),
         ("5,000-deep object", seed + b'"deep": ' + nested(DEEP, b"1", "object") + b"}"),
         ("oversized body", dumps({**base, "padding": "x" * OVERSIZED})),
+        ("256 KB of unterminated escaped quotes", escaped_quotes(seed + b'"text": ')),
     ]
+
+
+def escaped_quotes(prefix, size=None):
+    """``prefix`` then an unterminated string of escaped quotes (``"\\"\\"\\"...``), ``size`` bytes in all (the
+    parser's limit by default): the shape that made the old string-stripping regex quadratic (minutes)."""
+    from huicai.api.parsers import max_bytes
+
+    size = max_bytes() if size is None else size
+    body = prefix + b'"' + b'\\"' * size
+    return body[:size]
 
 
 def caller_for(path, world):
@@ -180,9 +192,63 @@ def test_every_json_operation_refuses_hostile_bodies_with_a_chinese_400(client, 
                 problem = f"stored {[k for k in after if after[k] != before[k]]}"
             if problem:
                 failures.append(f"{method.upper()} {path} / {name}: {problem}")
-    print(f"hostile JSON sweep: {len(operations)} operations x 6 inputs = {cells} requests, {len(failures)} failures")
-    assert cells >= 6 * len(operations) and len(operations) >= 5
+    print(f"hostile JSON sweep: {len(operations)} operations x 7 inputs = {cells} requests, {len(failures)} failures")
+    assert cells >= 7 * len(operations) and len(operations) >= 5
     assert failures == [], "\n".join(failures)
+
+
+def reference_depth(text):
+    """The nesting depth of a JSON text, character by character (no regular expression): the specification
+    the parser's scanner is checked against."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def test_the_depth_scanner_agrees_with_a_character_by_character_count():
+    """The parser's pre-scan (huicai.api.parsers.text_nesting_depth) against the reference above: real JSON of
+    known depth, brackets and escaped quotes inside strings, random texts over the characters that matter, and
+    the 256 KB of unterminated escaped quotes that took the old regex about 3.5 minutes (one linear pass now)."""
+    import json
+
+    from huicai.api.parsers import DEFAULT_MAX_DEPTH, text_nesting_depth
+
+    texts = [json.dumps(value) for value in (
+        [], {}, [[["[[[", "]]]"]]], {"a": [{"b": '{"[\\}'}]}, ["\\", ["\\\""]], [[[[[[[[1]]]]]]]], "[{\"",
+    )]
+    rng = random.Random(15)
+    texts += ["".join(rng.choice('"\\[]{}a') for _ in range(rng.randint(0, 40))) for _ in range(2_000)]
+    for text in texts:
+        assert text_nesting_depth(text) == reference_depth(text), text
+        limited = text_nesting_depth(text, 3)
+        assert limited == min(reference_depth(text), 4), text  # stops once past the limit
+    assert text_nesting_depth(json.dumps(nested_value(40))) == 40
+    pathological = escaped_quotes(b"").decode()
+    assert len(pathological) == 256 * 1024
+    assert text_nesting_depth(pathological + "[" * 20, DEFAULT_MAX_DEPTH) == 0  # all inside the string
+    assert text_nesting_depth("[" * 20 + pathological, DEFAULT_MAX_DEPTH) == DEFAULT_MAX_DEPTH + 1
+
+
+def nested_value(depth):
+    value = 1
+    for level in range(depth):
+        value = [value] if level % 2 else {"a": value}
+    return value
 
 
 def test_a_dossier_stored_with_a_lone_surrogate_does_not_break_the_api_or_the_admin(client, world):
@@ -200,6 +266,34 @@ def test_a_dossier_stored_with_a_lone_surrogate_does_not_break_the_api_or_the_ad
     assert response.status_code == 200
     response = client.get(reverse("casefiles_dossiers:detail", args=[dossier.pk]))
     assert response.status_code == 200 and "\ufffd" in response.content.decode()
+
+
+def test_lone_surrogates_are_handled_in_one_place():
+    """huicai.text is the one helper that knows a lone surrogate: the parser refuses with it, the renderer and
+    the template filter repair with it; no other product module spells out its own copy."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from casefiles.templatetags.casefiles_text import well_formed
+    from huicai import text
+    from huicai.api import parsers, renderers
+
+    root = Path(settings.BASE_DIR)
+    packages = [top for top in root.iterdir() if (top / "__init__.py").exists() and top.name != "tests"]
+    assert {"casefiles", "huicai"} <= {top.name for top in packages}
+    copies = [
+        str(path.relative_to(root))
+        for top in packages
+        for path in top.rglob("*.py")
+        if path != root / "huicai" / "text.py" and "surrogatepass" in path.read_text(encoding="utf-8")
+    ]
+    assert copies == []
+    assert parsers.is_well_formed is text.is_well_formed
+    for value in ("张三", f"张{SURROGATE}三", "\udfff", ""):
+        assert well_formed(value) == renderers.scrub(value) == text.well_formed_text(value)
+        assert text.is_well_formed(value) == (SURROGATE not in value and "\udfff" not in value)
+        assert text.is_well_formed(text.well_formed_text(value))
 
 
 BAD_FACTS = [
@@ -354,10 +448,24 @@ def test_the_dossier_service_refuses_impossible_dates(world):
 
 
 def test_a_contract_cannot_end_before_the_applicant_is_of_working_age(world):
+    """The 18th-birthday rule alone: the applicant is an adult (18 years and 30 days) and the contract ended 60
+    days ago (within the year a past contract may have ended), so only that rule can refuse it."""
+    today = timezone.localdate()
+    try:
+        eighteen_years_ago = today.replace(year=today.year - 18)
+    except ValueError:  # 29 February
+        eighteen_years_ago = today.replace(year=today.year - 18, day=28)
+    birth = eighteen_years_ago - datetime.timedelta(days=30)
+    contract_end = today - datetime.timedelta(days=60)
     with pytest.raises(CaseFileError) as info:
-        create_with(Scheme.objects.get(slug="jilin"), birth_date=datetime.date(1990, 5, 1),
-                       contract_end=datetime.date(2005, 5, 1))
+        create_with(Scheme.objects.get(slug="jilin"), birth_date=birth, contract_end=contract_end)
     assert info.value.code == "contract_end"
+    with translation.override("zh-hans"):
+        expected = str(_("The employment contract cannot end before the applicant's 18th birthday."))
+    assert info.value.message == expected and has_cjk(expected)
+    # The same contract is fine for an applicant who turned 18 before it ended.
+    older = birth - datetime.timedelta(days=60)
+    create_with(Scheme.objects.get(slug="jilin"), birth_date=older, contract_end=contract_end)
 
 
 def create_with(scheme, **arguments):
