@@ -188,6 +188,18 @@ def card_status(card, today=None):
     return result
 
 
+def card_services_usable(card, state=None):
+    """The services the holder may use now, as the e-card lists them: none unless the card's services may be used
+    today (``card_status``), else those of its tier and the tiers it includes, banking left to the bank."""
+    from .models import ServiceCategory
+
+    state = state or card_status(card)
+    if not state["services_usable"]:
+        return card.scheme.services.none()
+    tiers = [card.tier, *card.tier.includes.all()]
+    services = card.scheme.services.filter(tiers__in=tiers).exclude(category=ServiceCategory.FINANCE)
+    return services.distinct().order_by("order", "pk")
+
 def card_for_token(signed_value):
     """The card a signed verification value points at, or None (bad signature or unknown token)."""
     from .pdf import unsign_token

@@ -1,7 +1,7 @@
 """JSON API of cards: public verification, the holder's and staff's card endpoints."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound, ValidationError
@@ -13,8 +13,16 @@ from huicai.api.exceptions import Conflict
 
 from ..exceptions import CaseFileError, StateConflict
 from ..models import Card, RevocationReason
-from ..pdf import verification_url
-from ..selectors_cards import card_for, card_for_number, card_for_token, cards_visible_to, verification_payload
+from ..pdf import verification_token, verification_url
+from ..selectors_cards import (
+    card_for,
+    card_for_number,
+    card_for_token,
+    card_services_usable,
+    card_status,
+    cards_visible_to,
+    verification_payload,
+)
 from ..services import cards as services
 
 
@@ -101,6 +109,13 @@ class CardEventSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
+class UsableServiceSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="Article and item numbers, e.g. 8.3")
+    article = serializers.CharField(help_text="The article granting it, e.g. 第八条第（三）项")
+    title = serializers.CharField()
+    category = serializers.CharField()
+
+
 class CardSerializer(serializers.ModelSerializer):
     scheme = serializers.CharField(source="scheme.slug")
     tier = serializers.CharField(source="tier.name")
@@ -112,10 +127,24 @@ class CardSerializer(serializers.ModelSerializer):
         help_text="What the e-card's QR code holds — the public verification URL — for an app to draw (holder only)"
     )
 
+    services_usable = serializers.SerializerMethodField(
+        help_text="Whether the card's services may be used today (holder only; null for anyone else)"
+    )
+    services = serializers.SerializerMethodField(
+        help_text="The services the holder may use now, as the e-card lists them (holder only; null for anyone else)"
+    )
+    verification_url = serializers.SerializerMethodField(
+        help_text="The public verification page of this card (holder only; null for anyone else)"
+    )
+    verification_api_url = serializers.SerializerMethodField(
+        help_text="The same check as JSON: GET /api/v1/verify/<code>/ (holder only; null for anyone else)"
+    )
+
     class Meta:
         model = Card
         fields = ["id", "number", "scheme", "tier", "holder_name", "employer", "status", "status_label", "valid_from",
-                  "valid_until", "services_end_on", "bank_services", "retired_on", "events", "ecard_url", "qr_payload"]
+                  "valid_until", "services_end_on", "bank_services", "retired_on", "events", "ecard_url", "qr_payload",
+                  "services_usable", "services", "verification_url", "verification_api_url"]
 
     def _own(self, card):
         request = self.context.get("request")
@@ -128,6 +157,30 @@ class CardSerializer(serializers.ModelSerializer):
 
     def get_qr_payload(self, card) -> str | None:
         return verification_url(card) if self._own(card) else None
+
+    def _state(self, card):
+        cache = self.context.setdefault("_card_states", {})
+        if card.pk not in cache:
+            cache[card.pk] = card_status(card)
+        return cache[card.pk]
+
+    def get_services_usable(self, card) -> bool | None:
+        return self._state(card)["services_usable"] if self._own(card) else None
+
+    @extend_schema_field(UsableServiceSerializer(many=True, allow_null=True))
+    def get_services(self, card):
+        if not self._own(card):
+            return None
+        usable = card_services_usable(card, self._state(card))
+        return [{"id": s.ref, "article": s.article, "title": s.title, "category": s.category} for s in usable]
+
+    def get_verification_url(self, card) -> str | None:
+        return verification_url(card) if self._own(card) else None
+
+    def get_verification_api_url(self, card) -> str | None:
+        if not self._own(card):
+            return None
+        return self.context["request"].build_absolute_uri(reverse("api-card-verify", args=[verification_token(card)]))
 
 
 def _card(request, pk):
