@@ -128,7 +128,9 @@ class _PdfInspector:
 
         self.data = data
         self.budget = MAX_PDF_INFLATED
-        self.seen = set()  # id() of containers already walked
+        # id() of containers already walked -> the container itself: holding it keeps its id from being
+        # reused by a later temporary (an object read at a byte offset), which would then look walked.
+        self.seen = {}
         self.decoded_digests = {}  # raw stream bytes already decoded -> decoded bytes (charged once)
         self.object_streams = []
         try:
@@ -235,7 +237,7 @@ class _PdfInspector:
             elif isinstance(obj, (DictionaryObject, ArrayObject)):
                 if id(obj) in self.seen:
                     continue
-                self.seen.add(id(obj))
+                self.seen[id(obj)] = obj
                 if isinstance(obj, DictionaryObject):
                     for key, value in obj.items():
                         if key in PDF_ACTIVE_NAMES:

@@ -165,6 +165,12 @@ PREDICTOR_12 = b"<< /Predictor 12 /Columns 5 >>"
 OPEN_JS = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>"
 BASE = {2: PAGES, 3: PAGE}
 
+def appended(obj: bytes, number=99) -> bytes:
+    """A valid PDF with one more object after its end, named by no cross-reference table: only the
+    ``N G obj`` byte scan finds it (as a viewer repairing the file would)."""
+    return build({1: CATALOG, **BASE}) + b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+
+
 HOSTILE = {
     # the two the probe found: the old check inflated an object stream once and ignored /DecodeParms
     "double_flate_openaction": (build(BASE, {1: OPEN_JS, 4: JS}, filters=b"[/FlateDecode /FlateDecode]", encode=double_flate), ACTIVE),
@@ -219,6 +225,10 @@ HOSTILE = {
     "unknown_filter_content_stream": (build({1: CATALOG, 2: PAGES, 3: b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
                                              4: stream(b"/Filter /RotDecode", b"0 0 m")}), UNREADABLE),
     "unknown_filter": (build(BASE, {1: OPEN_JS, 4: JS}, filters=b"/RotDecode", encode=lambda data: data[::-1]), UNREADABLE),
+    # objects only the byte scan finds (an earlier temporary's reused id() once made them look walked)
+    "appended_unknown_filter": (appended(stream(b"/Filter /BogusDecode", b"hidden")), UNREADABLE),
+    "appended_object_stream_flate_js": (
+        appended(stream(b"/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode", zlib.compress(b"4 0 " + JS + b" "))), ACTIVE),
     "no_cross_reference": (b"%PDF-1.7\n1 0 obj\n" + CATALOG + b"\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n", UNREADABLE),
     "inflates_past_the_limit": (
         build({1: CATALOG, 2: PAGES, 3: b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
