@@ -4,6 +4,7 @@ articles of the published policy page)."""
 
 from django import forms
 from django.contrib import messages
+from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -14,6 +15,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from huicai.admin_scope import ScopedModelViewSet, ScopedPolicy
+from huicai.api.parsers import InvalidJSON, check_value, max_depth, text_nesting_depth
 
 from ..eligibility import FACT_TYPES, rule_facts
 from ..models import (
@@ -65,6 +67,54 @@ for _model in RULE_MODELS:
 # --------------------------------------------------------------------------- forms
 
 
+class CheckedJSONField(forms.JSONField):
+    """Django's JSON form field with the API parser's checks (huicai.api.parsers): text nested deeper than the
+    API allows, or holding a lone surrogate (``"\\ud800"``), is a form error in Chinese. Without them the first
+    is a RecursionError while parsing and the second a 500 when the form is shown again or the row is saved."""
+
+    @staticmethod
+    def too_deep():
+        limit = max_depth()
+        message = _("The JSON nests lists or objects too deeply (at most %(depth)s levels).") % {"depth": limit}
+        return forms.ValidationError(message, code="too_deep")
+
+    def check_text(self, text):
+        """The parser's linear pre-scan: deep text is refused before ``json.loads`` can recurse on it."""
+        if isinstance(text, str) and text_nesting_depth(text, max_depth()) > max_depth():
+            raise self.too_deep()
+
+    def check_parsed(self, value):
+        try:
+            check_value(value, max_depth())
+        except InvalidJSON as exc:
+            if exc.get_codes() == "too_deep":
+                raise self.too_deep() from exc
+            message = _("The JSON contains text that is not valid Unicode (a lone surrogate).")
+            raise forms.ValidationError(message, code="invalid_unicode") from exc
+
+    def to_python(self, value):
+        self.check_text(value)
+        try:
+            value = super().to_python(value)
+        except RecursionError as exc:  # the pre-scan keeps deep text out; kept as a last guard
+            raise self.too_deep() from exc
+        self.check_parsed(value)
+        return value
+
+    def bound_data(self, data, initial):
+        """The text as typed, not its parsed value, when it has a problem: the form is shown again with it."""
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        try:
+            self.check_text(data)
+            value = super().bound_data(data, initial)
+            if not isinstance(value, InvalidJSONInput):
+                self.check_parsed(value)
+        except (forms.ValidationError, RecursionError):
+            return InvalidJSONInput(data)
+        return value
+
+
 class SchemeChoicesMixin:
     """The scheme field offers only the schemes the user may keep."""
 
@@ -83,6 +133,9 @@ class SchemeRuleForm(SchemeChoicesMixin, WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit_scheme_choices()
+        for field in self.fields.values():
+            if type(field) is forms.JSONField:  # every JSON field of every rule form (rule, view, family scope…)
+                field.__class__ = CheckedJSONField
 
     def rule_scheme(self):
         scheme = self.cleaned_data.get("scheme")
