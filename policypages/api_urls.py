@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import policies
+from .api import notices, policies
 
 urlpatterns = [
     path("policies/", policies.PolicyListView.as_view(), name="api-policy-list"),
@@ -19,4 +19,8 @@ urlpatterns = [
         policies.PolicyRevisionUnitView.as_view(),
         name="api-policy-revision-unit",
     ),
+    path("notices/", notices.NoticeListView.as_view(), name="api-notice-list"),
+    path("notices/public-notices/<int:pk>/", notices.PublicNoticeView.as_view(), name="api-public-notice"),
+    path("notices/exit-announcements/<int:pk>/", notices.ExitAnnouncementView.as_view(), name="api-exit-announcement"),
+    path("notices/catalogue-changes/", notices.CatalogueChangeListView.as_view(), name="api-catalogue-changes"),
 ]

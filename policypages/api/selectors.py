@@ -197,3 +197,174 @@ def is_numeric_id(text):
 
 def article_anchors(page):
     return {value.get("anchor") for value in raw_values(page, "article")}
+
+
+# --------------------------------------------------------------------------- notices and announcements
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def public_notices_open(scheme_slug=None, today=None):
+    """The 公示 lists during their period (opens_on ≤ today ≤ closes_on), newest first."""
+    from casefiles.models import PublicNotice
+
+    today = today or _today()
+    notices = PublicNotice.objects.filter(opens_on__lte=today, closes_on__gte=today).select_related("scheme")
+    if scheme_slug is not None:
+        notices = notices.filter(scheme__slug=scheme_slug)
+    return notices.order_by("-opens_on", "-pk")
+
+
+def public_notice_data(notice):
+    """A 公示 list with its candidates: names masked (casefiles.masking), employer and tier; no other data."""
+    from casefiles.masking import mask_name
+
+    dossiers = notice.dossiers.select_related("employer", "granted_tier", "requested_tier").order_by("pk")
+    return {
+        "id": notice.pk,
+        "scheme": notice.scheme.slug,
+        "scheme_name": notice.scheme.name,
+        "number": notice.number,
+        "title": notice.title,
+        "opens_on": notice.opens_on,
+        "closes_on": notice.closes_on,
+        "working_days": notice.working_days,
+        "how_to_object": notice.how_to_object,
+        "rows": [
+            {
+                "name": mask_name(d.applicant_name),
+                "employer": d.employer.name if d.employer else "",
+                "tier": (d.granted_tier or d.requested_tier).name if (d.granted_tier or d.requested_tier) else "",
+            }
+            for d in dossiers
+        ],
+    }
+
+
+def exit_announcements(scheme_slug=None):
+    from ..announcements import ExitAnnouncementPage
+
+    pages = ExitAnnouncementPage.objects.live().public().select_related("scheme")
+    if scheme_slug is not None:
+        pages = pages.filter(scheme__slug=scheme_slug)
+    return pages.order_by("-issued_on", "-pk")
+
+
+def exit_announcement_data(page):
+    """A live exit announcement with its rows (compiled with the names masked) and the URL of its PDF."""
+    from casefiles.masking import mask_name
+
+    url = public_path(page)
+    return {
+        "id": page.pk,
+        "scheme": page.scheme.slug,
+        "scheme_name": page.scheme.name,
+        "year": page.year,
+        "title": page.title,
+        "issuing_body": page.issuing_body,
+        "document_number": page.document_number,
+        "issued_on": page.issued_on,
+        "intro": page.intro,
+        "url": url,
+        "pdf_url": (url + page.reverse_subpage("pdf")) if url else "",
+        # the rows were masked when compiled; masking again keeps a row typed in by hand from leaking a name
+        "rows": [{**row, "name": mask_name(row.get("name") or "")} for row in page.rows or []],
+    }
+
+
+def notice_pages(scheme_slug=None):
+    from ..models import NoticePage, SchemeSectionPage
+
+    pages = NoticePage.objects.live().public()
+    if scheme_slug is not None:
+        sections = SchemeSectionPage.objects.filter(scheme__slug=scheme_slug)
+        if not sections.exists():
+            return NoticePage.objects.none()
+        from django.db.models import Q
+
+        within = Q()
+        for section in sections:
+            within |= Q(path__startswith=section.path)
+        pages = pages.filter(within)
+    return pages.order_by("-date", "-pk")
+
+
+def notice_entries(scheme_slug=None, today=None):
+    """Everything the notice indexes list, for the API: notices, exit announcements and the 公示 lists in their
+    period, newest first (then by kind and id: a stable order)."""
+    from wagtail.rich_text import expand_db_html
+
+    entries = []
+    for page in notice_pages(scheme_slug):
+        entries.append(
+            {
+                "kind": "notice",
+                "id": page.pk,
+                "title": page.title,
+                "date": page.date,
+                "scheme": "",
+                "number": "",
+                "url": public_path(page),
+                "body": expand_db_html(page.body or ""),
+            }
+        )
+    for page in exit_announcements(scheme_slug):
+        data = exit_announcement_data(page)
+        entries.append(
+            {
+                "kind": "exit_announcement",
+                "id": page.pk,
+                "title": page.title,
+                "date": page.issued_on,
+                "scheme": page.scheme.slug,
+                "number": page.document_number,
+                "url": data["url"],
+                "body": "",
+            }
+        )
+    for notice in public_notices_open(scheme_slug, today):
+        entries.append(
+            {
+                "kind": "public_notice",
+                "id": notice.pk,
+                "title": notice.title,
+                "date": notice.opens_on,
+                "scheme": notice.scheme.slug,
+                "number": notice.number,
+                "url": "",
+                "body": "",
+            }
+        )
+    entries.sort(key=lambda e: (e["kind"], e["id"]))
+    entries.sort(key=lambda e: e["date"], reverse=True)
+    return entries
+
+
+def catalogue_additions(scheme_slug=None):
+    """Approved catalogue changes (聊城 第三十九条), newest announcement first."""
+    from programmes.selectors import catalogue_changes_public
+
+    schemes = Scheme.objects.order_by("slug")
+    if scheme_slug is not None:
+        schemes = schemes.filter(slug=scheme_slug)
+    changes = [change for scheme in schemes for change in catalogue_changes_public(scheme).select_related("scheme")]
+    changes.sort(key=lambda c: (c.announced_on or c.created_at.date(), c.pk), reverse=True)
+    return [
+        {
+            "id": change.pk,
+            "scheme": change.scheme.slug,
+            "ref": change.ref,
+            "article": change.article,
+            "title": change.title,
+            "text": change.text,
+            "category": change.category,
+            "tiers": [tier.name for tier in change.tiers.all()],
+            "responsible_units": [unit.name for unit in change.responsible_units.all()],
+            "announced_on": change.announced_on,
+        }
+        for change in changes
+    ]
