@@ -83,6 +83,14 @@ def takes_json(operation):
 
 
 @pytest.fixture(autouse=True)
+def fresh_stats():
+    """STATS counts one test's requests: reset before each test, so a rerun (or a second test) does not add
+    its figures to the previous run's, nor pass on requests another run made."""
+    STATS.update(requests=0, hostile=0, operations=set(), server_errors=0)
+    yield STATS
+
+
+@pytest.fixture(autouse=True)
 def keep_the_test_connection():
     """The WSGI handler closes "obsolete" connections when a request starts and ends; inside a test's transaction
     (autocommit off) PostgreSQL's connection counts as obsolete and would be closed under the test. Django's test
@@ -188,6 +196,11 @@ def test_no_server_error_for_any_generated_request(world):
         f" operations x 3 callers, {STATS['server_errors']} server errors"
     )
     assert STATS["hostile"] > 0 and STATS["server_errors"] == 0
+
+
+def test_the_figures_count_only_the_current_test():
+    """Runs after the sweep above: its requests are not carried into this test (nor into a rerun's report)."""
+    assert STATS == {"requests": 0, "hostile": 0, "operations": set(), "server_errors": 0}
 
 
 # --- malformed JSON --------------------------------------------------------------------------------------
