@@ -109,6 +109,18 @@ EXEMPT = {
     "api/v1/schemes/": "published scheme rules",
     "api/v1/schemes/<slug:slug>/": "published scheme rules",
     "api/v1/eligibility/": "stateless eligibility check of facts the caller sends",
+    "api/v1/policies/": "published policies only (live, public pages), read-only",
+    "api/v1/policies/<slug:scheme>/": "a published policy's text, read-only",
+    "api/v1/policies/<slug:scheme>/articles/<str:citation>/": "one unit of a published policy, read-only",
+    "api/v1/policies/<slug:scheme>/revisions/": "revisions that went live (drafts never: tests/api/test_policies_api.py)",
+    "api/v1/policies/<slug:scheme>/revisions/<int:revision>/": "a revision that went live, read-only",
+    "api/v1/policies/<slug:scheme>/revisions/<int:revision>/articles/<str:citation>/": "a unit of a revision that went "
+                                                                                       "live, read-only",
+    "api/v1/notices/": "published notices, exit announcements and open 公示 lists (titles only)",
+    "api/v1/notices/public-notices/<int:pk>/": "a 公示 list during its period: names masked (casefiles.masking), "
+                                               "tested in tests/api/test_notices_api.py",
+    "api/v1/notices/exit-announcements/<int:pk>/": "a published exit announcement: names masked, same tests",
+    "api/v1/notices/catalogue-changes/": "approved catalogue additions (no personal data)",
     "api/v1/verify/": "public verification by number + holder's name or ID tail: masked data only, tested in "
                       "tests/casefiles/test_card_status_everywhere.py",
     "verify/": "public verification form (number + name or ID tail): masked data only, same tests",
