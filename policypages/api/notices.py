@@ -2,6 +2,7 @@
 with their rows (names masked) and PDF link, and catalogue additions. Public, read-only, cached like the pages."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -91,6 +92,10 @@ def _scheme(request):
 class NoticeListView(PublicView):
     @extend_schema(
         operation_id="notices_list",
+        summary=gettext_lazy("Notices and announcements"),
+        description=gettext_lazy(
+            "Notices, exit announcements and the public notice (公示) lists during their period, newest first. Public."
+        ),
         parameters=[SCHEME_PARAMETER],
         responses={200: paginated_schema(NoticeEntrySerializer)},
         tags=["notices"],
@@ -104,7 +109,11 @@ class NoticeListView(PublicView):
 
 class PublicNoticeView(PublicView):
     @extend_schema(
-        operation_id="notices_public_notices_retrieve", responses={200: PublicNoticeSerializer}, tags=["notices"]
+        operation_id="notices_public_notices_retrieve",
+        summary=gettext_lazy("A public notice (公示) list"),
+        description=gettext_lazy("A 公示 list during its period, with the candidates' names masked. Public."),
+        responses={200: PublicNoticeSerializer},
+        tags=["notices"],
     )
     def get(self, request, pk):
         today = selectors._today()
@@ -121,6 +130,10 @@ class PublicNoticeView(PublicView):
 class ExitAnnouncementView(PublicView):
     @extend_schema(
         operation_id="notices_exit_announcements_retrieve",
+        summary=gettext_lazy("An exit announcement"),
+        description=gettext_lazy(
+            "A published exit announcement with its rows (names masked) and the link to its PDF. Public."
+        ),
         responses={200: ExitAnnouncementSerializer},
         tags=["notices"],
     )
@@ -137,6 +150,8 @@ class ExitAnnouncementView(PublicView):
 class CatalogueChangeListView(PublicView):
     @extend_schema(
         operation_id="notices_catalogue_changes_list",
+        summary=gettext_lazy("Catalogue additions"),
+        description=gettext_lazy("Approved additions and changes to the service catalogue, newest first. Public."),
         parameters=[SCHEME_PARAMETER],
         responses={200: paginated_schema(CatalogueChangeSerializer)},
         tags=["notices"],

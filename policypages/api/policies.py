@@ -2,6 +2,7 @@
 citation or numeric id, and the versions that went live. Public, read-only, cached like the pages."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -135,6 +136,11 @@ class PublicView(APIView):
 class PolicyListView(PublicView):
     @extend_schema(
         operation_id="policies_list",
+        summary=gettext_lazy("Published policies"),
+        description=gettext_lazy(
+            "The published policy documents of every scheme (or of one: ?scheme=), with their revision and "
+            "dates. Public."
+        ),
         parameters=[OpenApiParameter("scheme", str, description="Only this scheme's policies (slug)")],
         responses={200: paginated_schema(PolicySummarySerializer)},
         tags=["policies"],
@@ -150,14 +156,33 @@ class PolicyListView(PublicView):
 
 
 class PolicyDetailView(PublicView):
-    @extend_schema(operation_id="policies_retrieve", responses={200: PolicyDetailSerializer}, tags=["policies"])
+    @extend_schema(
+        operation_id="policies_retrieve",
+        summary=gettext_lazy("A scheme's policy with its structure"),
+        description=gettext_lazy(
+            "The published policy of a scheme: chapters, articles and items with their numeric ids, citations, "
+            "anchors and public URLs. Public."
+        ),
+        responses={200: PolicyDetailSerializer},
+        tags=["policies"],
+    )
     def get(self, request, scheme):
         data = cached_data(request, ("policy", scheme), lambda: _detail(_policy(scheme)))
         return Response(PolicyDetailSerializer(data).data)
 
 
 class PolicyUnitView(PublicView):
-    @extend_schema(operation_id="policies_articles_retrieve", responses={200: UnitSerializer}, tags=["policies"])
+    @extend_schema(
+        operation_id="policies_articles_retrieve",
+        summary=gettext_lazy("One article or item by citation"),
+        description=gettext_lazy(
+            "An article or item of the published policy, named by its citation "
+            "(第三十一条, 第五条第（二）项) or its numeric id (31, 5.2.3), "
+            "with the revision and effective dates. Public."
+        ),
+        responses={200: UnitSerializer},
+        tags=["policies"],
+    )
     def get(self, request, scheme, citation):
         data = cached_data(request, ("policy-unit", scheme, citation), lambda: _unit(_policy(scheme), citation))
         return Response(UnitSerializer(data).data)
@@ -165,7 +190,13 @@ class PolicyUnitView(PublicView):
 
 class PolicyRevisionListView(PublicView):
     @extend_schema(
-        operation_id="policies_revisions_list", responses={200: paginated_schema(RevisionSerializer)}, tags=["policies"]
+        operation_id="policies_revisions_list",
+        summary=gettext_lazy("Published revisions of a policy"),
+        description=gettext_lazy(
+            "The versions of the scheme's policy that went live, newest first. Drafts are never listed. Public."
+        ),
+        responses={200: paginated_schema(RevisionSerializer)},
+        tags=["policies"],
     )
     def get(self, request, scheme):
         data = cached_data(request, ("policy-revisions", scheme), lambda: selectors.policy_revisions(_policy(scheme)))
@@ -174,7 +205,11 @@ class PolicyRevisionListView(PublicView):
 
 class PolicyRevisionView(PublicView):
     @extend_schema(
-        operation_id="policies_revisions_retrieve", responses={200: PolicyDetailSerializer}, tags=["policies"]
+        operation_id="policies_revisions_retrieve",
+        summary=gettext_lazy("A policy as published in an older revision"),
+        description=gettext_lazy("The scheme's policy with its structure as published in the given revision. Public."),
+        responses={200: PolicyDetailSerializer},
+        tags=["policies"],
     )
     def get(self, request, scheme, revision):
         def build():
@@ -188,7 +223,13 @@ class PolicyRevisionView(PublicView):
 
 class PolicyRevisionUnitView(PublicView):
     @extend_schema(
-        operation_id="policies_revisions_articles_retrieve", responses={200: UnitSerializer}, tags=["policies"]
+        operation_id="policies_revisions_articles_retrieve",
+        summary=gettext_lazy("One article or item of an older revision"),
+        description=gettext_lazy(
+            "An article or item as published in the given revision, by citation or numeric id. Public."
+        ),
+        responses={200: UnitSerializer},
+        tags=["policies"],
     )
     def get(self, request, scheme, revision, citation):
         def build():
