@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from huicai.api.exceptions import Conflict
+from huicai.api.pagination import paginated, paginated_schema
 
 from ..exceptions import CaseFileError, StateConflict
 from ..models import Card, RevocationReason
@@ -199,12 +200,14 @@ def _run(call):
         raise Conflict(exc.message) from None
 
 
-@extend_schema(responses={200: CardSerializer(many=True)}, summary="Cards the caller may see")
+@extend_schema(operation_id="cards_list", responses={200: paginated_schema(CardSerializer)},
+               summary="Cards the caller may see")
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def card_list(request):
-    cards = cards_visible_to(request.user).select_related("scheme", "tier", "employer").prefetch_related("events")[:200]
-    return Response(CardSerializer(cards, many=True, context={"request": request}).data)
+    cards = cards_visible_to(request.user).select_related("scheme", "tier", "employer").prefetch_related("events")
+    return paginated(request, None, cards.order_by("pk"),
+                     lambda page: CardSerializer(page, many=True, context={"request": request}).data)
 
 
 @extend_schema(responses={200: CardSerializer}, summary="One card with its history")

@@ -8,13 +8,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from huicai.api.exceptions import Conflict
+from huicai.api.pagination import paginated, paginated_schema
 
 from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..masking import mask_id_number, mask_phone
@@ -128,16 +128,9 @@ class DossierCreateSerializer(serializers.Serializer):
         return data
 
 
-class DossierPagination(PageNumberPagination):
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
-
-
 class DossierListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = DossierSerializer
-    pagination_class = DossierPagination
 
     def get_queryset(self):
         queryset = dossiers_visible_to(self.request.user).select_related("scheme", "state", "requested_tier", "granted_tier", "employer")
@@ -271,10 +264,10 @@ class DossierJournal(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: JournalEntrySerializer(many=True)})
+    @extend_schema(operation_id="dossiers_journal_list", responses={200: paginated_schema(JournalEntrySerializer)})
     def get(self, request, pk):
         dossier = _visible_or_404(request.user, pk)
         if not (request.user.is_superuser or request.user.memberships.exclude(department__kind="employer").exists()):
             raise NotFound(_("Not found."))
         entries = JournalEntry.objects.filter(dossier=dossier).select_related("actor", "department").order_by("pk")
-        return Response(JournalEntrySerializer(entries, many=True).data)
+        return paginated(request, self, entries, lambda page: JournalEntrySerializer(page, many=True).data)

@@ -10,6 +10,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from huicai.api.pagination import paginated, paginated_schema
+
 from ..eligibility import FACT_TYPES, UnknownCriterion, evaluate
 from ..selectors_schemes import scheme_detail, scheme_get, scheme_summary, schemes_public
 
@@ -140,9 +142,14 @@ class SchemeListView(APIView):
     authentication_classes = []
     permission_classes = []
 
-    @extend_schema(responses={200: SchemeSummarySerializer(many=True)}, summary="The schemes (卡种)", tags=["schemes"])
+    @extend_schema(
+        operation_id="schemes_list",
+        responses={200: paginated_schema(SchemeSummarySerializer)},
+        summary="The schemes (卡种)",
+        tags=["schemes"],
+    )
     def get(self, request):
-        return Response([scheme_summary(s) for s in schemes_public()])
+        return paginated(request, self, schemes_public(), lambda page: [scheme_summary(s) for s in page])
 
 
 class SchemeDetailView(APIView):

@@ -72,6 +72,8 @@ def exception_handler(exc, context):
         code = exc.default_code
     fields = detail if isinstance(detail, dict) else None
     message = _flatten(detail) if detail is not None else str(exc)
+    if isinstance(exc, exceptions.Throttled):
+        message = _("Too many requests; try again in %(seconds)s seconds.") % {"seconds": exc.wait or 1}
     if response.status_code == 400 and code in (None, "invalid") and fields:
         code = "invalid"
     new = error_response(response.status_code, message, code=code, fields=fields)

@@ -233,7 +233,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "huicai.api.exceptions.exception_handler",
+    # Anonymous callers are limited per address (429 with a Chinese message); lists are paginated (huicai/api).
+    "DEFAULT_THROTTLE_CLASSES": ["huicai.api.throttling.AnonymousThrottle"],
     "DEFAULT_THROTTLE_RATES": {"verify": "60/min", "anon": "300/min"},
+    "DEFAULT_PAGINATION_CLASS": "huicai.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # An API token lives this many seconds from when it was issued (fixed, not sliding); logout, a password change and
@@ -246,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["huicai.api.schema.only_public_api"],
+    # Version, deprecation rule, Chinese texts, one body per content type, the Error shape (huicai/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "huicai.api.schema.contract"],
+    # Request and response shapes apart: an upload is a binary file in a request, not a URL (generated clients).
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # django-guardian: no anonymous user row; anonymous visitors never hold object permissions.

@@ -251,7 +251,7 @@ def test_holder_api_gives_ecard_and_qr_payload_to_the_holder_only(client, root):
     prepare_schemes(["tonghua"])
     card = issue_card("tonghua", applicant_name="张小明")
     client.force_login(card.holder)
-    listed = client.get("/api/v1/cards/").json()
+    listed = client.get("/api/v1/cards/").json()["results"]
     assert [c["qr_payload"] for c in listed] == [verification_url(card)]
     client.force_login(root)
     seen = client.get(f"/api/v1/cards/{card.pk}/").json()

@@ -42,7 +42,7 @@ def eligibility(api, body):
 
 
 def test_list_shape(api, schemes):
-    body = api.get("/api/v1/schemes/").json()
+    body = api.get("/api/v1/schemes/").json()["results"]
     assert sorted(s["slug"] for s in body) == sorted(SCHEME_SLUGS)
     for row in body:
         assert set(row) == {"slug", "name", "jurisdiction", "policy_url"}
@@ -56,7 +56,7 @@ def test_policy_url_falls_back_to_the_section_page(api, schemes):
 
     home = ensure_home_page()
     ensure_scheme_section(home, schemes["jilin"])
-    rows = {r["slug"]: r for r in api.get("/api/v1/schemes/").json()}
+    rows = {r["slug"]: r for r in api.get("/api/v1/schemes/").json()["results"]}
     assert rows["jilin"]["policy_url"] and rows["jilin"]["policy_url"].rstrip("/").endswith("/jilin")
     assert rows["tonghua"]["policy_url"] is None
 

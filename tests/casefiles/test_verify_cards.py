@@ -99,7 +99,7 @@ def test_masking_rule_is_the_shared_one():
 
 def test_holder_api_lists_own_cards_and_reports_loss(client, card):
     client.force_login(card.holder)
-    listed = client.get("/api/v1/cards/").json()
+    listed = client.get("/api/v1/cards/").json()["results"]
     assert [c["number"] for c in listed] == [card.number]
     response = client.post(f"/api/v1/cards/{card.pk}/report-loss/", {"comment": "遗失"}, content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "suspended"
