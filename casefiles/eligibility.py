@@ -10,6 +10,8 @@ import operator
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 from .models import Criterion, Precondition, Tier
 
 MET, FAILED, UNKNOWN = "met", "failed", "unknown"
@@ -22,6 +24,24 @@ FACT_TYPES = {
     "employer_operating_years": "number",
     "employer_is_district_institution": "bool",
     "months_per_year_in_jurisdiction": "number",
+}
+
+#: Largest value of a numeric fact where it is not the general cap (validation.FACT_NUMBER_MAX): a year has 12 months.
+FACT_MAXIMA = {
+    "months_per_year_in_jurisdiction": 12,
+}
+
+#: Labels of the eligibility facts named in docs/SCHEME_DATA.md, for forms and messages; a fact not listed shows
+#: its code.
+FACT_LABELS = {
+    "contract_years": gettext_lazy("Years of your employment contract with the employer"),
+    "self_employed": gettext_lazy("You run your own business here"),
+    "flexible_introduction": gettext_lazy("You were introduced flexibly (柔性引进)"),
+    "employer_operating_years": gettext_lazy("Years the employer has been registered and operating here"),
+    "employer_is_district_institution": gettext_lazy(
+        "The employer is a district education, medical or research institution"
+    ),
+    "months_per_year_in_jurisdiction": gettext_lazy("Months per year you work here"),
 }
 
 #: Facts a dossier may record besides the eligibility facts: read by the automatic exit rules

@@ -5,18 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from .eligibility import FACT_LABELS, FACT_MAXIMA
 from .models import AttachmentKind, Department, DepartmentKind, IdType
 from .validation import FACT_NUMBER_MAX, dates_problem
 
-# Labels of the eligibility facts named in docs/SCHEME_DATA.md; a fact not listed shows its code.
-FACT_LABELS = {
-    "contract_years": _("Years of your employment contract with the employer"),
-    "self_employed": _("You run your own business here"),
-    "flexible_introduction": _("You were introduced flexibly (柔性引进)"),
-    "employer_operating_years": _("Years the employer has been registered and operating here"),
-    "employer_is_district_institution": _("The employer is a district education, medical or research institution"),
-    "months_per_year_in_jurisdiction": _("Months per year you work here"),
-}
 BOOLEAN_CHOICES = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
 
 # Form fields that carry a dossier identity field of the same name (see services.dossiers.IDENTITY_FIELDS).
@@ -107,7 +99,7 @@ class ApplicationForm(forms.Form):
                     label=label, choices=BOOLEAN_CHOICES, required=False, coerce=lambda v: v == "true", empty_value=None
                 )
             else:
-                maximum = 12 if fact == "months_per_year_in_jurisdiction" else FACT_NUMBER_MAX
+                maximum = FACT_MAXIMA.get(fact, FACT_NUMBER_MAX)
                 field = forms.DecimalField(
                     label=label, required=False, min_value=0, max_value=maximum, max_digits=6, decimal_places=1
                 )

@@ -186,7 +186,6 @@ def scheme_validate(scheme):
 # --- identity fields typed by applicants or imported from spreadsheets ---------------------------------
 
 SINGLE_LINE_FIELDS = ("applicant_name", "id_number", "nationality", "phone", "email", "sector")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def has_control_characters(value) -> bool:
@@ -199,8 +198,11 @@ def has_control_characters(value) -> bool:
 
 
 def looks_like_formula(value) -> bool:
-    """A cell that a spreadsheet would run as a formula (``=cmd|...``, ``@SUM(...)``) when exported again."""
-    return str(value or "").lstrip().startswith(FORMULA_PREFIXES)
+    """A cell that a spreadsheet would run as a formula (``=cmd|...``, ``@SUM(...)``, their full-width forms, a
+    leading tab or line break) when exported again: the one rule, kept with the exports (casefiles/exports.py)."""
+    from .exports import looks_like_formula as rule
+
+    return rule(value)
 
 
 def identity_text_problem(identity):
@@ -239,7 +241,7 @@ def dossier_fact_types():
 
 
 def _fact_value_problem(name, kind, value):
-    from .forms_portal import FACT_LABELS
+    from .eligibility import FACT_LABELS, FACT_MAXIMA
 
     label = FACT_LABELS.get(name, name)
     if kind == "bool":
@@ -251,7 +253,7 @@ def _fact_value_problem(name, kind, value):
 
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             return _("The fact %(name)s must be a number.") % {"name": label}
-        maximum = 12 if name == "months_per_year_in_jurisdiction" else FACT_NUMBER_MAX
+        maximum = FACT_MAXIMA.get(name, FACT_NUMBER_MAX)
         if not 0 <= value <= maximum:
             return _("The fact %(name)s must be between 0 and %(max)s.") % {"name": label, "max": maximum}
         return None
@@ -348,3 +350,81 @@ def dossier_input_problem(values):
         message = facts_problem(values["facts"])
         problem = ("facts", message) if message else None
     return problem
+
+
+# --- what staff record about a card: changed particulars, the dates events take effect on --------------------
+
+#: A date an event of a card takes effect on (an exit, a retirement, an assessment, a public notice, an objection)
+#: lies at most this many years before or after today; further is a typing error (1900-01-01, 9999-12-31).
+EVENT_PAST_YEARS = 10
+EVENT_FUTURE_YEARS = 1
+#: Longest free text of a card's particulars not held in a dossier field (the position).
+PARTICULAR_TEXT_MAX = 100
+#: Particulars of a card and the dossier identity field whose rules they follow (None: a short line of text).
+PARTICULAR_TEXT_FIELDS = {"holder_name": "applicant_name", "phone": "phone", "email": "email", "sector": "sector",
+                          "position": None}
+
+
+def event_date_problem(value, today=None):
+    """A message when ``value`` (a date an event takes effect on) is not a date or lies implausibly far from today."""
+    import datetime
+
+    from django.utils import timezone
+
+    if value is None:
+        return None
+    if not isinstance(value, datetime.date):
+        return _("Please enter a date.")
+    today = today or timezone.localdate()
+    if value < _years_before(today, EVENT_PAST_YEARS):
+        return _("Please check the date: it is more than %(years)s years ago.") % {"years": EVENT_PAST_YEARS}
+    if value > _years_after(today, EVENT_FUTURE_YEARS):
+        return _("Please check the date: it is more than %(years)s year(s) ahead.") % {"years": EVENT_FUTURE_YEARS}
+    return None
+
+
+def line_text_problem(label, value, max_length, *, formula=True):
+    """A message when a one-line text typed by staff (a name, a contact) is not text, holds control characters or
+    lone surrogates, starts like a spreadsheet formula (unless ``formula`` is false: a phone number may start with
+    +86), or is longer than ``max_length``; else None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return _("The %(field)s must be text.") % {"field": label}
+    if has_control_characters(value):
+        return _("The %(field)s contains control characters or invisible formatting characters.") % {"field": label}
+    if formula and looks_like_formula(value):
+        message = _("The %(field)s starts like a spreadsheet formula (= + - @); please enter plain text.")
+        return message % {"field": label}
+    if max_length and len(value) > max_length:
+        return _("The %(field)s is too long (at most %(max)s characters).") % {"field": label, "max": max_length}
+    return None
+
+
+def particulars_problem(changes, today=None):
+    """(field, message) for the first changed particular of a card that the dossier's checks would refuse: a
+    contract end by :func:`dates_problem`, names and contacts by :func:`identity_text_problem` (and not formula-like:
+    they reach certificates, exports and public announcements); else None."""
+    from .models import Dossier
+
+    for field, value in changes.items():
+        if field == "contract_end":
+            problem = dates_problem({"contract_end": value}, today)
+            if problem:
+                return field, problem[1]
+            continue
+        if field not in PARTICULAR_TEXT_FIELDS or value is None:
+            continue
+        identity_field = PARTICULAR_TEXT_FIELDS[field]
+        if identity_field is None:
+            message = line_text_problem(_("position"), value, PARTICULAR_TEXT_MAX)
+        elif not isinstance(value, str):
+            message = _("The %(field)s must be text.") % {"field": Dossier._meta.get_field(identity_field).verbose_name}
+        else:
+            problem = identity_text_problem({identity_field: value})
+            message = problem[1] if problem else None
+            if message is None and identity_field != "phone" and looks_like_formula(value):  # +86… is a phone number
+                message = line_text_problem(Dossier._meta.get_field(identity_field).verbose_name, value, None)
+        if message:
+            return field, message
+    return None

@@ -312,6 +312,25 @@ def card_issue(*, dossier, user, department=None, replaces=None):
 # --- exits: revocation, recall, contact list, termination, retirement ---------------------------------
 
 
+def _refuse_bad_date(value, field):
+    """Refuse a date an event takes effect on that is not a date or lies implausibly far from today (1900-01-01,
+    9999-12-31): the shared check of casefiles/validation.py."""
+    from ..validation import event_date_problem
+
+    message = event_date_problem(value)
+    if message:
+        raise CaseFileError(message, code=field)
+
+
+def _refuse_bad_contract_end(value):
+    """Refuse a contract end the dossier service would refuse (casefiles/validation.py dates_problem)."""
+    from ..validation import dates_problem
+
+    problem = dates_problem({"contract_end": value})
+    if problem:
+        raise CaseFileError(problem[1], code=problem[0])
+
+
 def _check_reason(card, reason):
     if reason.scheme_id != card.scheme_id:
         raise CaseFileError(_("This reason belongs to another scheme."), code="reason")
@@ -362,6 +381,7 @@ def card_revoke(*, card, reason, user, comment, effective_on=None):
     """The managing department ends a card directly, where the article lets it (``requested_by`` has
     ``department``). The reason's effect decides what happens: revoke, recall, contact list, terminate all
     (bank services too) or keep until the end of the period."""
+    _refuse_bad_date(effective_on, "effective_on")
     _lock(card)
     card = _load(card)
     _check_reason(card, reason)
@@ -476,6 +496,7 @@ def card_record_retirement(*, card, user, comment, retired_on=None):
     """白云 第六条第（三）项: a retired holder keeps the card to the end of its management period. The employer
     or the department reports it. In schemes without that rule retirement is an exit reason the daily job
     lists for review instead."""
+    _refuse_bad_date(retired_on, "retired_on")
     reason = _reason_with_effect(card, ExitEffect.KEEP_UNTIL_END)
     _lock(card)
     card = _load(card)
@@ -571,6 +592,8 @@ def card_reissue(*, card, user, comment):
 def card_renew(*, card, user, comment, contract_end=None):
     """通化 第十五条: a holder who still qualifies when the period ends gets a new period after review
     (bounded by the contract again). 白云 has no renewal: the holder re-applies with priority."""
+    if contract_end is not None:
+        _refuse_bad_contract_end(contract_end)
     _lock(card)
     card = _load(card)
     scheme = card.scheme
@@ -752,6 +775,11 @@ def card_report_particulars(*, card, user, changes, comment=""):
     unknown = set(changes) - set(PARTICULAR_FIELDS)
     if unknown or not changes:
         raise CaseFileError(_("Unknown particulars: %(fields)s") % {"fields": ", ".join(sorted(unknown)) or "-"}, code="fields")
+    from ..validation import particulars_problem
+
+    problem = particulars_problem(changes)  # the dossier's checks: dates, identity text (casefiles/validation.py)
+    if problem:
+        raise CaseFileError(problem[1], code=problem[0])
     before, after = {}, {}
     for field, value in changes.items():
         if field == "holder_name":
@@ -789,6 +817,7 @@ def card_record_assessment(*, card, user, result, assessed_on=None, summary=""):
     if card.scheme.slug not in ASSESSMENT_RULES:
         raise CaseFileError(_("%(scheme)s has no employer assessment.") % {"scheme": card.scheme.name}, code="no_rule")
     article, _years = ASSESSMENT_RULES[card.scheme.slug]
+    _refuse_bad_date(assessed_on, "assessed_on")
     _lock(card)
     card = _load(card)
     acting, department = _require(user, card, ["employer"], _("assess the holder of"))
@@ -912,6 +941,7 @@ def _notice_department(user, scheme):
 def public_notice_open(*, scheme, user, dossiers, working_days, how_to_object, number="", title="", opens_on=None):
     from .calendar import WorkingCalendar
 
+    _refuse_bad_date(opens_on, "opens_on")
     department = _notice_department(user, scheme)
     dossiers = list(dossiers)
     for dossier in dossiers:
@@ -941,6 +971,14 @@ def public_notice_open(*, scheme, user, dossiers, working_days, how_to_object, n
 
 @transaction.atomic
 def objection_record(*, notice, dossier, user, content, objector="", contact="", received_on=None):
+    from ..validation import line_text_problem
+
+    _refuse_bad_date(received_on, "received_on")
+    for field, value, formula in (("objector", objector, True), ("contact", contact, False)):
+        meta = NoticeObjection._meta.get_field(field)
+        message = line_text_problem(meta.verbose_name, value, meta.max_length, formula=formula)
+        if message:
+            raise CaseFileError(message, code=field)
     department = _notice_department(user, notice.scheme)
     if not notice.dossiers.filter(pk=dossier.pk).exists():
         raise CaseFileError(_("This candidate is not on the notice."), code="dossier")

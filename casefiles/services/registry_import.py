@@ -160,6 +160,8 @@ def _text_problems(raw):
 def validate_rows(scheme, raw_rows):
     """Check every row; returns (rows, errors). ``rows`` are the cleaned rows (JSON-serialisable, with the
     ids of tier, criterion and employer); ``errors`` are messages “第N行：…”."""
+    from ..validation import dates_problem
+
     tiers = list(Tier.objects.filter(scheme=scheme))
     criteria = {c.ref: c for c in Criterion.objects.filter(scheme=scheme)}
     employers = {
@@ -219,6 +221,11 @@ def validate_rows(scheme, raw_rows):
                 problems.append(f"有效期至“{raw['valid_until']}”不是日期")
             elif valid_until < today:
                 problems.append("有效期至早于今天")
+            else:
+                # The date becomes the dossier's contract end: the check dossier_create makes at the write step.
+                dated = dates_problem({"contract_end": valid_until})
+                if dated:
+                    problems.append(f"{COLUMN_LABELS['valid_until']}：{dated[1]}")
         if problems:
             errors.append(f"第{number}行：" + "；".join(problems))
             continue

@@ -123,3 +123,56 @@ def test_template_download(client, chuxiong):
     assert response.status_code == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
+
+
+def test_preview_refuses_every_valid_until_the_write_step_refuses(client, chuxiong):
+    """The preview runs the dossier's date check on 有效期至 (it becomes the contract end): for every date the
+    preview accepts the import writes, and every date the write step would refuse is a row error in the preview
+    (in Chinese, with its row number), never a failure after a clean preview."""
+    import datetime
+
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    from casefiles.exceptions import CaseFileError
+    from casefiles.services.registry_import import FIELDS, registry_import, validate_rows
+
+    office = staff("chuxiong.talent-office")
+    today = timezone.localdate()
+
+    def years(n, days=0):
+        try:
+            day = today.replace(year=today.year + n)
+        except ValueError:
+            day = today.replace(year=today.year + n, day=28)
+        return day + datetime.timedelta(days=days)
+
+    dates = [today, years(1), years(49), years(50), years(50, 1), years(51), years(60), years(200),
+             datetime.date(9999, 12, 31)]
+    disagreements, refused = [], 0
+    for number, (day, id_number) in enumerate(zip(dates, ids(len(dates), seed=23), strict=True)):
+        raw = ["李明", "居民身份证", id_number, f"1390000{number:04d}", EMPLOYER, "A", "3.1.2", day.isoformat()]
+        with override("zh-hans"):
+            rows, errors = validate_rows(chuxiong, [(2, dict(zip(FIELDS, raw, strict=True)))])
+        row = rows[0] if rows else {
+            "row": 2, "applicant_name": raw[0], "id_type": raw[1], "id_number": raw[2], "phone": raw[3],
+            "employer_name": EMPLOYER, "tier_name": "A", "criterion_ref": "3.1.2", "valid_until": day.isoformat()}
+        if errors:
+            refused += 1
+            assert errors[0].startswith("第2行：") and "有效期至：" in errors[0] and "50" in errors[0], errors
+        # the write step, bypassing the preview, on the very same row
+        try:
+            with override("zh-hans"):
+                registry_import(scheme=chuxiong, user=office, rows=[row])
+            written = True
+        except CaseFileError:
+            written = False
+        if written == bool(errors):
+            disagreements.append((day, errors))
+    assert disagreements == []
+    assert refused == 5  # 50 years and a day, 51, 60, 200 years ahead, 9999-12-31
+    # and the preview page shows it per row
+    client.force_login(office)
+    html = upload(client, chuxiong, [["王芳", "居民身份证", ids(1, seed=29)[0], "13800000009", EMPLOYER, "A", "3.1.2",
+                                      years(60).isoformat()]]).content.decode()
+    assert "第2行：" in html and "有效期至：" in html and 'name="confirm"' not in html
