@@ -171,36 +171,6 @@ OPERATIONS = {
             "characters). Public and rate-limited."
         ),
     ),
-    "policies_list": (
-        gettext_lazy("Published policies"),
-        gettext_lazy("The published policy of each scheme, with its revision and effective dates. Public and cached."),
-    ),
-    "policies_retrieve": (
-        gettext_lazy("A policy's structure"),
-        gettext_lazy(
-            "The scheme's published policy: its chapters, articles, clauses and items with their anchors and public "
-            "URLs. Public and cached."
-        ),
-    ),
-    "policies_articles_retrieve": (
-        gettext_lazy("A policy unit by citation"),
-        gettext_lazy(
-            "One article, clause or item, cited in Chinese (第三十一条) or by number (31, 5.2.3), with the "
-            "revision and effective dates. Public and cached."
-        ),
-    ),
-    "policies_revisions_list": (
-        gettext_lazy("A policy's published revisions"),
-        gettext_lazy("The published revisions of the scheme's policy, newest first. Drafts never appear."),
-    ),
-    "policies_revisions_retrieve": (
-        gettext_lazy("An earlier revision of a policy"),
-        gettext_lazy("The structure of the policy as one published revision had it. Public and cached."),
-    ),
-    "policies_revisions_articles_retrieve": (
-        gettext_lazy("A policy unit in an earlier revision"),
-        gettext_lazy("One article, clause or item as one published revision had it, by citation. Public and cached."),
-    ),
     "search_retrieve": (
         gettext_lazy("Search"),
         gettext_lazy("Full-text search of the published policy pages and guides. Public."),
