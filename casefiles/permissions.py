@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from .exceptions import SelfDealing
 from .models import Department, DepartmentKind, Dossier, DossierGroupObjectPermission, DossierUserObjectPermission
 
 VIEW = "view_dossier"
@@ -147,10 +148,25 @@ def self_dealing(user, dossier, principal):
             return ("staff_applicant", _("A staff account cannot act as an applicant. Please use your separate personal account."))
         return None
     if user.pk == dossier.applicant_id:
-        return ("own_dossier", _("You cannot decide on your own application."))
+        return _own_dossier()
     if principal != EMPLOYER and is_employer_contact(user):
         return ("employer_role", _("An employer's contact may only act in the steps of the employer."))
     return None
+
+
+def _own_dossier():
+    return ("own_dossier", _("You cannot decide on your own application."))
+
+
+def refuse_own_dossier(user, dossier, attempt):
+    """The floor of :func:`self_dealing` for the services that decide on a dossier outside a workflow step
+    (card issue and production, public notices and objections, a joint meeting's decision on an agenda
+    item): SelfDealing (403) when ``user`` is the applicant of ``dossier``. The service's
+    ``refusals_journaled`` wrapper (casefiles/services/refusals.py) journals the refused ``attempt``."""
+    if getattr(user, "is_authenticated", False) and user.pk == dossier.applicant_id:
+        code, message = _own_dossier()
+        raise SelfDealing(message, code=code, journal={
+            "action": "casefiles.dossier.refused", "actor": user, "dossier": dossier, "data": {"attempt": attempt}})
 
 
 def acting_principal(user, dossier, principals, departments_by_code=None):
@@ -186,6 +202,7 @@ __all__ = [
     "grants_recompute",
     "is_employer_contact",
     "is_staff_account",
+    "refuse_own_dossier",
     "resolve_principal",
     "self_dealing",
     "user_matches",

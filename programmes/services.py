@@ -12,6 +12,7 @@ from casefiles.exceptions import CaseFileError, StateConflict
 from casefiles.masking import mask_name
 from casefiles.models import Card, CardStatus, Department, DepartmentKind, Dossier, Membership, ServiceItem, StateKind
 from casefiles.notify import notify
+from casefiles.permissions import refuse_own_dossier
 from casefiles.services.calendar import CalendarDataMissing, WorkingCalendar
 from casefiles.selectors import dossiers_visible_to
 from casefiles.services.journal import journal_write
@@ -125,7 +126,7 @@ def agenda_item_add(*, meeting, user, kind, title="", dossier=None, service_chan
     return item
 
 
-@refusals_journaled  # a meeting's decision on one's own dossier: refused by the workflow, journaled here
+@refusals_journaled  # a meeting's decision on one's own dossier: refused (here or by the workflow), journaled
 @transaction.atomic
 def agenda_item_decide(*, item, user, outcome, decision_text="", transition=""):
     """Record the meeting's decision on one item. For a case-by-case dossier, ``transition`` (e.g.
@@ -136,6 +137,9 @@ def agenda_item_decide(*, item, user, outcome, decision_text="", transition=""):
     # Lock only the agenda item: PostgreSQL refuses FOR UPDATE across the nullable dossier join.
     item = AgendaItem.objects.select_for_update(of=("self",)).select_related("meeting__joint_meeting__scheme", "dossier").get(pk=item.pk)
     _require_office(user, item.meeting.joint_meeting.scheme)
+    if item.dossier is not None:
+        # The floor under every decision on a dossier, with or without a workflow step fired here.
+        refuse_own_dossier(user, item.dossier, "agenda_item_decide")
     if outcome not in DecisionOutcome.values:
         raise CaseFileError(_("Choose a decision."), code="outcome")
     if item.transition:

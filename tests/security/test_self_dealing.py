@@ -433,6 +433,66 @@ def test_nobody_decides_on_their_own_card(schemes):
     assert not allowed, f"{len(allowed)} of {cases} decisions on one's own card were allowed: {allowed}"
 
 
+def _office_users(scheme):
+    """Everyone who runs the scheme's joint meetings: members of its programme-office departments, and the
+    administrator."""
+    from programmes.selectors import OFFICE_KINDS
+
+    members = get_user_model().objects.filter(
+        memberships__department__in=scheme.departments.filter(kind__in=OFFICE_KINDS)).distinct().order_by("username")
+    return list(members) + list(get_user_model().objects.filter(is_superuser=True))
+
+
+def test_a_meeting_member_does_not_decide_the_agenda_item_of_their_own_dossier(schemes):
+    """Every scheme, its dossiers in every state, every member of its programme office: made the dossier's
+    applicant, the member's decision on the dossier's agenda item is refused (SelfDealing, journaled), with no
+    transition (the record of the meeting's outcome alone) and with each transition the member could fire on
+    someone else's dossier; nothing is recorded on the item and the dossier does not move."""
+    from casefiles.models import Opinion
+    from programmes.models import AgendaItem, AgendaKind, DecisionOutcome
+    from programmes.services import agenda_item_add, agenda_item_decide, joint_meeting_ensure, meeting_schedule
+
+    rng = random.Random(1718)
+    cases, allowed, with_transition = 0, [], 0
+    for slug, scheme in schemes.items():
+        office = _office_users(scheme)
+        assert office, slug
+        body = joint_meeting_ensure(scheme=scheme, name=f"{scheme.name}联席会议")
+        for dossier in _dossiers_in_every_state(scheme, rng):
+            for member in office:
+                steps = [""] + [t.code for t in transitions_available(member, dossier)]
+                for transition in steps:
+                    with transaction.atomic():
+                        own = _make_applicant(dossier, member)
+                        meeting = meeting_schedule(joint_meeting=body, title="自审会议", date=own.created_at.date(),
+                                                   user=member)
+                        item = agenda_item_add(meeting=meeting, user=member, kind=AgendaKind.CASE_BY_CASE,
+                                               dossier=own)
+                        journaled = refusals(REFUSED_DOSSIER, member, dossier=own).count()
+                        opinions = Opinion.objects.count()
+                        try:
+                            agenda_item_decide(item=item, user=member, outcome=DecisionOutcome.APPROVED,
+                                               decision_text="同意。", transition=transition)
+                        except SelfDealing as exc:
+                            assert exc.code == "own_dossier" and has_cjk(zh(exc.message))
+                            assert refusals(REFUSED_DOSSIER, member, dossier=own).count() == journaled + 1
+                            stored = AgendaItem.objects.get(pk=item.pk)
+                            assert (stored.outcome, stored.decided_by_id, stored.transition) == ("", None, "")
+                            assert Dossier.objects.get(pk=own.pk).state_id == own.state_id
+                            assert Opinion.objects.count() == opinions
+                        except Exception as exc:  # noqa: BLE001 - any other outcome is reported with the case
+                            allowed.append((member.username, slug, own.state.code, transition, type(exc).__name__))
+                        else:
+                            allowed.append((member.username, slug, own.state.code, transition, "decided"))
+                        transaction.set_rollback(True)
+                    cases += 1
+                    with_transition += bool(transition)
+    print(f"own-dossier meeting sweep: {cases} (member, scheme, state, transition) cases "
+          f"({with_transition} with a transition), {len(allowed)} allowed")
+    assert cases >= 20 and with_transition >= 1
+    assert not allowed, f"{len(allowed)} of {cases} meeting decisions on one's own dossier were allowed: {allowed[:10]}"
+
+
 def test_membership_makes_a_staff_account(schemes):
     """The definition the floor rests on: Django staff, a superuser, any department membership or a department's
     group make a staff account; a plain registered applicant is none."""
