@@ -125,3 +125,25 @@ def test_unpublished_policy_disappears(api, five_policies):
     assert api.get("/api/v1/policies/baiyun/").status_code == 404
     assert api.get("/api/v1/policies/baiyun/articles/1/").status_code == 404
     assert "baiyun" not in {p["scheme"] for p in _get(api, "/api/v1/policies/")["results"]}
+
+
+def test_answers_are_kept_until_a_publish(api, settings, django_assert_num_queries):
+    """Cached like the pages: a repeated answer makes no database query; a publish orphans every kept answer."""
+    from django.core.cache import caches
+
+    settings.HUICAI_FRAGMENT_CACHE_ENABLED = True
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-default"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-pages"},
+    }
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+    _section, result = published_policy("liaocheng")
+    page = PolicyPage.objects.get(pk=result.page.pk)
+    url = "/api/v1/policies/liaocheng/articles/第三十一条/"
+    first = _get(api, url)
+    with django_assert_num_queries(0):
+        assert _get(api, url) == first
+    with_first_article_text(page, "修订后的第一条。").save_revision().publish()
+    assert _get(api, "/api/v1/policies/liaocheng/articles/1/")["unit"]["text"] == "修订后的第一条。"
+    assert _get(api, url)["policy"]["revision"]["id"] == PolicyPage.objects.get(pk=page.pk).live_revision_id
