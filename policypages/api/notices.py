@@ -12,7 +12,7 @@ from huicai.api.pagination import paginated, paginated_schema
 
 from . import selectors
 from .caching import cached_data
-from .policies import PublicView
+from .policies import PublicView, scheme_param
 
 SCHEME_PARAMETER = OpenApiParameter("scheme", str, description="Only this scheme's (slug)")
 
@@ -85,10 +85,6 @@ class CatalogueChangeSerializer(serializers.Serializer):
     announced_on = serializers.DateField(allow_null=True)
 
 
-def _scheme(request):
-    return request.query_params.get("scheme") or None
-
-
 class NoticeListView(PublicView):
     @extend_schema(
         operation_id="notices_list",
@@ -101,7 +97,7 @@ class NoticeListView(PublicView):
         tags=["notices"],
     )
     def get(self, request):
-        scheme = _scheme(request)
+        scheme = scheme_param(request)
         today = selectors._today()
         data = cached_data(request, ("notices", scheme or "", today), lambda: selectors.notice_entries(scheme, today))
         return paginated(request, self, data, lambda page: NoticeEntrySerializer(page, many=True).data)
@@ -157,6 +153,6 @@ class CatalogueChangeListView(PublicView):
         tags=["notices"],
     )
     def get(self, request):
-        scheme = _scheme(request)
+        scheme = scheme_param(request)
         data = cached_data(request, ("catalogue", scheme or ""), lambda: selectors.catalogue_additions(scheme))
         return paginated(request, self, data, lambda page: CatalogueChangeSerializer(page, many=True).data)

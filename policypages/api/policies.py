@@ -1,11 +1,13 @@
 """Published policies by citation: the list per scheme, one policy with its structure, one article or item by its
 citation or numeric id, and the versions that went live. Public, read-only, cached like the pages."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_slug
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -128,6 +130,17 @@ def _unit(page, citation, info=None):
     return {"policy": selectors.policy_summary(page, info), "unit": unit, "article": article}
 
 
+def scheme_param(request):
+    """The ``?scheme=`` filter of a list: None for none, else a slug (anything else is a 400, never a query)."""
+    scheme = request.query_params.get("scheme") or None
+    if scheme is not None:
+        try:
+            validate_slug(scheme)
+        except DjangoValidationError as exc:
+            raise ValidationError({"scheme": exc.messages}) from None
+    return scheme
+
+
 class PublicView(APIView):
     authentication_classes = []
     permission_classes = []
@@ -146,7 +159,7 @@ class PolicyListView(PublicView):
         tags=["policies"],
     )
     def get(self, request):
-        scheme = request.query_params.get("scheme") or None
+        scheme = scheme_param(request)
         data = cached_data(
             request,
             ("policies", scheme or ""),

@@ -147,3 +147,11 @@ def test_answers_are_kept_until_a_publish(api, settings, django_assert_num_queri
     with_first_article_text(page, "修订后的第一条。").save_revision().publish()
     assert _get(api, "/api/v1/policies/liaocheng/articles/1/")["unit"]["text"] == "修订后的第一条。"
     assert _get(api, url)["policy"]["revision"]["id"] == PolicyPage.objects.get(pk=page.pk).live_revision_id
+
+
+def test_a_malformed_scheme_filter_is_a_400_never_a_query(api):
+    for url in ("/api/v1/policies/", "/api/v1/notices/", "/api/v1/notices/catalogue-changes/"):
+        for bad in ("%00", "a b", "通化", "x%27--"):
+            response = api.get(f"{url}?scheme={bad}")
+            assert response.status_code == 400, (url, bad)
+            assert response.json()["error"]["code"] == "invalid"
