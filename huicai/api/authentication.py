@@ -26,14 +26,24 @@ def token_expired(token, now=None):
 
 
 def token_for(user):
-    """The user's valid token, or a new one if they had none or it expired."""
+    """The user's valid token, or a new one if they had none or it expired.
+
+    Two simultaneous logins of one user may both find no token: the one that loses the race for the unique
+    ``user`` column gets the token the other created (one re-read), never an IntegrityError."""
+    from django.db import IntegrityError, transaction
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.filter(user=user).first()
     if token is not None and token_expired(token):
         token.delete()
         token = None
-    return token or Token.objects.create(user=user)
+    if token is not None:
+        return token
+    try:
+        with transaction.atomic():  # a savepoint: losing the race leaves the caller's transaction usable
+            return Token.objects.get_or_create(user=user)[0]
+    except IntegrityError:
+        return Token.objects.get(user=user)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

@@ -187,6 +187,41 @@ def test_a_valid_token_is_handed_out_again_until_it_expires(account):
     assert obtain(APIClient())["token"] == obtain(APIClient())["token"]
 
 
+@pytest.mark.parametrize("expired", [False, True], ids=["no_token", "expired_token"])
+@pytest.mark.parametrize("via", ["token_for", "endpoint"])
+@pytest.mark.parametrize("after_read", [1, 2])
+def test_a_simultaneous_login_gets_the_same_token(account, monkeypatch, after_read, via, expired):
+    """Two logins of one user at once: the other login's token appears right after this one's ``after_read``-th
+    read of the token table (after it found none, or after it found none again just before creating one). The
+    login hands out that token, with no error (before: the unique user column made it an IntegrityError, a 500)."""
+    from django.db.models.query import QuerySet
+
+    from huicai.api.authentication import token_for
+
+    if expired:
+        Token.objects.create(user=account)
+        Token.objects.update(created=timezone.now() - timedelta(seconds=settings.HUICAI_API_TOKEN_TTL + 1))
+    fetch, reads, rival = QuerySet._fetch_all, [], []
+
+    def racing_fetch(queryset):
+        fresh = queryset._result_cache is None
+        fetch(queryset)
+        if queryset.model is Token and fresh:
+            reads.append(queryset)
+            if len(reads) >= after_read and not rival and not queryset._result_cache:
+                rival.append(Token.objects.create(user=account))  # the other login, just now
+
+    monkeypatch.setattr(QuerySet, "_fetch_all", racing_fetch)
+    if via == "token_for":
+        key = token_for(account).key
+    else:
+        key = obtain(APIClient())["token"]
+    monkeypatch.undo()
+    assert list(Token.objects.filter(user=account).values_list("key", flat=True)) == [key]
+    assert rival and rival[0].key == key  # the race happened, and the login handed out the other one's token
+    assert whoami(key).status_code == 200
+
+
 def test_api_logout_ends_the_token(account):
     token = obtain(APIClient())["token"]
     client = APIClient()
