@@ -155,3 +155,53 @@ def test_a_malformed_scheme_filter_is_a_400_never_a_query(api):
             response = api.get(f"{url}?scheme={bad}")
             assert response.status_code == 400, (url, bad)
             assert response.json()["error"]["code"] == "invalid"
+
+
+HOSTILE_CITATIONS = [
+    "%00",
+    "%ED%A0%80",
+    "%FF",
+    "第",
+    "第条",
+    "第一百零条",
+    "第十十条",
+    "第9999999999999999999条",
+    "5..2",
+    ".5",
+    "5.",
+    "《》",
+    "《",
+    "（",
+    "第一条第（）项",
+    "art-",
+    "art-1-",
+    "-1",
+    "1e3",
+    "0",
+    "00001",
+    "１",
+    "第１条",
+    "%F0%9F%98%80",
+    "%E2%80%AE1",
+    "x" * 2000,
+    "第" + "一" * 300 + "条",
+    "%20",
+    "..",
+    "%2E%2E",
+]
+
+
+def test_hostile_citations_are_answered_never_a_server_error(api):
+    """Every citation form against a published policy: a 200 for a unit that exists, else a 404 with the body."""
+    published_policy("tonghua")
+    answers = {}
+    for citation in HOSTILE_CITATIONS:
+        for prefix in ("", "revisions/999999/"):
+            response = api.get(f"/api/v1/policies/tonghua/{prefix}articles/{citation}/")
+            assert response.status_code in (200, 404), (citation, response.status_code)
+            if response.status_code == 404:
+                assert set(response.json()["error"]) >= {"code", "message"}
+            answers[response.status_code] = answers.get(response.status_code, 0) + 1
+    # 第１条 and １ (full-width digits) and 00001 name the first article
+    assert _get(api, "/api/v1/policies/tonghua/articles/第１条/")["unit"]["id"] == "1"
+    print(f"hostile citations: {sum(answers.values())} requests, answers {answers}")
