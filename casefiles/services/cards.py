@@ -38,6 +38,7 @@ from ..models import (
     ValidityRule,
 )
 from ..notify import notify
+from ..permissions import refuse_own_dossier
 from .journal import journal_write
 from .refusals import refusals_journaled
 
@@ -175,16 +176,6 @@ def _own_card_refusal(user, card, acting):
     )
 
 
-def _refuse_own_dossier(user, dossier, attempt):
-    """SelfDealing (journaled by the service's wrapper) when ``user`` is the applicant of ``dossier``."""
-    if getattr(user, "is_authenticated", False) and user.pk == dossier.applicant_id:
-        raise SelfDealing(
-            _("You cannot decide on your own application."),
-            code="own_dossier",
-            journal={"action": "casefiles.dossier.refused", "actor": user, "dossier": dossier, "data": {"attempt": attempt}},
-        )
-
-
 def may_manage_cards(user, scheme):
     return user.is_superuser or _member_of(user, card_departments(scheme)) is not None
 
@@ -273,7 +264,7 @@ def _new_number(scheme, today):
 @transaction.atomic
 def card_issue(*, dossier, user, department=None, replaces=None):
     """Issue the card of an approved dossier (called by the workflow on the transition that issues cards)."""
-    _refuse_own_dossier(user, dossier, "card_issue")
+    refuse_own_dossier(user, dossier, "card_issue")
     scheme = dossier.scheme
     today = timezone.localdate()
     item = ProductionItem.objects.filter(dossier=dossier, card__isnull=True, produced_at__isnull=False).first()
@@ -885,7 +876,7 @@ def card_mark_produced(*, item, user):
 
     item = ProductionItem.objects.select_for_update(of=("self",)).select_related("batch__scheme", "dossier__state").get(pk=item.pk)
     department = _bank_or_department(user, item.batch.scheme)
-    _refuse_own_dossier(user, item.dossier, "card_mark_produced")
+    refuse_own_dossier(user, item.dossier, "card_mark_produced")
     if item.produced_at:
         raise StateConflict(_("This card has already been recorded as produced."), "produced")
     item.produced_at = timezone.now()
@@ -945,7 +936,7 @@ def public_notice_open(*, scheme, user, dossiers, working_days, how_to_object, n
     department = _notice_department(user, scheme)
     dossiers = list(dossiers)
     for dossier in dossiers:
-        _refuse_own_dossier(user, dossier, "public_notice_open")
+        refuse_own_dossier(user, dossier, "public_notice_open")
     if not dossiers:
         raise CaseFileError(_("A public notice needs at least one candidate."), code="empty")
     wrong = [d.reference for d in dossiers if d.scheme_id != scheme.pk or d.state.code != "public_notice"]
@@ -996,7 +987,7 @@ def objection_record(*, notice, dossier, user, content, objector="", contact="",
 def objection_resolve(*, objection, user, upheld, resolution):
     objection = NoticeObjection.objects.select_for_update(of=("self",)).select_related("notice__scheme").get(pk=objection.pk)
     department = _notice_department(user, objection.notice.scheme)
-    _refuse_own_dossier(user, objection.dossier, "objection_resolve")
+    refuse_own_dossier(user, objection.dossier, "objection_resolve")
     if objection.status != ObjectionStatus.OPEN:
         raise StateConflict(_("This objection has already been resolved."), objection.status)
     if not (resolution or "").strip():
