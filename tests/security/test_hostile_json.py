@@ -255,7 +255,10 @@ def test_a_dossier_stored_with_a_lone_surrogate_does_not_break_the_api_or_the_ad
     """Defence in depth: a dossier holding malformed text (stored by an older version) still reads as JSON in
     the API and still opens in the admin, for the applicant and for staff."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
 
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL refuses to store a lone surrogate at all (json and text columns): nothing to read back")
     dossier = world["dossier"]
     Dossier.objects.filter(pk=dossier.pk).update(facts={"talent_category": SURROGATE, "\udfff": 1})
     response = client.get(f"/api/v1/dossiers/{dossier.pk}/", HTTP_AUTHORIZATION=f"Token {world['applicant']}")
