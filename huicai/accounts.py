@@ -1,6 +1,7 @@
 """Account views of the project around Wagtail's and Django's own."""
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from wagtail.admin.views import account
@@ -24,3 +25,35 @@ class ThrottledPasswordResetView(account.PasswordResetView):
             response["Retry-After"] = str(window)
             return response
         return super().post(request, *args, **kwargs)
+
+
+# Sent with every logout answer (site, Wagtail admin, API): the browser forgets its HTTP cache and the site's
+# storage, which includes the offline e-card in Cache Storage and the service worker that serves it, so a signed-out
+# browser cannot show a holder's card offline afterwards.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def clear_site_data(response):
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, plus Clear-Site-Data."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return clear_site_data(super().dispatch(request, *args, **kwargs))
+
+
+class AdminLogoutView(account.LogoutView):
+    """Wagtail's admin logout, plus Clear-Site-Data."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return clear_site_data(super().dispatch(request, *args, **kwargs))
+
+
+def django_admin_logout(request, extra_context=None):
+    """The Django admin's logout, plus Clear-Site-Data."""
+    from django.contrib import admin
+
+    return clear_site_data(admin.site.logout(request, extra_context))

@@ -9,18 +9,21 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from policypages import routing
 
-from .accounts import ThrottledPasswordResetView
+from .accounts import AdminLogoutView, LogoutView, ThrottledPasswordResetView, django_admin_logout
 
 urlpatterns = [
+    # Every logout answer carries Clear-Site-Data (huicai.accounts): these come before the admins' own routes.
+    path("django-admin/logout/", django_admin_logout, name="django_admin_logout"),
     path("django-admin/", admin.site.urls),
     # Before Wagtail's own route of the same path and name: the "forgot password" form, rate-limited.
     path("admin/password_reset/", ThrottledPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
+    path("admin/logout/", AdminLogoutView.as_view(), name="wagtailadmin_logout"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", include("huicai.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="account/login.html"), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("sitemap.xml", sitemap),
     path("search/", include("search.urls")),
     path("", include("programmes.urls")),

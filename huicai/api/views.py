@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from ..accounts import clear_site_data
 from .authentication import revoke_tokens, token_expires, token_for
 from .exceptions import error_response
 
@@ -56,4 +57,4 @@ def logout(request):
     revoke_tokens(request.user)
     if request.session.get(SESSION_KEY):
         auth_logout(request._request)
-    return Response(status=204)
+    return clear_site_data(Response(status=204))

@@ -1,7 +1,8 @@
 // The e-card works offline once opened (a holder shows it in a basement clinic): a service worker (scope
 // /cards/) answers from Cache Storage when the network is gone. The page stores itself and its two assets right
 // away, so the very first visit is enough. Cache-Control: no-store only keeps the HTTP cache out; Cache Storage is
-// the page's own, and the worker drops an entry as soon as the server no longer gives that e-card to this browser.
+// the page's own: a logout clears it at once (Clear-Site-Data, huicai/accounts.py), and the worker drops an entry when
+// the server answers 401/403/404 or sends the browser to sign in (never on a 500, 429 or 409).
 (function () {
   "use strict";
   var card = document.querySelector("[data-testid=ecard]");

@@ -126,3 +126,24 @@ def test_ecard_opens_offline_once_seen(card, live_server, login_as, mobile, arti
     assert "/accounts/login/" in page.url
     cached = "path => caches.open('huicai-ecard-v1').then(c => c.match(location.origin + path)).then(r => !!r)"
     assert page.evaluate(cached, f"/cards/{card.pk}/") is False
+
+
+def test_ecard_is_not_served_offline_after_logout(card, live_server, login_as, mobile):
+    """Signing out ends the offline copy at once (Clear-Site-Data on the logout answer), not at the next online
+    visit: whoever picks the browser up afterwards, offline, does not get the holder's name, number and QR code."""
+    page = login_as(mobile, card.holder)
+    url = f"{live_server.url}/cards/{card.pk}/"
+    page.goto(url)
+    page.wait_for_selector("html[data-offline-ready='1']", state="attached")
+    cached = "path => caches.open('huicai-ecard-v1').then(c => c.match(location.origin + path)).then(r => !!r)"
+    assert page.evaluate(cached, f"/cards/{card.pk}/") is True
+    with page.expect_navigation():
+        page.locator("header form[action='/accounts/logout/'] button").click()  # the site's own "Log out"
+    assert page.evaluate(cached, f"/cards/{card.pk}/") is False
+    page.context.set_offline(True)
+    try:
+        page.goto(url)
+    except Exception:  # noqa: BLE001 - offline, and nothing answers from a cache: the navigation fails
+        pass
+    assert page.locator("[data-testid=ecard]").count() == 0
+    assert card.number not in page.content()

@@ -325,3 +325,37 @@ def test_password_reset_is_throttled_per_email_from_many_addresses(account, emai
     assert statuses == [302] * limit + [429] * 2
     if email == "holder@example.org":
         assert len(mail.outbox) - sent_before == limit  # the refused requests sent nothing
+
+
+def logout_routes():
+    """Every URL pattern named like a logout, walked from the URL configuration (so a new one is not forgotten)."""
+    from django.urls import get_resolver
+
+    def names(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from names(pattern, prefix + str(pattern.pattern))
+            elif pattern.name and "logout" in pattern.name:
+                yield prefix + str(pattern.pattern)
+
+    return sorted(set(names(get_resolver())))
+
+
+def test_every_logout_answer_clears_the_site_data(account):
+    """The offline e-card (Cache Storage, service worker) must not outlive a sign-out: every logout answer (site and
+    Wagtail admin by session, API by token) carries Clear-Site-Data."""
+    routes = logout_routes()
+    assert {"accounts/logout/", "admin/logout/", "api/v1/auth/logout/"} <= set(routes), routes
+    seen = 0
+    for route in routes:
+        path = "/" + route.lstrip("^").rstrip("$").replace("\\Z", "")
+        session = Client()
+        session.force_login(account)
+        by_token = APIClient()
+        by_token.credentials(HTTP_AUTHORIZATION=f"Token {obtain(APIClient())['token']}")
+        for caller in (by_token,) if path.startswith("/api/") else (session,):  # the API: token (no session auth)
+            response = caller.post(path)
+            assert response.status_code in (200, 204, 302), (path, response.status_code)
+            assert response.get("Clear-Site-Data") == '"cache", "storage"', path
+            seen += 1
+    assert seen >= 3
