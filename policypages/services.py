@@ -484,7 +484,12 @@ def service_guides_generate(
             for name, value in fields.items():
                 setattr(guide, name, value)
         else:
-            guide = guide.get_latest_revision_as_object()
+            # The live page's fields only. A guide with a draft (a responsible unit's change waiting for approval)
+            # or a workflow in progress is left to its editor: publishing here would publish the draft with it,
+            # past the section's workflow.
+            if guide.has_unpublished_changes or guide.workflow_in_progress:
+                guides.append(guide)
+                continue
             if not _guide_fill_from_data(guide, service, fields):
                 guides.append(guide)
                 continue

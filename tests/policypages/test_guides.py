@@ -124,3 +124,43 @@ def test_a_responsible_unit_officer_edits_in_the_admin(site):
     with translation.override("zh-hans"):
         assert client.get(f"/admin/pages/{own.pk}/edit/").status_code == 200
         assert client.get(f"/admin/pages/{other.pk}/edit/").status_code in (302, 403)
+
+
+def test_regenerating_guides_never_publishes_a_units_pending_draft(site):
+    """In every section: one guide edited by its responsible unit and submitted to the section's workflow, one
+    guide without a draft, both lacking their conditions (what the generator fills). Running load_demo's step
+    again fills the guide without a draft, and leaves the other for its editor: the draft stays unpublished and
+    in the workflow, and the live page is as it was."""
+    User = get_user_model()
+    pending, plain = [], []
+    for section in SchemeSectionPage.objects.select_related("scheme").order_by("pk"):
+        guides = [
+            g for g in ServiceGuidePage.objects.child_of(section).order_by("pk") if g.conditions and g.get_workflow()
+        ]
+        if len(guides) < 2:
+            continue
+        for guide in guides[:2]:  # an old guide, generated before the conditions existed
+            guide.conditions = ""
+            guide.save_revision().publish()
+        draft_guide, plain_guide = guides[0], guides[1]
+        unit = draft_guide.service_item.responsible_units.exclude(group=None).first()
+        officer = User.objects.create_user(username=f"unit-{section.pk}", password="x-Long-enough-1")
+        officer.groups.add(unit.group)
+        draft = draft_guide.get_latest_revision_as_object()
+        draft.summary = "责任单位修改稿，待审核。"
+        draft.save_revision(user=officer)
+        draft_guide.get_workflow().start(draft_guide, officer)
+        pending.append(draft_guide.pk)
+        plain.append(plain_guide.pk)
+    assert len(pending) >= 3  # every scheme with a workflow
+    load_pages()  # load_demo's step, run again
+    for pk in pending:
+        guide = ServiceGuidePage.objects.get(pk=pk)
+        live = guide.specific
+        assert guide.has_unpublished_changes and guide.workflow_in_progress, guide.title
+        assert live.summary != "责任单位修改稿，待审核。" and live.conditions == "", guide.title
+        assert guide.get_latest_revision_as_object().summary == "责任单位修改稿，待审核。"
+    for pk in plain:
+        guide = ServiceGuidePage.objects.get(pk=pk)
+        assert guide.conditions and not guide.has_unpublished_changes, guide.title  # filled and published
+    print(f"guide regeneration: {len(pending)} pending drafts kept, {len(plain)} guides filled")
