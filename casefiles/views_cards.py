@@ -33,7 +33,8 @@ from .services.journal import journal_write
 
 
 class VerifyPageThrottle(SimpleRateThrottle):
-    """The same "verify" rate as the API, for the HTML page (per client address)."""
+    """The "verify" rate (settings), per client address, for everyone: the HTML page and the API (casefiles/api/cards.py)
+    use this one class, so they count together."""
 
     scope = "verify"
 

@@ -154,7 +154,9 @@ def _watched(sender):
         return True  # its groups
     # What section pages and tier tables read live: schemes, tiers, service items, jurisdictions, departments;
     # notice indexes list the 公示 lists (PublicNotice) too.
-    if getattr(sender, "__module__", "") == "casefiles.models.cards" and sender.__name__ == "PublicNotice":
+    from casefiles.models import PublicNotice
+
+    if sender is PublicNotice:
         return True
     return getattr(sender, "__module__", "") in ("casefiles.models.schemes", "casefiles.models.organisations")
 

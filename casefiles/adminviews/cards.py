@@ -7,7 +7,6 @@ cards the user's departments manage; every change goes through ``casefiles.servi
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -47,16 +46,11 @@ class ReadOnlyViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
 
 
-class RegistryIndexView(IndexView):
-    pass
-
-
 class CardViewSet(ReadOnlyViewSet):
     model = Card
     icon = "user"
     menu_label = _("Cardholder registry")
     add_to_admin_menu = False
-    index_view_class = RegistryIndexView
     list_display = ["number", "holder_name", "scheme", "tier", "employer", "status", "valid_until"]
     list_filter = ["scheme", "tier", "status", "employer"]
     search_fields = ["number", "holder_name"]

@@ -1,13 +1,13 @@
 """JSON API of cards: public verification, the holder's and staff's card endpoints."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
 from huicai.api.exceptions import Conflict
 from huicai.api.pagination import paginated, paginated_schema
@@ -25,26 +25,8 @@ from ..selectors_cards import (
     verification_payload,
 )
 from ..services import cards as services
-
-
-class VerifyThrottle(SimpleRateThrottle):
-    """Scope "verify" (settings), per client address, for everyone — signed in or not."""
-
-    scope = "verify"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class VerifyNumberThrottle(VerifyThrottle):
-    """The page's scope and rate ("verify_number"): a check by number and name is a guess worth limiting harder."""
-
-    scope = "verify_number"
-
-    def get_rate(self):
-        from ..views_cards import VerifyNumberThrottle as PageThrottle
-
-        return self.THROTTLE_RATES.get(self.scope) or PageThrottle.default_rate
+from ..views_cards import VerifyNumberThrottle  # one throttle per scope: page and API count together
+from ..views_cards import VerifyPageThrottle as VerifyThrottle
 
 
 class VerificationSerializer(serializers.Serializer):
@@ -77,7 +59,7 @@ class VerificationSerializer(serializers.Serializer):
 def verify(request, token):
     card = card_for_token(token)
     if card is None:
-        raise NotFound("No card matches this code.")
+        raise NotFound(_("No card matches this code."))
     return Response(verification_payload(card))
 
 
@@ -98,7 +80,7 @@ def verify_number(request):
     given.is_valid(raise_exception=True)
     card = card_for_number(given.validated_data["number"], given.validated_data["holder"])
     if card is None:
-        raise NotFound("No card matches this number and name.")
+        raise NotFound(_("No card matches this number and name."))
     return Response(verification_payload(card))
 
 

@@ -211,6 +211,11 @@ def test_verification_by_number_refuses_wrong_holder_alike_and_is_rate_limited(c
         assert response.status_code == 404
         bodies.append(response.json())
     assert bodies[0] == bodies[1] == bodies[2]  # an unknown number and a wrong name look the same
+    # in the caller's language (gettext), by number and by code: no English error in a Chinese answer
+    forged = client.get("/api/v1/verify/not-a-real-code/", **ZH)
+    assert forged.status_code == 404
+    for body in (bodies[0], forged.json()):
+        assert re.search(r"[\u4e00-\u9fff]", body["error"]["message"]), body
     html = client.post("/verify/", {"number": card.number, "holder": "张大明"}, **ZH)
     assert html.status_code == 404 and "没有与该卡号和姓名相符的人才卡" in html.content.decode()
     assert client.get("/verify/", **ZH).status_code == 200
