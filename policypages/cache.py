@@ -153,10 +153,11 @@ def _watched(sender):
     if getattr(sender, "_meta", None) is not None and sender._meta.auto_created is PageViewRestriction:
         return True  # its groups
     # What section pages and tier tables read live: schemes, tiers, service items, jurisdictions, departments;
-    # notice indexes list the 公示 lists (PublicNotice) too.
+    # notice indexes list the 公示 lists (PublicNotice) and the catalogue additions (ServiceChangeRequest) too.
     from casefiles.models import PublicNotice
+    from programmes.models import ServiceChangeRequest
 
-    if sender is PublicNotice:
+    if sender is PublicNotice or sender is ServiceChangeRequest:
         return True
     return getattr(sender, "__module__", "") in ("casefiles.models.schemes", "casefiles.models.organisations")
 

@@ -507,8 +507,37 @@ def notice_list(index):
         entries.append({"title": notice.title, "url": "", "date": notice.opens_on, "kind": _("Public notice (公示)"),
                         "number": notice.number, "scheme": notice.scheme.name,
                         "period": (notice.opens_on, notice.closes_on, notice.working_days)})
+    entries.extend(_catalogue_additions(section))
     entries.sort(key=lambda e: (e["date"], e["title"]), reverse=True)
     return entries
+
+
+def _catalogue_additions(section):
+    """Approved changes of a scheme's service catalogue (or of every scheme's), linked to the live guide of the item
+    they wrote where there is one. Dated by their announcement, else by their decision."""
+    from django.utils.translation import gettext as _
+
+    from programmes.models import ChangeStatus, ServiceChangeRequest
+
+    from .models import ServiceGuidePage
+
+    changes = ServiceChangeRequest.objects.filter(status=ChangeStatus.APPROVED).select_related("scheme")
+    if section is not None:
+        changes = changes.filter(scheme_id=section.scheme_id) if section.scheme_id else changes.none()
+    changes = list(changes.only("title", "ref", "announced_on", "decided_at", "service_item_id", "scheme__name"))
+    guides = {
+        guide.service_item_id: guide.url
+        for guide in ServiceGuidePage.objects.live().public()
+        .filter(service_item_id__in=[c.service_item_id for c in changes if c.service_item_id])
+        .only(*LISTED_PAGE_FIELDS, "service_item_id")
+    }
+    return [
+        {"title": change.title, "url": guides.get(change.service_item_id, ""),
+         "date": change.announced_on or (change.decided_at.date() if change.decided_at else None),
+         "kind": _("Service catalogue addition"), "number": change.ref, "scheme": change.scheme.name}
+        for change in changes
+        if change.announced_on or change.decided_at
+    ]
 
 
 def notice_index_for(page):

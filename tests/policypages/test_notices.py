@@ -72,3 +72,33 @@ def test_a_new_public_notice_list_reaches_the_cached_index(two_sections):
                                 opens_on=datetime.date(2026, 11, 2), working_days=5,
                                 closes_on=datetime.date(2026, 11, 9), how_to_object="书面反映。", created_by=user)
     assert page_cache.current_version() != version
+
+
+def test_approved_catalogue_additions_are_listed_in_their_scheme_and_the_site(two_sections):
+    """A notice index lists the catalogue additions (服务事项调整) approved for its scheme, and the site index all of
+    them; a change still under review or refused is not listed, and approving one changes the cached page."""
+    from programmes.models import ChangeStatus, ServiceChangeRequest
+
+    home, sections, site_index, indexes = two_sections
+    clerk = get_user_model().objects.create_user(username="catalogue-clerk", password="x-Long-enough-1")
+
+    def change(section, title, status, announced_on=None):
+        return ServiceChangeRequest.objects.create(
+            scheme=section.scheme, ref=f"C-{ServiceChangeRequest.objects.count() + 1}", article="第五条", title=title,
+            text="新增服务事项。", status=status, requested_by=clerk, announced_on=announced_on)
+
+    approved = change(sections[0], "新增：人才公寓租金减免", ChangeStatus.APPROVED, datetime.date(2026, 10, 8))
+    change(sections[0], "仍在审核的调整", ChangeStatus.SUBMITTED)
+    change(sections[1], "被驳回的调整", ChangeStatus.REJECTED, datetime.date(2026, 10, 9))
+    listed = {index.pk: selectors.notice_list(index) for index in (site_index, *indexes)}
+    assert [e["title"] for e in listed[indexes[0].pk]] == ["新增：人才公寓租金减免"]
+    assert listed[indexes[0].pk][0]["number"] == approved.ref and listed[indexes[0].pk][0]["date"] == approved.announced_on
+    assert listed[indexes[1].pk] == []
+    assert [e["title"] for e in listed[site_index.pk]] == ["新增：人才公寓租金减免"]
+
+    client = Client()
+    assert "又一项新增服务" not in client.get(indexes[1].url).content.decode()
+    version = page_cache.current_version()
+    change(sections[1], "又一项新增服务", ChangeStatus.APPROVED, datetime.date(2026, 11, 1))
+    assert page_cache.current_version() != version
+    assert "又一项新增服务" in client.get(indexes[1].url).content.decode()
