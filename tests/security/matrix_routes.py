@@ -104,6 +104,8 @@ EXEMPT = {
     "api/v1/docs/": "API docs page, no data",
     "api/v1/auth/token/": "token for one's own credentials",
     "api/v1/auth/logout/": "ends the caller's own token",
+    "accounts/logout/": "ends the caller's own session (and clears the site's stored data)",
+    "admin/logout/": "Wagtail's logout: ends the caller's own session (and clears the site's stored data)",
     "admin/password_reset/": "Wagtail's password reset form, rate-limited (huicai.accounts): sends a link to the address",
     "api/v1/whoami/": "the caller's own identity",
     "api/v1/schemes/": "published scheme rules",
