@@ -69,6 +69,9 @@ def second_database(tmp_path):
                              host=original["HOST"] or "127.0.0.1", port=original["PORT"] or 5432, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if keep_alive is not None:
+        # Reopen the test database before letting go of it: an in-memory SQLite database is gone once its last
+        # connection closes, and later tests (transactional ones first) would find it empty.
+        connection.ensure_connection()
         keep_alive.close()
 
 
