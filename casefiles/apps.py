@@ -11,3 +11,9 @@ class CasefilesConfig(AppConfig):
         from .exports import neutralise_wagtail_exports
 
         neutralise_wagtail_exports()  # Wagtail's CSV/XLSX exports write cells through casefiles.exports
+
+        from .services.cards import card_issue_on_transition
+        from .workflow.signals import dossier_transitioned
+
+        # The card service listens to the workflow (no import from the transition action into cards).
+        dossier_transitioned.connect(card_issue_on_transition, dispatch_uid="casefiles.card_issue_on_transition")

@@ -60,6 +60,10 @@ def load_schemes_and_users(password=DEFAULT_DEMO_PASSWORD, stdout=None):
             staff = _user(f"{scheme.slug}.{code}", password, is_staff=True, email=f"{scheme.slug}.{code}@example.org")
             _member(staff, department, Role.REVIEWER)
             created.append((staff.username, f"{scheme.name} · {department.name}"))
+            # A colleague: with four eyes, the next decision on a dossier is someone else's.
+            colleague = _user(f"{scheme.slug}.{code}.2", password, is_staff=True, email=f"{scheme.slug}.{code}.2@example.org")
+            _member(colleague, department, Role.REVIEWER)
+            created.append((colleague.username, f"{scheme.name} · {department.name}（同事）"))
     return created
 
 

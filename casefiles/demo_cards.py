@@ -75,6 +75,8 @@ def prepare_schemes(slugs, password="demo-pass-123"):
         for code in sorted(workflow_department_codes(read_yaml(SCHEME_DIR / f"{scheme.slug}.yaml"))):
             staff = _user(f"{scheme.slug}.{code}", password, is_staff=True, email=f"{scheme.slug}.{code}@example.org")
             _member(staff, scheme.departments.get(code=code), Role.REVIEWER)
+            colleague = _user(f"{scheme.slug}.{code}.2", password, is_staff=True, email=f"{scheme.slug}.{code}.2@example.org")
+            _member(colleague, scheme.departments.get(code=code), Role.REVIEWER)
     return schemes
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from .models import AttachmentKind, Department, DepartmentKind, Dossier, Scheme
+from .models import Department, DepartmentKind, Dossier, Scheme
 from .services.attachments import attachment_add
 from .services.dossiers import dossier_create
 from .testing import fire, identity, path_to
@@ -50,7 +50,7 @@ def make_dossier(scheme, applicant, rng, tier=None, authority=None, with_attachm
     )
     if with_attachment:
         upload = SimpleUploadedFile("获奖证书.png", DEMO_PNG, content_type="image/png")
-        attachment_add(dossier=dossier, user=applicant, uploaded_file=upload, kind=AttachmentKind.AWARD)
+        attachment_add(dossier=dossier, user=applicant, uploaded_file=upload, kind="other")
     return dossier
 
 

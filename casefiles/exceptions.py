@@ -33,3 +33,28 @@ class SelfDealing(TransitionDenied):
         super().__init__(message)
         self.message, self.code, self.journal = message, code, journal or {}
         self.journaled_at = None  # transaction depth at which the refusal was journaled
+
+
+class FourEyes(TransitionDenied):
+    """Separation of duties: the same person would make two decisions in a row on one dossier (HTTP 403)."""
+
+    code = "four_eyes"
+
+
+class GuardFailed(StateConflict):
+    """The transition's guard does not hold for this dossier (HTTP 409); ``message`` cites the article and
+    ``reasons`` lists each failed condition in Chinese."""
+
+    code = "guard"
+
+    def __init__(self, message, current_state=None, reasons=()):
+        super().__init__(message, current_state)
+        self.reasons = list(reasons)
+
+
+class MaterialsMissing(CaseFileError):
+    """Required materials are neither attached nor waived (HTTP 400); ``missing`` names each one."""
+
+    def __init__(self, message, missing=()):
+        super().__init__(message, code="materials_missing")
+        self.missing = list(missing)

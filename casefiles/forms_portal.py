@@ -6,7 +6,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from .eligibility import FACT_LABELS, FACT_MAXIMA
-from .models import AttachmentKind, Department, DepartmentKind, IdType
+from .models import OTHER_MATERIAL, Department, DepartmentKind, IdType
 from .validation import FACT_NUMBER_MAX, dates_problem
 
 BOOLEAN_CHOICES = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
@@ -173,5 +173,11 @@ class TransitionForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of document"), choices=AttachmentKind.choices, initial=AttachmentKind.OTHER)
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=[], initial=OTHER_MATERIAL)
     file = forms.FileField(label=_("File (PDF, JPEG, PNG or OFD, up to 10 MB)"))
+
+    def __init__(self, *args, scheme=None, **kwargs):
+        from .selectors_materials import material_kinds
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = material_kinds(scheme) if scheme is not None else [(OTHER_MATERIAL, _("Other material"))]

@@ -50,6 +50,17 @@ def desired_grants(dossier, departments_by_code=None):
         if target:
             grants.add((*target, VIEW))
             grants.add((*target, ACT))
+    # A department or expert asked for an opinion sees the dossier while the request is open (会签 / 专家评审).
+    from .models import OpinionRequest, OpinionRequestStatus
+
+    for group_id, expert_id in (
+        OpinionRequest.objects.filter(dossier=dossier, status=OpinionRequestStatus.OPEN)
+        .values_list("department__group_id", "expert_id")
+    ):
+        if expert_id:
+            grants.add(("user", expert_id, VIEW))
+        elif group_id:
+            grants.add(("group", group_id, VIEW))
     return grants
 
 

@@ -73,17 +73,9 @@ def can_view(user, dossier):
     return dossiers_visible_to(user, Dossier.objects.filter(pk=dossier.pk)).exists()
 
 
-def transitions_available(user, dossier):
-    """Transitions the user may fire now (for showing buttons; the service checks again). Asks the same
-    ``acting_principal`` as the service, so a step on one's own application is never offered."""
-    from .permissions import acting_principal
+def transitions_available(user, dossier, today=None):
+    """Transitions the user may fire now (for showing buttons; the action checks again on execute): every
+    check of :class:`casefiles.actions.transition.TransitionAction` but the comment, guards included."""
+    from .actions.transition import transitions_available as available
 
-    departments = {d.code: d for d in dossier.scheme.departments.all()}
-    result = []
-    for transition in dossier.state.outgoing.order_by("order"):
-        principals = [p.strip() for p in transition.by.split(",")]
-        principals = [dossier.state.actor if p == "actor" else p for p in principals]
-        principal, _refusal = acting_principal(user, dossier, principals, departments)
-        if principal is not None:
-            result.append(transition)
-    return result
+    return available(user, dossier, today=today)

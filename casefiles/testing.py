@@ -73,9 +73,14 @@ def demo_user_for(dossier, principal):
         department = Department.objects.filter(schemes=dossier.scheme, code=principal).first()
     if department is None:
         return None
-    return User.objects.filter(groups=department.group, username__startswith=f"{slug}.").order_by("pk").first() or (
-        User.objects.filter(groups=department.group).order_by("pk").first()
-    )
+    # Four eyes: the colleague who did not make the dossier's last decision, when there is one.
+    last = dossier.opinions.order_by("-created_at", "-pk").values_list("actor_id", flat=True).first() if dossier.pk else None
+    for queryset in (User.objects.filter(groups=department.group, username__startswith=f"{slug}."),
+                     User.objects.filter(groups=department.group)):
+        users = list(queryset.order_by("pk")[:3])
+        if users:
+            return next((u for u in users if u.pk != last), users[0])
+    return None
 
 
 def fire(dossier, transition, comment="", **kwargs):

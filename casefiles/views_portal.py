@@ -153,7 +153,7 @@ def _detail_context(request, dossier, transition_form=None):
         "criteria": dossier.criteria.all(),
         "opinions": opinions,
         "attachments": attachments,
-        "attachment_form": AttachmentForm(),
+        "attachment_form": AttachmentForm(scheme=dossier.scheme),
         "transitions": transitions_available(user, dossier),
         "transition_form": transition_form,
     }
@@ -242,7 +242,7 @@ def attachment_upload(request, pk):
     from .services.attachments import attachment_add
 
     dossier = _visible_or_404(request.user, pk)
-    form = AttachmentForm(request.POST, request.FILES)
+    form = AttachmentForm(request.POST, request.FILES, scheme=dossier.scheme)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

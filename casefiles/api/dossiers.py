@@ -18,7 +18,7 @@ from huicai.api.pagination import paginated, paginated_schema
 
 from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..masking import mask_id_number, mask_phone
-from ..models import Attachment, AttachmentKind, Criterion, Department, Dossier, IdType, JournalEntry, Scheme, Tier
+from ..models import OTHER_MATERIAL, Attachment, Criterion, Department, Dossier, IdType, JournalEntry, Scheme, Tier
 from ..selectors import dossier_for, dossiers_visible_to, transitions_available
 from ..services.attachments import attachment_add, attachment_for, attachment_open
 from ..services.dossiers import dossier_create, dossier_transition
@@ -220,7 +220,7 @@ class DossierAttachments(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField(), "kind": serializers.ChoiceField(choices=AttachmentKind.choices)})},
+        request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField(), "kind": serializers.CharField(max_length=40, help_text="申请材料代码（见方案的 materials），或 other")})},
         responses={201: inline_serializer("AttachmentCreated", {"id": serializers.IntegerField(), "name": serializers.CharField()})},
     )
     def post(self, request, pk):
@@ -229,7 +229,7 @@ class DossierAttachments(APIView):
         if upload is None:
             raise ParseError(_("No file was uploaded."))
         try:
-            attachment = attachment_add(dossier=dossier, user=request.user, uploaded_file=upload, kind=request.data.get("kind") or AttachmentKind.OTHER)
+            attachment = attachment_add(dossier=dossier, user=request.user, uploaded_file=upload, kind=request.data.get("kind") or OTHER_MATERIAL)
         except CaseFileError as exc:
             raise ValidationError({"file": exc.message}) from None
         except TransitionDenied as exc:

@@ -19,13 +19,16 @@ from .cards import (
     RevocationRequestStatus,
 )
 from .dossiers import (
+    OTHER_MATERIAL,
     Attachment,
-    AttachmentKind,
     Dossier,
     DossierGroupObjectPermission,
     DossierUserObjectPermission,
     IdType,
+    MaterialWaiver,
     Opinion,
+    OpinionRequest,
+    OpinionRequestStatus,
     SequenceCounter,
 )
 from .journal import JournalEntry, JournalHead
@@ -34,6 +37,7 @@ from .organisations import Department, DepartmentKind, Jurisdiction, Jurisdictio
 from .schemes import (
     Criterion,
     ExitEffect,
+    MaterialRequirement,
     Precondition,
     Recognition,
     RevocationReason,
@@ -48,7 +52,7 @@ from .schemes import (
 )
 
 __all__ = [
-    "Attachment", "AttachmentKind", "CalendarDay", "CalendarYear", "Card", "CardStatus", "Criterion",
+    "OTHER_MATERIAL", "MaterialRequirement", "MaterialWaiver", "OpinionRequest", "OpinionRequestStatus", "Attachment", "CalendarDay", "CalendarYear", "Card", "CardStatus", "Criterion",
     "Department", "DepartmentKind", "Dossier", "DossierGroupObjectPermission", "DossierUserObjectPermission",
     "ExitEffect", "IdType", "JournalEntry", "JournalHead", "Jurisdiction", "JurisdictionLevel", "Membership",
     "Notification", "Opinion", "Precondition", "SmsOutbox", "Recognition", "RevocationReason", "Role", "Scheme", "SequenceCounter",

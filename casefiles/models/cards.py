@@ -303,7 +303,14 @@ class NoticeObjection(models.Model):
     contact = models.CharField(_("contact"), max_length=100, blank=True)
     content = models.TextField(_("objection"))
     received_on = models.DateField(_("received on"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+")
+    phone = models.CharField(_("phone"), max_length=30, blank=True, help_text=_("Kept private: never shown in public."))
+    source = models.CharField(
+        _("received through"), max_length=20, choices=[("officer", _("Recorded by an officer")), ("public", _("Public notice page"))],
+        default="officer",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=20, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
     resolved_by = models.ForeignKey(

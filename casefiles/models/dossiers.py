@@ -134,18 +134,16 @@ def private_storage():
     return storages["private"]
 
 
-class AttachmentKind(models.TextChoices):
-    AWARD = "award", _("Award certificate")
-    PROGRAMME = "programme", _("Programme selection proof")
-    CONTRACT = "contract", _("Employment contract")
-    WORK_PERMIT = "work_permit", _("Work permit")
-    IDENTITY = "identity", _("Identity document")
-    OTHER = "other", _("Other")
+#: The material kind every scheme accepts and never requires (其他材料); the others are the scheme's
+#: ``MaterialRequirement`` codes.
+OTHER_MATERIAL = "other"
 
 
 class Attachment(models.Model):
     dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=40, default=OTHER_MATERIAL, help_text=_("A required material's code of the scheme, or other.")
+    )
     file = models.FileField(_("file"), storage=private_storage, upload_to="attachments/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -161,6 +159,74 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class MaterialWaiver(models.Model):
+    """Staff excuse a required material for one dossier, with the reason on record."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="material_waivers")
+    code = models.CharField(_("material"), max_length=40)
+    reason = models.TextField(_("reason"))
+    waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("waived by"), on_delete=models.PROTECT, related_name="+")
+    waived_at = models.DateTimeField(_("waived"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("material waiver")
+        verbose_name_plural = _("material waivers")
+        ordering = ["dossier", "waived_at"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "code"], name="material_waiver_unique")]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.code}"
+
+
+class OpinionRequestStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting opinion")
+    AGREED = "agreed", _("Agreed")
+    OBJECTED = "objected", _("Objected")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+class OpinionRequest(models.Model):
+    """One department or named expert asked for an opinion on a dossier in one state (会签 / 征求意见 / 专家评审)."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="opinion_requests")
+    state = models.ForeignKey(WorkflowState, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department asked"), null=True, blank=True, on_delete=models.PROTECT, related_name="opinion_requests"
+    )
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("expert asked"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="expert_requests",
+    )
+    topic = models.CharField(_("topic"), max_length=100, blank=True)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    setting = models.BooleanField(_("deadline is an administrative setting"), default=False)
+    requested_at = models.DateTimeField(_("requested"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    deadline_problem = models.CharField(_("deadline problem"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=OpinionRequestStatus.choices, default=OpinionRequestStatus.OPEN)
+    comment = models.TextField(_("opinion"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("opinion request")
+        verbose_name_plural = _("opinion requests")
+        ordering = ["dossier", "requested_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="opinion_request_open_due"),
+            models.Index(fields=["department", "status"], name="opinion_request_department"),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier} · {self.department or self.expert_id}"
 
 
 class SequenceCounter(models.Model):

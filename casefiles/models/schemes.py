@@ -60,6 +60,12 @@ class Scheme(models.Model):
     departments = models.ManyToManyField(
         Department, verbose_name=_("departments"), related_name="schemes", blank=True
     )
+    four_eyes = models.BooleanField(
+        _("four eyes by default"),
+        default=True,
+        help_text=_("The same person may not make two decisions in a row on one dossier (unless a step says otherwise)."),
+    )
+    four_eyes_setting = models.BooleanField(_("four eyes is an administrative setting"), default=True)
 
     class Meta:
         verbose_name = _("scheme")
@@ -215,6 +221,12 @@ class WorkflowState(models.Model):
     time_limit_working_days = models.PositiveSmallIntegerField(
         _("time limit (working days)"), null=True, blank=True
     )
+    opinions = models.JSONField(
+        _("opinion requests"), default=list, blank=True,
+        help_text=_("Departments asked for an opinion when a dossier enters this state (会签 / 征求意见)."),
+    )
+    experts = models.JSONField(_("expert review"), null=True, blank=True)
+    notice = models.JSONField(_("public notice"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -243,6 +255,14 @@ class WorkflowTransition(models.Model):
     requires_comment = models.BooleanField(_("requires a comment"), default=False)
     issues_card = models.BooleanField(_("issues the card"), default=False)
     article = models.CharField(_("article"), max_length=100, blank=True)
+    guard = models.JSONField(
+        _("guard"), default=dict, blank=True,
+        help_text=_("Conditions on the dossier that must hold for this step (docs/SCHEME_DATA.md, Controls)."),
+    )
+    guard_message = models.CharField(_("guard message"), max_length=300, blank=True)
+    four_eyes = models.BooleanField(
+        _("four eyes"), null=True, blank=True, help_text=_("Empty: the scheme's default.")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -253,6 +273,32 @@ class WorkflowTransition(models.Model):
 
     def __str__(self):
         return f"{self.scheme.slug}:{self.code}"
+
+
+class MaterialRequirement(models.Model):
+    """A kind of material an application must carry (申请材料, told once and in full: 一次告知)."""
+
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="materials")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    setting = models.BooleanField(
+        _("administrative setting"), default=False, help_text=_("Asked by the administration, not by the policy's text.")
+    )
+    optional = models.BooleanField(_("optional"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    tiers = models.ManyToManyField(Tier, verbose_name=_("only for tiers"), blank=True, related_name="+")
+    criteria = models.ManyToManyField(Criterion, verbose_name=_("only for criteria"), blank=True, related_name="+")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
+        ordering = ["scheme", "order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="material_unique_code")]
+
+    def __str__(self):
+        return self.name
 
 
 class ExitEffect(models.TextChoices):

@@ -16,6 +16,7 @@ from casefiles.models import (
     Criterion,
     Department,
     Jurisdiction,
+    MaterialRequirement,
     Precondition,
     Recognition,
     RevocationReason,
@@ -38,6 +39,19 @@ class SchemeDataError(Exception):
 def read_yaml(path):
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+def read_scheme_file(path):
+    """Parse a scheme file and refuse it, before anything is written, when its controls are wrong: a
+    SchemeDataError lists ``file:line: 中文说明`` for each problem (casefiles/schemes/controls.py)."""
+    from .controls import controls_problems
+    from .lines import load_with_lines
+
+    data, lines = load_with_lines(path)
+    problems = controls_problems(data)
+    if problems:
+        raise SchemeDataError("\n".join(f"{Path(path).name}:{lines.line_of(where)}: {message}" for where, message in problems))
+    return data
 
 
 @transaction.atomic
@@ -72,6 +86,10 @@ def workflow_department_codes(data):
         for code in by if isinstance(by, list) else [by]:
             if code in departments:
                 codes.add(code)
+    for state in workflow.get("states", []):
+        for wanted in state.get("opinions") or []:
+            if isinstance(wanted, dict) and wanted.get("department") in departments:
+                codes.add(wanted["department"])
     authority_kind = workflow.get("authority_kind")
     if authority_kind:
         codes.update(code for code, d in departments.items() if d.get("kind") == authority_kind)
@@ -122,6 +140,8 @@ def scheme_load(data):
             "loss_article": (validity.get("loss") or {}).get("article", ""),
             "loss_text": (validity.get("loss") or {}).get("text", ""),
             "authority_kind": workflow.get("authority_kind") or "",
+            "four_eyes": bool((workflow.get("four_eyes") or {}).get("default", True)),
+            "four_eyes_setting": bool((workflow.get("four_eyes") or {}).get("setting", True)),
         },
     )
 
@@ -225,6 +245,9 @@ def scheme_load(data):
                 "article": row.get("article") or "",
                 "time_limit_working_days": row.get("time_limit_working_days")
                 or (settings.HUICAI_DEFAULT_STAGE_WORKING_DAYS if row["kind"] == "stage" else None),
+                "opinions": list(row.get("opinions") or []),
+                "experts": row.get("experts") or None,
+                "notice": row.get("notice") or None,
                 "order": order,
             },
         )
@@ -242,6 +265,9 @@ def scheme_load(data):
                 "requires_comment": bool(row.get("requires_comment")),
                 "issues_card": bool(row.get("issues_card")),
                 "article": row.get("article") or "",
+                "guard": row.get("guard") or {},
+                "guard_message": row.get("guard_message") or "",
+                "four_eyes": row.get("four_eyes"),
                 "order": order,
             },
         )
@@ -250,6 +276,25 @@ def scheme_load(data):
         transitions.append(transition.code)
     _sync(WorkflowTransition, scheme, transitions, key="code")
     _sync(WorkflowState, scheme, list(states), key="code")
+
+    materials = []
+    for order, row in enumerate(data.get("materials") or []):
+        material, _created = MaterialRequirement.objects.update_or_create(
+            scheme=scheme,
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "article": row.get("article") or "",
+                "setting": bool(row.get("setting")),
+                "optional": bool(row.get("optional")),
+                "note": row.get("note") or "",
+                "order": order,
+            },
+        )
+        material.tiers.set([tiers[c] for c in row.get("tiers") or []])
+        material.criteria.set([criteria[str(r)] for r in row.get("criteria") or []])
+        materials.append(material.code)
+    _sync(MaterialRequirement, scheme, materials, key="code")
 
     reasons = []
     for order, row in enumerate(data.get("revocation_reasons", [])):
@@ -277,5 +322,5 @@ def schemes_load(slugs=SCHEME_SLUGS):
         path = SCHEME_DIR / f"{slug}.yaml"
         if not path.exists():
             raise SchemeDataError(f"no data file for scheme {slug!r}: {path}")
-        loaded.append(scheme_load(read_yaml(path)))
+        loaded.append(scheme_load(read_scheme_file(path)))
     return loaded

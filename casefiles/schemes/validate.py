@@ -576,6 +576,11 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None) -> list[s
         else:
             too_long(value, 100, where)
 
+    # ---- controls: guards, materials, opinion requests, experts, notice, four eyes (casefiles/schemes/controls.py)
+    from .controls import controls_problems
+
+    for where, message in controls_problems(data):
+        err(f"{'.'.join(str(p) for p in where)}: {message}")
     return errors
 
 

@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from search import outbox
 
 from ..exceptions import CaseFileError, TransitionDenied
-from ..models import Attachment, AttachmentKind, Dossier, StateKind
+from ..models import OTHER_MATERIAL, Attachment, Dossier
+from ..workflow.states import applicant_may_edit
 from ..selectors import dossiers_visible_to
 from .journal import journal_write
 
@@ -327,14 +328,16 @@ def safe_name(name: str, extension: str) -> str:
 
 
 @transaction.atomic
-def attachment_add(*, dossier, user, uploaded_file, kind=AttachmentKind.OTHER):
+def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL):
     """The applicant adds a file to their draft or returned dossier."""
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("state").get(pk=dossier.pk)
     if dossier.applicant_id != user.pk:
         raise TransitionDenied(_("Only the applicant may add attachments."))
-    if dossier.state.kind != StateKind.START and dossier.state.code != "returned":
+    if not applicant_may_edit(dossier.state):
         raise CaseFileError(_("Attachments can only be added while the application is a draft or returned for supplement."))
-    if kind not in AttachmentKind.values:
+    from ..selectors_materials import material_kinds
+
+    if kind not in {code for code, _name in material_kinds(dossier.scheme)}:
         raise CaseFileError(_("Unknown attachment kind."))
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > MAX_ATTACHMENT_BYTES:

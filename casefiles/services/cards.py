@@ -1026,3 +1026,9 @@ def public_notice_close_for(*, dossier, user, today=None):
     if blockers:
         raise StateConflict(" ".join(str(b) for b in blockers), "public_notice")
     return dossier_transition(dossier=dossier, transition="close_public_notice", user=user, expected_state="public_notice")
+
+
+def card_issue_on_transition(sender, *, dossier, transition, user, department=None, **kwargs):
+    """Receiver of ``dossier_transitioned``: the step whose data says ``issues_card`` issues the card."""
+    if transition.issues_card:
+        dossier.issued_card = card_issue(dossier=dossier, user=user, department=department)

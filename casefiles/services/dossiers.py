@@ -2,7 +2,6 @@
 dossier, records the opinion, writes the journal, recomputes grants, queues indexing and
 notifications — in one transaction."""
 
-import datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -14,18 +13,15 @@ from search import outbox
 from ..exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
 from ..masking import resident_id_checksum_ok
 from ..models import (
-    Department,
     DepartmentKind,
     Dossier,
     IdType,
-    Opinion,
     SequenceCounter,
     StateKind,
     WorkflowState,
 )
-from ..notify import notify
-from ..permissions import acting_principal, applicant_refusal, grants_recompute
-from .calendar import CalendarDataMissing, WorkingCalendar
+from ..permissions import applicant_refusal, grants_recompute
+from ..workflow.states import applicant_may_edit
 from .journal import journal_write
 from .refusals import refusals_journaled
 
@@ -66,20 +62,6 @@ def _check_criteria(scheme, tier, criteria):
 
 def _departments(scheme):
     return {d.code: d for d in scheme.departments.all()}
-
-
-def _enter_state(dossier, state, now, calendar=None):
-    dossier.state = state
-    dossier.state_entered_at = now
-    dossier.due_date, dossier.deadline_problem = None, ""
-    if state.time_limit_working_days:
-        calendar = calendar or WorkingCalendar()
-        try:
-            dossier.due_date = calendar.add_working_days(timezone.localdate(now), state.time_limit_working_days)
-        except CalendarDataMissing as exc:
-            # The dossier moves on; the missing deadline is shown in worklists until an administrator
-            # enters the year's holidays (never guessed as a plain weekday count).
-            dossier.deadline_problem = str(exc)
 
 
 @refusals_journaled
@@ -140,7 +122,7 @@ def dossier_update(*, dossier, user, criteria=None, **changes):
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("state").get(pk=dossier.pk)
     if dossier.applicant_id != user.pk:
         raise TransitionDenied(_("Only the applicant may change this application."))
-    if dossier.state.kind not in (StateKind.START,) and dossier.state.code != "returned":
+    if not applicant_may_edit(dossier.state):
         raise StateConflict(_("The application can only be changed while it is a draft or returned for supplement."), dossier.state.code)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -180,118 +162,14 @@ def _mask_changes(values):
     return masked
 
 
-def _department_for(user, dossier, principal, departments):
-    """The department in whose name the user acts (None for the applicant)."""
-    if principal == "applicant":
-        return None
-    if principal == "employer":
-        return dossier.employer
-    if principal == "authority":
-        return dossier.authority
-    return departments.get(principal)
+def dossier_transition(*, dossier, transition, user, comment="", expected_state=None, minutes="", granted_tier=None, today=None):
+    """Fire one workflow transition (its code): :class:`casefiles.actions.transition.TransitionAction`.
 
-
-@refusals_journaled
-@transaction.atomic
-def dossier_transition(*, dossier, transition, user, comment="", expected_state=None, minutes="", granted_tier=None):
-    """Fire one workflow transition. ``transition`` is its code.
-
-    Raises CaseFileError (400) for an unknown transition or a missing comment, TransitionDenied (403)
-    when the user may not fire it (SelfDealing, journaled, when they stand for its principal only on their
-    own application or outside their role: ``permissions.self_dealing``), StateConflict (409) when the
-    dossier is no longer where the caller saw it (``expected_state``) or the transition does not start
-    from its current state.
+    Raises CaseFileError (400: unknown transition, missing comment, MaterialsMissing), TransitionDenied (403:
+    not the user's step, SelfDealing on their own application, FourEyes), StateConflict (409: the dossier moved
+    on or the step does not start here, GuardFailed when the step's guard does not hold).
     """
-    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    locked = Dossier.objects.select_related("scheme", "state", "employer", "authority", "requested_tier").get(pk=locked.pk)
-    scheme, state = locked.scheme, locked.state
-    if expected_state and state.code != expected_state:
-        raise StateConflict(_("The dossier has moved on to “%(state)s”; reload and try again.") % {"state": state.name}, state.code)
-    candidate = scheme.transitions.filter(code=transition).prefetch_related("sources").first()
-    if candidate is None:
-        raise CaseFileError(_("Unknown action “%(code)s”.") % {"code": transition}, code="unknown_transition")
-    if not candidate.sources.filter(pk=state.pk).exists():
-        raise StateConflict(
-            _("“%(action)s” is not possible while the dossier is in “%(state)s”.") % {"action": candidate.name, "state": state.name},
-            state.code,
-        )
-    departments = _departments(scheme)
-    principals = [p.strip() for p in candidate.by.split(",")]
-    principals = [state.actor if p == "actor" else p for p in principals]
-    acting_as, refusal = acting_principal(user, locked, principals, departments)
-    if refusal is not None:
-        raise SelfDealing(refusal[1], code=refusal[0], journal={
-            "action": "casefiles.dossier.refused", "actor": user, "dossier": locked,
-            "data": {"attempt": candidate.code, "state": state.code, "principals": principals}})
-    if acting_as is None:
-        raise TransitionDenied(_("You may not perform “%(action)s” on this dossier.") % {"action": candidate.name})
-    comment = (comment or "").strip()
-    if candidate.requires_comment and not comment:
-        raise CaseFileError(_("Please give a reason or say what is missing."), code="comment_required")
+    from ..actions.transition import TransitionAction
 
-    if candidate.code == "close_public_notice":
-        # 楚雄 第四条（三）: objections are resolved by the talent office before issuance continues.
-        from ..models import ObjectionStatus
-
-        if locked.objections.filter(status__in=[ObjectionStatus.OPEN, ObjectionStatus.UPHELD]).exists():
-            raise StateConflict(_("Objections to the public notice are still open or were upheld."), state.code)
-
-    now = timezone.now()
-    target = candidate.target
-    department = _department_for(user, locked, acting_as, departments)
-    if state.kind == StateKind.START or state.code == "returned":
-        locked.submitted_at = locked.submitted_at or now
-    if target.code == "returned":
-        locked.missing_items = comment
-    _enter_state(locked, target, now)
-    if candidate.issues_card or target.code in ("issued",):
-        locked.granted_tier = granted_tier or locked.granted_tier or locked.requested_tier
-    elif granted_tier is not None:
-        locked.granted_tier = granted_tier
-    locked.save()
-    opinion = Opinion.objects.create(
-        dossier=locked,
-        transition=candidate.code,
-        decision=candidate.name,
-        from_state=state,
-        to_state=target,
-        actor=user,
-        department=department,
-        comment=comment,
-        article=candidate.article,
-        minutes=minutes or "",
-    )
-    journal_write(
-        action=f"casefiles.dossier.{candidate.code}",
-        actor=user,
-        dossier=locked,
-        obj=opinion,
-        department=department,
-        data={"from": state.code, "to": target.code, "comment": comment, "acting_as": acting_as},
-    )
-    added, removed = grants_recompute(locked, departments)
-    if added or removed:
-        journal_write(
-            action="casefiles.grants.change",
-            actor=user,
-            dossier=locked,
-            department=department,
-            data={"added": [list(g) for g in added], "removed": [list(g) for g in removed]},
-        )
-    card = None
-    if candidate.issues_card:
-        from .cards import card_issue
-
-        card = card_issue(dossier=locked, user=user, department=department)
-    outbox.enqueue("dossier", locked.pk)
-    notify(
-        recipients=[locked.applicant],
-        subject=_("Your application %(ref)s: %(decision)s") % {"ref": locked.reference, "decision": candidate.name},
-        body=_("Your application %(ref)s is now “%(state)s”.") % {"ref": locked.reference, "state": target.name}
-        + (("\n" + _("Comment: %(comment)s") % {"comment": comment}) if comment else ""),
-        url=f"/applications/{locked.pk}/",
-        event=f"dossier.{candidate.code}",
-    )
-    locked.last_opinion = opinion
-    locked.issued_card = card
-    return locked
+    return TransitionAction(dossier, transition, user, comment=comment, expected_state=expected_state, minutes=minutes,
+                            granted_tier=granted_tier, today=today).execute()

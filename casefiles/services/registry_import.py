@@ -15,14 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from search import outbox
-
 from ..exceptions import CaseFileError, TransitionDenied
 from ..masking import mask_id_number, resident_id_checksum_ok
-from ..models import Card, Criterion, Department, DepartmentKind, IdType, Opinion, Tier
-from ..permissions import grants_recompute
-from .cards import LIVE_STATUSES, card_issue
-from .dossiers import _enter_state, dossier_create
+from ..models import Card, Criterion, Department, DepartmentKind, IdType, Tier
+from .cards import LIVE_STATUSES
+from .dossiers import dossier_create
 from .journal import journal_write
 
 HEADERS = ["姓名", "证件类型", "证件号码", "手机号码", "工作单位", "卡级", "认定条件编号", "有效期至"]
@@ -266,26 +263,20 @@ def dossier_import_issued(*, dossier, user, note, department=None):
         department = import_department(user, dossier.scheme)
         if department is None:
             raise TransitionDenied(_("Only the talent office, organisation department or HR bureau may import holders."))
-    locked = Dossier.objects.select_for_update(of=("self",)).select_related("scheme", "state").get(pk=dossier.pk)
-    scheme, before = locked.scheme, locked.state
-    issued = scheme.states.get(code="issued")
-    now = timezone.now()
-    _enter_state(locked, issued, now)
-    locked.submitted_at = locked.submitted_at or now
-    locked.granted_tier = locked.granted_tier or locked.requested_tier
-    locked.save()
-    opinion = Opinion.objects.create(
-        dossier=locked, transition="registry_import", decision="名单导入", from_state=before, to_state=issued,
-        actor=user, department=department, comment=note or "", article="",
-    )
-    journal_write(action="casefiles.dossier.import", actor=user, dossier=locked, obj=opinion, department=department,
-                  data={"from": before.code, "to": issued.code, "comment": note or ""})
-    added, removed = grants_recompute(locked)
-    if added or removed:
-        journal_write(action="casefiles.grants.change", actor=user, dossier=locked, department=department,
-                      data={"added": [list(g) for g in added], "removed": [list(g) for g in removed]})
-    card = card_issue(dossier=locked, user=user, department=department)
-    outbox.enqueue("dossier", locked.pk)
+    from ..actions.transition import TransitionAction
+    from ..models import WorkflowTransition
+
+    dossier = Dossier.objects.select_related("scheme", "state").get(pk=dossier.pk)
+    scheme = dossier.scheme
+    # The import is the scheme's card-issuing step taken from the draft, in the importing department's name: a
+    # step of its own (not in the scheme's workflow, never offered), written by the one transition action.
+    issuing = scheme.transitions.filter(issues_card=True).select_related("target").order_by("order").first()
+    step = WorkflowTransition(scheme=scheme, code="registry_import", name="名单导入", target=issuing.target, by=department.code,
+                              issues_card=True, four_eyes=False)
+    step._source_ids = {dossier.state_id}
+    updated = TransitionAction(dossier, step, user, comment=note or "", skip_permission_checks=True, acting_as=department.code,
+                               department=department, journal_action="casefiles.dossier.import").execute()
+    card = updated.issued_card
     return card
 
 

@@ -20,6 +20,16 @@ def user(username):
     return get_user_model().objects.get(username=username)
 
 
+def colleague_if_last(dossier, username, previous=None):
+    """The named officer, or their demo colleague (``<username>.2``) when the named one made the dossier's last
+    decision (four eyes: the same person may not decide twice in a row)."""
+    last = previous or (dossier.opinions.order_by("-created_at", "-pk").first().actor if dossier.opinions.exists() else None)
+    named = user(username)
+    if last is not None and last.pk == named.pk and not username.endswith(".applicant"):
+        return user(f"{username}.2")
+    return named
+
+
 def new_dossier(slug, *, tier=None, authority=None, seed=1, applicant=None):
     scheme = Scheme.objects.get(slug=slug)
     tier_obj = scheme.tiers.get(code=tier) if tier else None

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casefiles.demo_dossiers import DEMO_PNG, demo_facts
-from casefiles.models import AttachmentKind, Department, DepartmentKind, Scheme
+from casefiles.models import Department, DepartmentKind, Scheme
 from casefiles.services.attachments import attachment_add
 from casefiles.services.dossiers import dossier_create, dossier_transition, dossier_update
 from casefiles.testing import resident_id
@@ -46,7 +46,7 @@ def start(person, slug="liaocheng"):
         id_number=person.id_number, nationality="中国", phone=person.phone, email=person.email,
     )
     upload = SimpleUploadedFile(f"{person.name}-获奖证书.png", DEMO_PNG, content_type="image/png")
-    attachment_add(dossier=dossier, user=account, uploaded_file=upload, kind=AttachmentKind.AWARD)
+    attachment_add(dossier=dossier, user=account, uploaded_file=upload, kind="other")
     return dossier
 
 
