@@ -1,0 +1,41 @@
+"""bench/transition_bench.py's side functions on the test database: the plan comes from scheme data and every
+step it times really moved its dossier (no timed assertions)."""
+
+import pytest
+
+from casefiles.models import Dossier, Opinion, WorkflowTransition
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_planned_transitions_commit_and_move_their_dossiers():
+    from bench.loadgen import generate
+    from bench.transition_bench import plan_transitions, run_transitions
+    from casefiles.demo import load_schemes_and_users
+
+    load_schemes_and_users(password="bench-pass-123")
+    generate(40, applicants=20, employers_per_scheme=2, progress=False, batch=40, open_weight=30)
+
+    plan = plan_transitions(2)
+    assert len(plan) == 2
+    assert plan[0]["scheme"] != plan[1]["scheme"]  # scheme by scheme in turn
+    before = {s["dossier"]: Dossier.objects.get(pk=s["dossier"]).state_id for s in plan}
+
+    result = run_transitions(plan)
+
+    assert result["asked"] == result["committed"] == 2, result["refused"]
+    assert not result["refused"]
+    assert len(result["wall_ms"]) == len(result["cpu_ms"]) == 2
+    assert all(v > 0 for v in result["wall_ms"]) and all(v >= 0 for v in result["cpu_ms"])
+    assert "dossier_transition" in result["entry"] or "TransitionAction" in result["entry"]
+    if result["backend_pid"] is None:  # SQLite: no backend process to read
+        assert result["backend_cpu_s"] is None
+    for step, (dossier_pk, code, from_state, to_state) in zip(plan, result["changes"], strict=True):
+        dossier = Dossier.objects.select_related("state").get(pk=dossier_pk)
+        transition = WorkflowTransition.objects.get(scheme=dossier.scheme, code=step["transition"])
+        assert code == step["transition"] and from_state != to_state
+        assert dossier.state_id != before[dossier_pk] and dossier.state == transition.target
+        assert Opinion.objects.filter(dossier=dossier, transition=code).exists()
+
+    # Dossiers that took a step are no longer fresh: the next plan takes others.
+    assert not {s["dossier"] for s in plan_transitions(4)} & set(before)
