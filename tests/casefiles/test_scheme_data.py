@@ -254,12 +254,15 @@ def test_every_cited_article_exists_in_the_seed(slug):
 #   revocation: 通化 第十六条 9; 吉林 第十一条 9; 楚雄 第九条 4; 白云 第六条 3; 聊城 第三十四条 1.
 #   states / transitions / departments: counted in the YAML workflow and department lists after
 #             checking each against the procedure article (通化 第十二–十四条, 吉林 第六条, 楚雄 第四条,
-#             白云 第五条, 聊城 第三十二条) and the 责任单位 lists.
+#             白云 第五条, 聊城 第三十二条) and the 责任单位 lists. Controls (issue #16) added 通化's
+#             leading_group_review state with escalate_joint_review / decide_escalated_approve / _reject (a
+#             setting for a missed opinion deadline), and 楚雄's opinion givers: 3 sector authorities added
+#             (科技, 工信, 商务), 州纪委监委 and 州委组织部 for the 廉洁、作风、学风 opinions (第四条（二）（三）).
 EXPECTED = {
     #            tiers criteria pre services reasons states transitions departments
-    "tonghua":   (3, 11, 2, 42, 9, 11, 13, 13),
+    "tonghua":   (3, 11, 2, 42, 9, 12, 16, 13),
     "jilin":     (2, 5, 0, 9, 9, 11, 13, 11),
-    "chuxiong":  (2, 12, 0, 28, 4, 11, 12, 14),
+    "chuxiong":  (2, 12, 0, 28, 4, 11, 12, 19),
     "baiyun":    (1, 10, 2, 11, 3, 12, 14, 16),
     "liaocheng": (3, 5, 0, 31, 1, 8, 8, 25),
 }
