@@ -202,10 +202,10 @@ def batch_export(request, pk):
 @login_required
 def notice_pdf(request, pk):
     notice = get_object_or_404(PublicNotice.objects.select_related("scheme"), pk=pk)
-    from .services.cards import _notice_department
+    from .services.notices import notice_department_of
 
     try:
-        _notice_department(request.user, notice.scheme)
+        notice_department_of(request.user, notice.scheme)
     except TransitionDenied:
         raise Http404 from None  # like an id that does not exist
     if not notice.pdf:

@@ -69,6 +69,7 @@ SKIP_PREFIXES = (
     "/self-check/",
     "/schemes/",
     "/feedback/",
+    "/public-notices/",
     "/inbox/",
 )
 # Cookies that mean the page may be personal: a session (logged in, password-protected pages, anything stored

@@ -27,11 +27,8 @@ from ..models import (
     ExitCandidate,
     ExitCandidateStatus,
     ExitEffect,
-    NoticeObjection,
-    ObjectionStatus,
     ProductionBatch,
     ProductionItem,
-    PublicNotice,
     RevocationReason,
     RevocationRequest,
     RevocationRequestStatus,
@@ -915,117 +912,6 @@ def card_mark_handed_out(*, card, user):
 def production_batch_mark_exported(*, batch, user):
     ProductionBatch.objects.filter(pk=batch.pk, exported_at__isnull=True).update(exported_at=timezone.now())
     journal_write(action="casefiles.card.production_export", actor=user, obj=batch, data={"number": batch.number})
-
-
-# --- public notice and objections (楚雄 第四条（三）) ---------------------------------------------------------
-
-
-def _notice_department(user, scheme):
-    department = _member_of(user, card_departments(scheme))
-    if department is None and not user.is_superuser:
-        raise TransitionDenied(_("Only the talent office handles public notices."))
-    return department
-
-
-@refusals_journaled
-@transaction.atomic
-def public_notice_open(*, scheme, user, dossiers, working_days, how_to_object, number="", title="", opens_on=None):
-    from .calendar import WorkingCalendar
-
-    _refuse_bad_date(opens_on, "opens_on")
-    department = _notice_department(user, scheme)
-    dossiers = list(dossiers)
-    for dossier in dossiers:
-        refuse_own_dossier(user, dossier, "public_notice_open")
-    if not dossiers:
-        raise CaseFileError(_("A public notice needs at least one candidate."), code="empty")
-    wrong = [d.reference for d in dossiers if d.scheme_id != scheme.pk or d.state.code != "public_notice"]
-    if wrong:
-        raise StateConflict(_("Not in public notice: %(refs)s") % {"refs": ", ".join(wrong)}, "public_notice")
-    if working_days < 1:
-        raise CaseFileError(_("The notice period must be at least one working day."), code="working_days")
-    if not (how_to_object or "").strip():
-        raise CaseFileError(_("Say how to object."), code="how_to_object")
-    opens_on = opens_on or timezone.localdate()
-    closes_on = WorkingCalendar().add_working_days(opens_on, working_days - 1) if working_days > 1 else opens_on
-    notice = PublicNotice.objects.create(
-        scheme=scheme, number=number or f"{scheme.name}公示〔{opens_on.year}〕{PublicNotice.objects.filter(scheme=scheme).count() + 1}号",
-        title=title or f"{scheme.name}拟发放人选公示", opens_on=opens_on, working_days=working_days, closes_on=closes_on,
-        how_to_object=how_to_object.strip(), created_by=user,
-    )
-    notice.dossiers.set(dossiers)
-    journal_write(action="casefiles.notice.open", actor=user, obj=notice, department=department,
-                  data={"article": scheme.public_notice_article, "dossiers": [d.reference for d in dossiers],
-                        "opens_on": str(opens_on), "closes_on": str(closes_on)})
-    return notice
-
-
-@transaction.atomic
-def objection_record(*, notice, dossier, user, content, objector="", contact="", received_on=None):
-    from ..validation import line_text_problem
-
-    _refuse_bad_date(received_on, "received_on")
-    for field, value, formula in (("objector", objector, True), ("contact", contact, False)):
-        meta = NoticeObjection._meta.get_field(field)
-        message = line_text_problem(meta.verbose_name, value, meta.max_length, formula=formula)
-        if message:
-            raise CaseFileError(message, code=field)
-    department = _notice_department(user, notice.scheme)
-    if not notice.dossiers.filter(pk=dossier.pk).exists():
-        raise CaseFileError(_("This candidate is not on the notice."), code="dossier")
-    if not (content or "").strip():
-        raise CaseFileError(_("Please record what the objection says."), code="content")
-    objection = NoticeObjection.objects.create(notice=notice, dossier=dossier, content=content.strip(), objector=objector,
-                                               contact=contact, received_on=received_on or timezone.localdate(), recorded_by=user)
-    journal_write(action="casefiles.notice.objection", actor=user, dossier=dossier, obj=objection, department=department,
-                  data={"article": notice.scheme.public_notice_article, "notice": notice.number})
-    return objection
-
-
-@refusals_journaled
-@transaction.atomic
-def objection_resolve(*, objection, user, upheld, resolution):
-    objection = NoticeObjection.objects.select_for_update(of=("self",)).select_related("notice__scheme").get(pk=objection.pk)
-    department = _notice_department(user, objection.notice.scheme)
-    refuse_own_dossier(user, objection.dossier, "objection_resolve")
-    if objection.status != ObjectionStatus.OPEN:
-        raise StateConflict(_("This objection has already been resolved."), objection.status)
-    if not (resolution or "").strip():
-        raise CaseFileError(_("Please record how the objection was resolved."), code="resolution")
-    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
-    objection.resolution, objection.resolved_by, objection.resolved_at = resolution.strip(), user, timezone.now()
-    objection.save()
-    journal_write(action="casefiles.notice.objection_resolve", actor=user, dossier=objection.dossier, obj=objection,
-                  department=department, data={"status": objection.status, "resolution": scrub_text(objection.resolution)})
-    return objection
-
-
-def notice_blockers(dossier, today=None):
-    """Why a dossier cannot leave public notice yet (empty when it can)."""
-    today = today or timezone.localdate()
-    reasons = []
-    notices = list(dossier.public_notices.all())
-    if not notices:
-        reasons.append(_("The candidate has not been on a public notice."))
-    elif max(n.closes_on for n in notices) >= today:
-        reasons.append(_("The notice period has not ended."))
-    if dossier.objections.filter(status=ObjectionStatus.OPEN).exists():
-        reasons.append(_("Objections are still open."))
-    if dossier.objections.filter(status=ObjectionStatus.UPHELD).exists():
-        reasons.append(_("An objection was upheld."))
-    return reasons
-
-
-@refusals_journaled
-@transaction.atomic
-def public_notice_close_for(*, dossier, user, today=None):
-    """Move a candidate on from public notice once the period is over and no objection stands."""
-    from .dossiers import dossier_transition
-
-    blockers = notice_blockers(dossier, today)
-    if blockers:
-        raise StateConflict(" ".join(str(b) for b in blockers), "public_notice")
-    return dossier_transition(dossier=dossier, transition="close_public_notice", user=user, expected_state="public_notice")
 
 
 def card_issue_on_transition(sender, *, dossier, transition, user, department=None, **kwargs):

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 urlpatterns = []
-for module in ("selfcheck", "portal", "cards"):
+for module in ("selfcheck", "portal", "cards", "experts", "notices"):
     try:
         urlpatterns += import_module(f"casefiles.urls.{module}").urlpatterns
     except ModuleNotFoundError as exc:

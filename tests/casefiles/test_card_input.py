@@ -13,6 +13,7 @@ from casefiles.demo_cards import issue_card, prepare_schemes
 from casefiles.exceptions import CaseFileError
 from casefiles.models import Assessment, Card, CardEvent, JournalEntry, NoticeObjection, PublicNotice, RevocationReason
 from casefiles.services import cards as svc
+from casefiles.services import notices as notice_svc
 from casefiles.services.dossiers import dossier_transition
 
 from .factories import new_dossier, setup_schemes
@@ -140,20 +141,20 @@ def test_public_notice_and_objection_dates_and_names_are_checked():
     notices = PublicNotice.objects.count()
     for value in BAD_DATES:
         with pytest.raises(CaseFileError) as caught:
-            svc.public_notice_open(scheme=dossier.scheme, user=office, dossiers=[dossier], working_days=5,
+            notice_svc.public_notice_open(scheme=dossier.scheme, user=office, dossiers=[dossier], working_days=5,
                                    how_to_object="书面反映。", opens_on=value)
         assert caught.value.code == "opens_on"
     assert PublicNotice.objects.count() == notices
-    notice = svc.public_notice_open(scheme=dossier.scheme, user=office, dossiers=[dossier], working_days=5,
+    notice = notice_svc.public_notice_open(scheme=dossier.scheme, user=office, dossiers=[dossier], working_days=5,
                                     how_to_object="书面反映。")
     bad = [("received_on", {"received_on": v}) for v in BAD_DATES]
     bad += [("objector", {"objector": v}) for v in BAD_TEXTS] + [("objector", {"objector": "王" * 101})]
     bad += [("contact", {"contact": v}) for v in BAD_CONTACTS]
     for field, kwargs in bad:
         with pytest.raises(CaseFileError) as caught:
-            svc.objection_record(notice=notice, dossier=dossier, user=office, content="材料存疑。", **kwargs)
+            notice_svc.objection_record(notice=notice, dossier=dossier, user=office, content="材料存疑。", **kwargs)
         assert caught.value.code == field, (field, kwargs)
     assert not NoticeObjection.objects.exists()
-    svc.objection_record(notice=notice, dossier=dossier, user=office, content="材料存疑。", objector="王五",
+    notice_svc.objection_record(notice=notice, dossier=dossier, user=office, content="材料存疑。", objector="王五",
                          contact=GOOD_PHONE)
     assert NoticeObjection.objects.count() == 1

@@ -15,6 +15,7 @@ from casefiles.demo_cards import issue_card, prepare_schemes
 from casefiles.exceptions import StateConflict, TransitionDenied
 from casefiles.models import CardStatus, Dossier, JournalEntry, ObjectionStatus
 from casefiles.services import cards as svc
+from casefiles.services import notices
 from casefiles.testing import fire, identity, path_to
 
 pytestmark = [pytest.mark.django_db]
@@ -158,7 +159,7 @@ def test_public_notice_pdf_masks_names_and_objections_block_issuance(client, art
             d.refresh_from_db()
             d = fire(d, t)
         dossiers.append(d)
-    notice = svc.public_notice_open(scheme=scheme, user=office, dossiers=dossiers, working_days=5,
+    notice = notices.public_notice_open(scheme=scheme, user=office, dossiers=dossiers, working_days=5,
                                     how_to_object="对公示人选如有异议，请于公示期内以书面形式向州委人才工作领导小组办公室反映，电话：0878-3000000。")
     assert notice.closes_on > notice.opens_on
     client.force_login(office)
@@ -171,20 +172,20 @@ def test_public_notice_pdf_masks_names_and_objections_block_issuance(client, art
     assert all(embedded_fonts(content).values())
     save_page_one(content, artifacts_dir, "public-notice-chuxiong")
 
-    objection = svc.objection_record(notice=notice, dossier=dossiers[0], user=office, content="该人选学历信息存疑。")
+    objection = notices.objection_record(notice=notice, dossier=dossiers[0], user=office, content="该人选学历信息存疑。")
     later = notice.closes_on.replace(year=notice.closes_on.year + 1)
     with pytest.raises(StateConflict):
-        svc.public_notice_close_for(dossier=dossiers[0], user=office, today=later)
-    svc.objection_resolve(objection=objection, user=office, upheld=False, resolution="经核实学历真实，异议不成立。")
+        notices.public_notice_close_for(dossier=dossiers[0], user=office, today=later)
+    notices.objection_resolve(objection=objection, user=office, upheld=False, resolution="经核实学历真实，异议不成立。")
     assert objection.__class__.objects.get(pk=objection.pk).status == ObjectionStatus.DISMISSED
     with pytest.raises(StateConflict):  # the period is still running today
-        svc.public_notice_close_for(dossier=dossiers[0], user=office)
-    moved = svc.public_notice_close_for(dossier=dossiers[0], user=office, today=later)
+        notices.public_notice_close_for(dossier=dossiers[0], user=office)
+    moved = notices.public_notice_close_for(dossier=dossiers[0], user=office, today=later)
     assert moved.state.code == "card_production"
-    upheld = svc.objection_record(notice=notice, dossier=dossiers[1], user=office, content="存在学术不端。")
-    svc.objection_resolve(objection=upheld, user=office, upheld=True, resolution="异议成立，不予发放。")
+    upheld = notices.objection_record(notice=notice, dossier=dossiers[1], user=office, content="存在学术不端。")
+    notices.objection_resolve(objection=upheld, user=office, upheld=True, resolution="异议成立，不予发放。")
     with pytest.raises(StateConflict):
-        svc.public_notice_close_for(dossier=dossiers[1], user=office, today=later)
+        notices.public_notice_close_for(dossier=dossiers[1], user=office, today=later)
 
 
 def test_announcement_pdf_red_header(artifacts_dir):

@@ -112,6 +112,7 @@ def _card_objects():
     from casefiles.demo_dossiers import drive_to, make_dossier
     from casefiles.models import Card, Dossier, ProductionItem, RevocationReason, Scheme
     from casefiles.services import cards as card_services
+    from casefiles.services import notices as notice_services
     from casefiles.testing import fire
 
     User = get_user_model()
@@ -126,8 +127,8 @@ def _card_objects():
     assert ProductionItem.objects.get(batch=batch).card_id
     chuxiong = Scheme.objects.get(slug="chuxiong")
     candidate = Dossier.objects.filter(scheme=chuxiong, state__code="public_notice").first()
-    card_services.public_notice_open(scheme=chuxiong, user=User.objects.get(username="chuxiong.talent-office"),
-                                     dossiers=[candidate], working_days=1, how_to_object="书面向州委人才办反映。")
+    notice_services.public_notice_open(scheme=chuxiong, user=User.objects.get(username="chuxiong.talent-office"),
+                                       dossiers=[candidate], how_to_object="书面向州委人才办反映。")
     reason = RevocationReason.objects.get(scheme=baiyun, ref="6.3")
     card_services.card_request_revocation(card=first_card, reason=reason, user=User.objects.get(username="baiyun.employer"),
                                           comment="持卡人已办理退休手续。")
