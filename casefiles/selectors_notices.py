@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .masking import mask_name
-from .models import Dossier, NoticeObjection, ObjectionStatus, PublicNotice, Scheme
+from .models import Dossier, NoticeObjection, PublicNotice
 from .services.notices import notice_departments, notice_period_basis, notice_rule
 
 
@@ -63,9 +63,8 @@ def public_notice_rows(today=None):
     return list(schemes.values())
 
 
-def notice_candidate(notice_pk, dossier_pk, today=None):
-    """(notice, dossier) when the notice is open today and the dossier is on it and still at a notice stage; else None."""
-    today = today or timezone.localdate()
+def notice_candidate(notice_pk, dossier_pk):
+    """(notice, dossier) when the dossier is on the notice (open or not: the view says which), else None."""
     notice = PublicNotice.objects.filter(pk=notice_pk).select_related("scheme").first()
     if notice is None:
         return None
@@ -81,19 +80,14 @@ def notice_candidate(notice_pk, dossier_pk, today=None):
 
 def objections_for(user, status=None):
     """Objections to notices of the schemes whose notice department ``user`` works in (all for a superuser)."""
-    from .services.notices import may_handle_notices
+    from .services.notices import notice_schemes_for
 
     objections = NoticeObjection.objects.select_related(
         "notice__scheme", "dossier__state", "recorded_by", "resolved_by"
     )
     if not user.is_superuser:
-        schemes = Scheme.objects.filter(public_notices__objections__isnull=False).distinct()
-        allowed = [s.pk for s in schemes if may_handle_notices(user, s)]
-        objections = objections.filter(notice__scheme_id__in=allowed)
+        objections = objections.filter(notice__scheme_id__in=[s.pk for s in notice_schemes_for(user)])
     if status:
         objections = objections.filter(status=status)
     return objections.order_by("status", "-received_on", "-pk")
 
-
-def open_objection_count(dossier):
-    return dossier.objections.filter(status=ObjectionStatus.OPEN).count()

@@ -208,3 +208,60 @@ def test_public_list_masks_and_takes_objections(client, settings, django_capture
     assert 'data-testid="pn-throttled"' in throttled.content.decode()
     assert NoticeObjection.objects.count() == 2
     assert client.post(second_url, {**form, "send": "1"}, REMOTE_ADDR="10.77.0.3").status_code == 302
+
+
+def test_admin_opens_with_the_minimum_and_decides_objections_with_a_reason(client):
+    setup_schemes()
+    scheme = notice_schemes()[0]
+    state = notices.notice_states(scheme)[0]
+    office = officer_of(scheme)
+    first, second = candidates(scheme, 2, seed=41)
+    outsider = (
+        get_user_model()
+        .objects.filter(is_staff=True, is_superuser=False)
+        .exclude(groups=notices.notice_department(state).group)
+        .order_by("pk")
+        .first()
+    )
+
+    client.force_login(outsider)
+    assert client.get("/admin/public-notices/").status_code == 403
+    assert client.get("/admin/public-notices/objections/").status_code == 403
+
+    client.force_login(office)
+    page = client.get("/admin/public-notices/")
+    html = page.content.decode()
+    prefix = f"s{scheme.pk}"
+    assert page.status_code == 200 and f'name="{prefix}-working_days" value="{notice_minimum(state)}"' in html
+    assert notices.notice_period_basis(state.notice) in html
+    form = {"scheme": scheme.pk, f"{prefix}-dossiers": [first.pk, second.pk], f"{prefix}-how_to_object": HOW}
+    short = client.post("/admin/public-notices/", {**form, f"{prefix}-working_days": notice_minimum(state) - 1})
+    assert short.status_code == 400 and not scheme.public_notices.exists()
+    opened = client.post("/admin/public-notices/", {**form, f"{prefix}-working_days": notice_minimum(state)})
+    assert opened.status_code == 302
+    notice = scheme.public_notices.get()
+    assert notice.working_days == notice_minimum(state)
+
+    objection = notices.objection_submit(
+        notice=notice, dossier=first, objector=OBJECTOR, phone=PHONE, content="材料不实。"
+    )
+    listing = client.get("/admin/public-notices/objections/").content.decode()
+    assert f'data-objection="{objection.pk}"' in listing and PHONE in listing and first.reference in listing
+    no_reason = client.post(
+        "/admin/public-notices/objections/",
+        {"objection": objection.pk, f"o{objection.pk}-decision": "dismiss", f"o{objection.pk}-resolution": ""},
+    )
+    assert no_reason.status_code == 400
+    assert NoticeObjection.objects.get(pk=objection.pk).status == ObjectionStatus.OPEN
+    decided = client.post(
+        "/admin/public-notices/objections/",
+        {
+            "objection": objection.pk,
+            f"o{objection.pk}-decision": "dismiss",
+            f"o{objection.pk}-resolution": "经核实，异议不成立。",
+        },
+    )
+    assert decided.status_code == 302
+    done = NoticeObjection.objects.get(pk=objection.pk)
+    assert done.status == ObjectionStatus.DISMISSED and done.resolved_by_id == office.pk
+    assert notices.notice_blockers(first, notice.closes_on + datetime.timedelta(days=1)) == []
