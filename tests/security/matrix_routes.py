@@ -94,6 +94,11 @@ TESTED = {
     "admin/programmes/statistics/": "aggregated statistics + export: programme office only",
     "admin/programmes/feedback/report/": "feedback report + export: unit staff only",
     "admin/programmes/meetings/": "meeting list: no reference of a dossier the user cannot see",
+    # --- Wagtail admin: public notices (公示), the notice department only (casefiles/adminviews/notices.py)
+    "admin/public-notices/": "open-notice page (candidates at the notice stage, notices): no reference of a dossier "
+                             "the user cannot see; 403 outside the notice department",
+    "admin/public-notices/objections/": "objection list: no reference of a dossier the user cannot see; 403 outside "
+                                        "the notice department",
     "admin/programmes/meetings/<int:pk>/": "meeting detail (agenda with dossiers): programme office",
     "admin/programmes/meetings/<int:pk>/minutes.pdf": "minutes PDF: programme office",
 }
@@ -127,6 +132,11 @@ EXEMPT = {
                       "tests/casefiles/test_card_status_everywhere.py",
     "verify/": "public verification form (number + name or ID tail): masked data only, same tests",
     "cards/sw.js": "the e-card's service worker script, no data",
+    # the public notice page (公示, casefiles/views_notices.py), tested in tests/casefiles/test_public_notice.py
+    "public-notices/": "candidates on an open 公示: masked name (casefiles.masking), employer and tier only; never cached",
+    "public-notices/objection-sent/": "thank-you page after an objection, no data",
+    "public-notices/<int:notice_pk>/candidates/<int:dossier_pk>/objection/": "objection form for a candidate on a 公示: "
+        "masked name, employer, tier; 404 when not on it; the objector's own input shown back only to them",
     # portal pages about the caller only
     "accounts/register/": "creates the caller's account",
     "applications/new/": "creates a dossier for the caller only (applicant=request.user)",

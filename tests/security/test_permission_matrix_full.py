@@ -472,6 +472,8 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                 if FULL or ui % 3 == i:
                     pages.append((f"admin/dossiers/{prefix}results/", f"/admin/dossiers/{prefix}results/", allowed))
             pages += [("admin/programmes/meetings/", "/admin/programmes/meetings/", visible)]
+            pages += [("admin/public-notices/", "/admin/public-notices/", visible),
+                      ("admin/public-notices/objections/", "/admin/public-notices/objections/", visible)]
         for route, url, allowed in pages:
             response = browser.get(url)
             if response.status_code != 200:
