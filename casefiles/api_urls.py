@@ -8,7 +8,7 @@ urlpatterns = [
     path("whoami/", accounts.whoami, name="api-whoami"),
 ]
 
-for module in ("schemes", "dossiers", "cards"):
+for module in ("schemes", "dossiers", "cards", "opinions"):
     try:
         urlpatterns.append(path("", include(f"casefiles.api.{module}_urls")))
     except ModuleNotFoundError as exc:  # a concern not built yet

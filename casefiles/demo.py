@@ -18,6 +18,14 @@ DEMO_EMPLOYERS = {
 }
 
 
+# External reviewers (专家评审): one per scheme whose workflow names experts; an account with no department.
+DEMO_EXPERT_NAMES = [("李", "明远"), ("王", "静怡"), ("张", "国华"), ("刘", "思源"), ("陈", "建平")]
+
+
+def _states_want_experts(data):
+    return any(state.get("experts") for state in (data.get("workflow") or {}).get("states") or [])
+
+
 def _user(username, password, **extra):
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults=extra)
@@ -64,6 +72,11 @@ def load_schemes_and_users(password=DEFAULT_DEMO_PASSWORD, stdout=None):
             colleague = _user(f"{scheme.slug}.{code}.2", password, is_staff=True, email=f"{scheme.slug}.{code}.2@example.org")
             _member(colleague, department, Role.REVIEWER)
             created.append((colleague.username, f"{scheme.name} · {department.name}（同事）"))
+        if _states_want_experts(data):
+            last, first = DEMO_EXPERT_NAMES[SCHEME_SLUGS.index(scheme.slug) % len(DEMO_EXPERT_NAMES)]
+            expert = _user(f"{scheme.slug}.expert", password, first_name=first, last_name=last,
+                           email=f"{scheme.slug}.expert@example.org")
+            created.append((expert.username, f"{scheme.name} · 评审专家"))
     return created
 
 

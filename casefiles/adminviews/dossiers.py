@@ -250,8 +250,15 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             form=form,
             posted_transition=form.data.get("transition") if form is not None else None,
             today=timezone.localdate(),
+            opinion_panel=_opinion_panel(self.request.user, dossier),
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+def _opinion_panel(user, dossier):
+    from .opinions import opinion_panel  # the opinion requests' own admin module (imports this one)
+
+    return opinion_panel(user, dossier)
 
 
 class DossierTransitionView(DossierDetailView):
@@ -337,6 +344,10 @@ def register_dossier_menu():
         CaseStaffMenuItem(gettext_lazy("Done"), reverse(f"{NAMESPACE}:done"), name="dossiers-done", icon_name="check", order=200),
         CaseStaffMenuItem(
             gettext_lazy("Overdue"), reverse(f"{NAMESPACE}:overdue"), name="dossiers-overdue", icon_name="warning", order=300
+        ),
+        CaseStaffMenuItem(
+            gettext_lazy("Requests for opinions"), reverse("casefiles_opinions:worklist"), name="opinion-requests",
+            icon_name="comment", order=400,
         ),
     ]
     return SubmenuMenuItem(
