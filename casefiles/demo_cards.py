@@ -38,6 +38,12 @@ def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, ap
     rng = rng or random.Random()
     if isinstance(scheme, str):
         scheme = Scheme.objects.get(slug=scheme)
+    from .testing import attach_required_materials, route_choice
+
+    issued = scheme.transitions.filter(issues_card=True).select_related("target").order_by("order").first().target.code
+    if criteria is None:
+        chosen_tier, criterion = route_choice(scheme, issued, facts, tier=tier)
+        tier, criteria = tier or chosen_tier, [criterion] if criterion else None
     tier = tier or scheme.tiers.order_by("rank").first()
     employer = employer or Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER).order_by("pk").first()
     if authority is None and scheme.authority_kind:
@@ -49,7 +55,8 @@ def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, ap
         contract_end=contract_end if contract_end is not None else timezone.localdate() + datetime.timedelta(days=3 * 365),
         **identity(rng, **overrides),
     )
-    for transition in path_to(scheme, "issued"):
+    attach_required_materials(dossier)
+    for transition in path_to(scheme, issued, dossier=dossier):
         dossier.refresh_from_db()
         dossier = fire(dossier, transition)
     return Card.objects.filter(dossier=dossier).latest("pk")

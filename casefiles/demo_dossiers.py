@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from .models import Department, DepartmentKind, Dossier, Scheme
 from .services.attachments import attachment_add
 from .services.dossiers import dossier_create
-from .testing import fire, identity, path_to
+from .testing import attach_required_materials, fire, identity, path_to, route_choice
 
 
 def demo_facts(scheme):
@@ -32,9 +32,9 @@ DEMO_PNG = bytes.fromhex(
 )
 
 
-def make_dossier(scheme, applicant, rng, tier=None, authority=None, with_attachment=True):
+def make_dossier(scheme, applicant, rng, tier=None, authority=None, with_attachment=True, criterion=None):
     tier = tier or scheme.tiers.order_by("rank").first()
-    criterion = tier.criteria.order_by("order").first()
+    criterion = criterion or tier.criteria.order_by("order").first()
     employer = Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER).order_by("pk").first()
     if authority is None and scheme.authority_kind:
         authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("pk").first()
@@ -49,13 +49,28 @@ def make_dossier(scheme, applicant, rng, tier=None, authority=None, with_attachm
         **identity(rng, contract_end=None),
     )
     if with_attachment:
-        upload = SimpleUploadedFile("获奖证书.png", DEMO_PNG, content_type="image/png")
-        attachment_add(dossier=dossier, user=applicant, uploaded_file=upload, kind="other")
+        attach_required_materials(dossier, applicant)
     return dossier
 
 
+def attach_required_materials(dossier, applicant=None):
+    """Attach one small file for every required material the dossier's scheme asks of it (read from the scheme's
+    data through ``materials_for``: by tier and claimed criteria), so that it can be submitted; a dossier of
+    which nothing is required gets one "other" file, as an applicant would add."""
+    from .models import OTHER_MATERIAL
+    from .selectors_materials import materials_for
+
+    applicant = applicant or dossier.applicant
+    required = [m for m in materials_for(dossier) if not m.optional]
+    for material in required or [None]:
+        name = f"{material.name}.png" if material else "获奖证书.png"
+        upload = SimpleUploadedFile(name, DEMO_PNG, content_type="image/png")
+        attachment_add(dossier=dossier, user=applicant, uploaded_file=upload, kind=material.code if material else OTHER_MATERIAL)
+    return required
+
+
 def drive_to(dossier, state_code):
-    path = path_to(dossier.scheme, state_code)
+    path = path_to(dossier.scheme, state_code, dossier=dossier)
     if path is None:
         raise LookupError(f"{dossier.scheme.slug}: state {state_code} is unreachable")
     for transition in path:
@@ -72,7 +87,9 @@ def load_dossiers(password=None, stdout=None, rng=None):
         if Dossier.objects.filter(scheme=scheme, applicant=applicant).exists():
             continue
         for state in scheme.states.order_by("order"):
-            dossier = make_dossier(scheme, applicant, rng)
+            tier, criterion = route_choice(scheme, state.code, demo_facts(scheme))
+            dossier = make_dossier(scheme, applicant, rng, tier=tier, criterion=criterion)
+            attach_required_materials(dossier)
             drive_to(dossier, state.code)
             made += 1
     if stdout:

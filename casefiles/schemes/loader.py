@@ -315,12 +315,19 @@ def scheme_load(data):
     return scheme
 
 
-def schemes_load(slugs=SCHEME_SLUGS):
-    jurisdictions_load()
-    loaded = []
+@transaction.atomic
+def schemes_load(slugs=SCHEME_SLUGS, directory=SCHEME_DIR):
+    """Check every file first, then load them all in one transaction: a bad file loads nothing."""
+    files, problems = [], []
     for slug in slugs:
-        path = SCHEME_DIR / f"{slug}.yaml"
+        path = Path(directory) / f"{slug}.yaml"
         if not path.exists():
             raise SchemeDataError(f"no data file for scheme {slug!r}: {path}")
-        loaded.append(scheme_load(read_scheme_file(path)))
-    return loaded
+        try:
+            files.append(read_scheme_file(path))
+        except SchemeDataError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SchemeDataError("\n".join(problems))
+    jurisdictions_load()
+    return [scheme_load(data) for data in files]

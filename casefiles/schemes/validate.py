@@ -104,7 +104,7 @@ def _walk_articles(node: Any, where: str) -> Iterable[tuple[str, Any]]:
             yield from _walk_articles(item, f"{where}[{i}]")
 
 
-def validate_scheme(data: dict, jurisdictions: set[str] | None = None) -> list[str]:
+def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls: bool = True) -> list[str]:
     """Return a list of error messages (empty if the scheme is valid).
 
     `jurisdictions`, if given, is the set of known jurisdiction codes.
@@ -577,10 +577,11 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None) -> list[s
             too_long(value, 100, where)
 
     # ---- controls: guards, materials, opinion requests, experts, notice, four eyes (casefiles/schemes/controls.py)
-    from .controls import controls_problems
+    if controls:
+        from .controls import controls_problems
 
-    for where, message in controls_problems(data):
-        err(f"{'.'.join(str(p) for p in where)}: {message}")
+        for where, message in controls_problems(data):
+            err(f"{'.'.join(str(p) for p in where)}: {message}")
     return errors
 
 
@@ -604,11 +605,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: cannot load: {exc}")
             failed = True
             continue
-        errors = validate_scheme(data, jurisdictions)
+        from .controls import controls_problems
+        from .lines import load_with_lines
+
+        errors = validate_scheme(data, jurisdictions, controls=False)
+        _data, lines = load_with_lines(path)
+        errors += [f"{lines.line_of(where)}: {message}" for where, message in controls_problems(data)]
         if errors:
             failed = True
             for message in errors:
-                print(f"{path}: {message}")
+                print(f"{path}:{message}" if message[:1].isdigit() else f"{path}: {message}")
         else:
             print(f"{path}: ok")
     return 1 if failed else 0
