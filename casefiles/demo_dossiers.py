@@ -5,10 +5,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 from .models import Department, DepartmentKind, Dossier, Scheme
-from .services.attachments import attachment_add
 from .services.dossiers import dossier_create
 from .testing import attach_required_materials, fire, identity, path_to, route_choice
 
@@ -49,24 +46,8 @@ def make_dossier(scheme, applicant, rng, tier=None, authority=None, with_attachm
         **identity(rng, contract_end=None),
     )
     if with_attachment:
-        attach_required_materials(dossier, applicant)
+        attach_required_materials(dossier)  # every material the scheme's data requires of it (materials_for)
     return dossier
-
-
-def attach_required_materials(dossier, applicant=None):
-    """Attach one small file for every required material the dossier's scheme asks of it (read from the scheme's
-    data through ``materials_for``: by tier and claimed criteria), so that it can be submitted; a dossier of
-    which nothing is required gets one "other" file, as an applicant would add."""
-    from .models import OTHER_MATERIAL
-    from .selectors_materials import materials_for
-
-    applicant = applicant or dossier.applicant
-    required = [m for m in materials_for(dossier) if not m.optional]
-    for material in required or [None]:
-        name = f"{material.name}.png" if material else "获奖证书.png"
-        upload = SimpleUploadedFile(name, DEMO_PNG, content_type="image/png")
-        attachment_add(dossier=dossier, user=applicant, uploaded_file=upload, kind=material.code if material else OTHER_MATERIAL)
-    return required
 
 
 def drive_to(dossier, state_code):

@@ -14,15 +14,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from .exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
+from .exceptions import CaseFileError, MaterialsMissing, SelfDealing, StateConflict, TransitionDenied
 from .forms_portal import ApplicationForm, AttachmentForm, RegisterForm, TransitionForm
 from .masking import mask_id_number, mask_phone
 from .models import Attachment, Department, DepartmentKind, Dossier, Scheme, StateKind
 from .selectors import dossier_for, dossiers_actionable_by, dossiers_visible_to, transitions_available
+from .selectors_materials import material_kinds, materials_status
 from .services.calendar import CalendarDataMissing
 from .services.dossiers import dossier_create, dossier_transition, dossier_update
+from .services.materials import scheme_checklist
+from .workflow.states import applicant_may_edit
 
 # An uploaded file is the uploader's content: never rendered by the browser as a page of this site. A PDF
 # shown inline would run in the viewer with the site's origin; as a download it opens outside the site.
@@ -58,6 +61,50 @@ def _safe_next(request, default):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def needs_confirmation(dossier, transition):
+    """Does firing ``transition`` hand the applicant's dossier over to the departments (submitting it)?
+
+    Read from the workflow data: from a state in which the applicant holds the dossier to one in which they
+    no longer do and that is not an end state (withdrawing is final but needs no summary). Such a step gets a
+    confirmation page with the summary and the materials checklist before it fires."""
+    target = transition.target
+    return applicant_may_edit(dossier.state) and not applicant_may_edit(target) and target.kind != StateKind.END
+
+
+def _outgoing(dossier, code):
+    return dossier.state.outgoing.filter(code=code).select_related("target").first()
+
+
+def materials_rows(dossier):
+    """The dossier's checklist for a page: each applicable material with attached / waived / missing."""
+    names = dict(material_kinds(dossier.scheme))
+    rows = materials_status(dossier)
+    for row in rows:
+        row["name"] = names.get(row["material"].code, row["material"].name)
+    return rows
+
+
+def submit_blocked(user, dossier, available):
+    """Submitting transitions the applicant cannot fire only because required materials are missing, each with
+    the missing materials: shown as a button that leads to the confirmation page, which names them."""
+    from .actions.transition import TransitionAction
+
+    if dossier.applicant_id != user.pk or not applicant_may_edit(dossier.state):
+        return []
+    offered = {t.pk for t in available}
+    blocked = []
+    for transition in dossier.state.outgoing.select_related("target").order_by("order"):
+        if transition.pk in offered or not needs_confirmation(dossier, transition):
+            continue
+        try:
+            TransitionAction(dossier, transition, user).check(comment_required=False)
+        except MaterialsMissing as exc:
+            blocked.append({"transition": transition, "missing": exc.missing})
+        except (CaseFileError, TransitionDenied, StateConflict):
+            continue
+    return blocked
 
 
 def _apply_service_error(form, exc):
@@ -103,6 +150,19 @@ def _criteria_from_query(scheme, values):
     return found
 
 
+def _form_context(form, scheme, dossier):
+    # 一次告知: every material the scheme asks for is told on the same page, above the form.
+    return {"form": form, "scheme": scheme, "dossier": dossier, "checklist": scheme_checklist(scheme)}
+
+
+def scheme_materials(request, slug):
+    """Public: what an application of a scheme must carry, told once and in full (一次告知)."""
+    scheme = Scheme.objects.filter(slug=slug).first()
+    if scheme is None:
+        raise Http404
+    return render(request, "casefiles/portal/scheme_materials.html", {"scheme": scheme, "checklist": scheme_checklist(scheme)})
+
+
 @login_required
 def application_new(request):
     slug = request.POST.get("scheme") or request.GET.get("scheme")
@@ -117,7 +177,7 @@ def application_new(request):
                 dossier = dossier_create(applicant=request.user, scheme=scheme, **arguments)
             except SelfDealing as exc:  # a staff account: the form shows why, answered 403
                 _apply_service_error(form, exc)
-                context = {"form": form, "scheme": scheme, "dossier": None}
+                context = _form_context(form, scheme, None)
                 return render(request, "casefiles/portal/application_form.html", context, status=403)
             except CaseFileError as exc:
                 _apply_service_error(form, exc)
@@ -136,14 +196,20 @@ def application_new(request):
         if request.user.email:
             initial["email"] = request.user.email
         form = ApplicationForm(initial=initial, scheme=scheme)
-    return render(request, "casefiles/portal/application_form.html", {"form": form, "scheme": scheme, "dossier": None})
+    return render(request, "casefiles/portal/application_form.html", _form_context(form, scheme, None))
 
 
 def _detail_context(request, dossier, transition_form=None):
     user = request.user
     is_applicant = dossier.applicant_id == user.pk
     opinions = dossier.opinions.select_related("department", "to_state").order_by("created_at", "pk")
-    attachments = dossier.attachments.order_by("uploaded_at")
+    attachments = list(dossier.attachments.order_by("uploaded_at"))
+    kind_names = dict(material_kinds(dossier.scheme))
+    for attachment in attachments:
+        attachment.kind_name = kind_names.get(attachment.kind, attachment.kind)
+    transitions = transitions_available(user, dossier)
+    from .services.materials import may_waive_materials
+
     return {
         "dossier": dossier,
         "is_applicant": is_applicant,
@@ -154,7 +220,11 @@ def _detail_context(request, dossier, transition_form=None):
         "opinions": opinions,
         "attachments": attachments,
         "attachment_form": AttachmentForm(scheme=dossier.scheme),
-        "transitions": transitions_available(user, dossier),
+        "transitions": transitions,
+        "confirm_codes": {t.code for t in transitions if is_applicant and needs_confirmation(dossier, t)},
+        "blocked": submit_blocked(user, dossier, transitions) if is_applicant else [],
+        "materials": materials_rows(dossier),
+        "may_waive": not is_applicant and may_waive_materials(user, dossier),
         "transition_form": transition_form,
     }
 
@@ -194,7 +264,7 @@ def application_edit(request, pk):
                 return redirect("portal_application_detail", pk=dossier.pk)
     else:
         form = ApplicationForm(initial=ApplicationForm.initial_from_dossier(dossier), scheme=scheme)
-    return render(request, "casefiles/portal/application_form.html", {"form": form, "scheme": scheme, "dossier": dossier})
+    return render(request, "casefiles/portal/application_form.html", _form_context(form, scheme, dossier))
 
 
 @login_required
@@ -207,6 +277,11 @@ def application_transition(request, pk):
         messages.error(request, _("Please choose an action."))
         return redirect(detail_url)
     data = form.cleaned_data
+    transition = _outgoing(dossier, data["transition"])
+    confirmable = transition is not None and dossier.applicant_id == request.user.pk and needs_confirmation(dossier, transition)
+    if confirmable and request.POST.get("confirm") != "1":
+        # Submitting is confirmed on its own page (summary and materials checklist); nothing fires here.
+        return redirect("portal_application_confirm", pk=dossier.pk, transition=transition.code)
     try:
         updated = dossier_transition(
             dossier=dossier,
@@ -224,6 +299,10 @@ def application_transition(request, pk):
         return render(request, "casefiles/portal/application_detail.html", context, status=403)
     except TransitionDenied:
         raise
+    except MaterialsMissing as exc:
+        messages.error(request, exc.message)
+        context = _confirm_context(request, dossier, transition, missing=exc.missing, form=form)
+        return render(request, "casefiles/portal/application_confirm.html", context, status=400)
     except (CaseFileError, CalendarDataMissing) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
         context = _detail_context(request, dossier, transition_form=form)
@@ -234,6 +313,48 @@ def application_transition(request, pk):
         % {"decision": updated.last_opinion.decision, "state": updated.state.name},
     )
     return redirect(_safe_next(request, detail_url))
+
+
+def _confirm_context(request, dossier, transition, missing=(), form=None):
+    rows = materials_rows(dossier)
+    return {
+        "dossier": dossier,
+        "transition": transition,
+        "criteria": dossier.criteria.all(),
+        "materials": rows,
+        "missing": list(missing),
+        "can_confirm": not missing,
+        "id_number": dossier.id_number,
+        "phone": dossier.phone,
+        "comment": form.data.get("comment", "") if form is not None else "",
+    }
+
+
+@login_required
+@require_GET
+def application_confirm(request, pk, transition):
+    """The confirmation page of a submitting transition: what will be sent, and the materials checklist. Required
+    materials still missing are named and the confirm button is disabled; only its POST (to the transition
+    view, with ``confirm=1``) fires the transition."""
+    from .actions.transition import TransitionAction
+
+    dossier = _visible_or_404(request.user, pk)
+    if dossier.applicant_id != request.user.pk:
+        raise PermissionDenied
+    detail_url = reverse("portal_application_detail", args=[dossier.pk])
+    candidate = _outgoing(dossier, transition)
+    if candidate is None or not needs_confirmation(dossier, candidate):
+        messages.error(request, _("This action is not possible while the application is “%(state)s”.") % {"state": dossier.state.name})
+        return redirect(detail_url)
+    missing = []
+    try:
+        TransitionAction(dossier, candidate, request.user).check(comment_required=False)
+    except MaterialsMissing as exc:
+        missing = exc.missing
+    except (CaseFileError, TransitionDenied, StateConflict) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect(detail_url)
+    return render(request, "casefiles/portal/application_confirm.html", _confirm_context(request, dossier, candidate, missing))
 
 
 @login_required

@@ -232,7 +232,7 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
     def get(self, request, pk):
         return self.render_page(journal=True)
 
-    def render_page(self, *, status=200, form=None, journal=False):
+    def render_page(self, *, status=200, form=None, journal=False, waive_form=None):
         dossier = self.dossier
         if journal:
             journal_write(action="casefiles.dossier.view", actor=self.request.user, dossier=dossier, obj=dossier)
@@ -241,7 +241,7 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             dossier=dossier,
             criteria=dossier.criteria.select_related("tier"),
             opinions=dossier.opinions.select_related("actor", "department", "from_state", "to_state"),
-            attachments=dossier.attachments.select_related("uploaded_by"),
+            attachments=_attachments_named(dossier),
             journal=dossier.journal.select_related("actor", "department").order_by("-pk")[:200],
             transitions=[
                 {"transition": t, "minutes": t.code.startswith("decide_case_by_case") or dossier.state.code == "case_by_case"}
@@ -250,6 +250,8 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             form=form,
             posted_transition=form.data.get("transition") if form is not None else None,
             today=timezone.localdate(),
+            materials=_materials_panel(self.request.user, dossier),
+            waive_form=waive_form,
             opinion_panel=_opinion_panel(self.request.user, dossier),
         )
         return TemplateResponse(self.request, self.template_name, context, status=status)
@@ -259,6 +261,54 @@ def _opinion_panel(user, dossier):
     from .opinions import opinion_panel  # the opinion requests' own admin module (imports this one)
 
     return opinion_panel(user, dossier)
+
+
+def _attachments_named(dossier):
+    """The dossier's attachments, each with the name of its material kind (``kind_name``)."""
+    from ..selectors_materials import material_kinds
+
+    names = dict(material_kinds(dossier.scheme))
+    attachments = list(dossier.attachments.select_related("uploaded_by"))
+    for attachment in attachments:
+        attachment.kind_name = names.get(attachment.kind, attachment.kind)
+    return attachments
+
+
+def _materials_panel(user, dossier):
+    """The dossier's materials checklist and whether the user may waive an item now (免于提交)."""
+    from ..selectors_materials import materials_status
+    from ..services.materials import may_waive_materials
+
+    rows = materials_status(dossier)
+    return {"rows": rows, "may_waive": may_waive_materials(user, dossier) and any(r["missing"] for r in rows)}
+
+
+class DossierMaterialWaiveView(DossierDetailView):
+    """POST: waive one missing required material with a reason, after ticking the confirmation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        from ..services.materials import material_waive
+
+        data = request.POST
+        if data.get("confirm") != "1":
+            messages.error(request, _("Please confirm that the material need not be submitted."))
+            return self.render_page(status=400, waive_form=data)
+        try:
+            waiver = material_waive(dossier=self.dossier, code=data.get("code", ""), reason=data.get("reason", ""), user=request.user)
+        except TransitionDenied as exc:
+            messages.error(request, str(exc))
+            return self.render_page(status=403, waive_form=data)
+        except StateConflict as exc:
+            messages.error(request, exc.message)
+            return self.render_page(status=409)
+        except CaseFileError as exc:
+            messages.error(request, exc.message)
+            return self.render_page(status=400, waive_form=data)
+        name = self.dossier.scheme.materials.filter(code=waiver.code).values_list("name", flat=True).first() or waiver.code
+        messages.success(request, _("“%(name)s” need not be submitted; the reason is on record.") % {"name": name})
+        return redirect(f"{NAMESPACE}:detail", pk)
 
 
 class DossierTransitionView(DossierDetailView):
@@ -323,6 +373,7 @@ class DossierWorklistViewSet(ViewSet):
         patterns += [
             path("<int:pk>/", DossierDetailView.as_view(), name="detail"),
             path("<int:pk>/transition/", DossierTransitionView.as_view(), name="transition"),
+            path("<int:pk>/materials/waive/", DossierMaterialWaiveView.as_view(), name="waive_material"),
         ]
         return patterns
 

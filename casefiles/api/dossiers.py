@@ -5,7 +5,7 @@ revealed); transitions map the services' typed errors to 400 / 403 / 409.
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -13,10 +13,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from huicai.api.exceptions import Conflict
+from huicai.api.exceptions import Conflict, MaterialsMissingError
 from huicai.api.pagination import paginated, paginated_schema
 
-from ..exceptions import CaseFileError, StateConflict, TransitionDenied
+from ..exceptions import CaseFileError, MaterialsMissing, StateConflict, TransitionDenied
 from ..masking import mask_id_number, mask_phone
 from ..models import OTHER_MATERIAL, Attachment, Criterion, Department, Dossier, IdType, JournalEntry, Scheme, Tier
 from ..selectors import dossier_for, dossiers_visible_to, transitions_available
@@ -51,6 +51,33 @@ class OpinionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class MaterialStatusSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    article = serializers.CharField(help_text="条款；为空且 setting 为 true 时是管理设置")
+    setting = serializers.BooleanField(help_text="管理设置（非政策原文要求）")
+    optional = serializers.BooleanField()
+    attached = serializers.BooleanField()
+    waived = serializers.BooleanField()
+    waiver_reason = serializers.CharField(allow_null=True)
+    missing = serializers.BooleanField(help_text="必需且既未上传也未免于提交")
+
+
+def materials_payload(dossier):
+    """The dossier's materials checklist as the API answers it (one row per applicable material)."""
+    from ..selectors_materials import materials_status
+
+    return [
+        {
+            "code": row["material"].code, "name": row["material"].name, "article": row["material"].article,
+            "setting": row["material"].setting, "optional": row["material"].optional, "attached": row["attached"],
+            "waived": row["waiver"] is not None, "waiver_reason": row["waiver"].reason if row["waiver"] else None,
+            "missing": row["missing"],
+        }
+        for row in materials_status(dossier)
+    ]
+
+
 class DossierDetailSerializer(DossierSerializer):
     criteria = serializers.SlugRelatedField(slug_field="ref", many=True, read_only=True)
     id_type = serializers.CharField()
@@ -60,9 +87,14 @@ class DossierDetailSerializer(DossierSerializer):
     attachments = serializers.SerializerMethodField()
     transitions = serializers.SerializerMethodField()
     missing_items = serializers.CharField()
+    materials = serializers.SerializerMethodField()
 
     class Meta(DossierSerializer.Meta):
-        fields = DossierSerializer.Meta.fields + ["criteria", "facts", "id_type", "id_number", "phone", "nationality", "opinions", "attachments", "transitions", "missing_items"]
+        fields = DossierSerializer.Meta.fields + ["criteria", "facts", "id_type", "id_number", "phone", "nationality", "opinions", "attachments", "transitions", "missing_items", "materials"]
+
+    @extend_schema_field(MaterialStatusSerializer(many=True))
+    def get_materials(self, obj):
+        return materials_payload(obj)
 
     def _is_applicant(self, obj):
         return self.context["request"].user.pk == obj.applicant_id
@@ -206,6 +238,8 @@ class DossierTransition(APIView):
                 expected_state=data["expected_state"] or None,
                 minutes=data["minutes"],
             )
+        except MaterialsMissing as exc:  # 400 naming each missing material (error.missing)
+            raise MaterialsMissingError(exc.message, exc.missing) from None
         except CaseFileError as exc:
             raise ValidationError({exc.code: exc.message}) from None
         except TransitionDenied as exc:
@@ -213,6 +247,47 @@ class DossierTransition(APIView):
         except StateConflict as exc:
             raise Conflict(exc.message) from None
         return Response({"id": dossier.pk, "state": dossier.state.code, "stage": dossier.state.name, "reference": dossier.reference})
+
+
+class WaiverRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="免于提交的理由（必填）")
+
+
+class DossierMaterialWaive(APIView):
+    """Staff waive one required material of a dossier, with the reason on record (免于提交)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="dossiers_materials_waive_create",
+        request=WaiverRequestSerializer,
+        responses={
+            201: inline_serializer("MaterialWaived", {
+                "code": serializers.CharField(), "name": serializers.CharField(), "reason": serializers.CharField(),
+                "waived_at": serializers.DateTimeField(), "materials": MaterialStatusSerializer(many=True)}),
+            409: None,
+        },
+    )
+    def post(self, request, pk, code):
+        from ..services.materials import material_waive
+
+        dossier = _visible_or_404(request.user, pk)
+        serializer = WaiverRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            waiver = material_waive(dossier=dossier, code=code, reason=serializer.validated_data["reason"], user=request.user)
+        except CaseFileError as exc:
+            raise ValidationError({exc.code: exc.message}) from None
+        except TransitionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        except StateConflict as exc:
+            raise Conflict(exc.message) from None
+        names = {m["code"]: m["name"] for m in materials_payload(dossier)}
+        return Response(
+            {"code": waiver.code, "name": names.get(waiver.code, waiver.code), "reason": waiver.reason,
+             "waived_at": waiver.waived_at, "materials": materials_payload(dossier)},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class DossierAttachments(APIView):

@@ -29,6 +29,18 @@ class Conflict(exceptions.APIException):
         super().__init__(detail or _("The dossier has moved on; reload and try again."), code)
 
 
+class MaterialsMissingError(exceptions.APIException):
+    """400: a step needs required materials that are neither attached nor waived; ``missing`` names each one
+    ({code, name, article}) and the error body carries it as ``error.missing``."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "materials_missing"
+
+    def __init__(self, detail, missing):
+        super().__init__(detail, "materials_missing")
+        self.missing = list(missing)
+
+
 def _flatten(detail):
     """First human message out of DRF's nested detail, plus the field errors as they are."""
     if isinstance(detail, list):
@@ -41,10 +53,12 @@ def _flatten(detail):
     return str(detail)
 
 
-def error_response(status_code, message, code=None, fields=None):
+def error_response(status_code, message, code=None, fields=None, missing=None):
     body = {"error": {"code": code or DEFAULT_CODES.get(status_code, "error"), "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    if missing:
+        body["error"]["missing"] = missing
     return Response(body, status=status_code)
 
 
@@ -76,7 +90,7 @@ def exception_handler(exc, context):
         message = _("Too many requests; try again in %(seconds)s seconds.") % {"seconds": exc.wait or 1}
     if response.status_code == 400 and code in (None, "invalid") and fields:
         code = "invalid"
-    new = error_response(response.status_code, message, code=code, fields=fields)
+    new = error_response(response.status_code, message, code=code, fields=fields, missing=getattr(exc, "missing", None))
     for header in ("WWW-Authenticate", "Retry-After", "Allow"):
         if header in response:
             new[header] = response[header]

@@ -43,6 +43,20 @@ ERROR_SCHEMA = {
                     "additionalProperties": True,
                     "description": "For a 400 on invalid input: the problems per field",
                 },
+                "missing": {
+                    "type": "array",
+                    "description": "For a 400 with code materials_missing: each required material neither attached "
+                    "nor waived",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "name": {"type": "string"},
+                            "article": {"type": "string"},
+                        },
+                        "required": ["code", "name", "article"],
+                    },
+                },
             },
             "required": ["code", "message"],
         }
@@ -137,6 +151,13 @@ OPERATIONS = {
         gettext_lazy("A dossier's journal"),
         gettext_lazy("Every recorded action on the dossier, oldest first. Staff only."),
     ),
+    "dossiers_materials_waive_create": (
+        gettext_lazy("Waive a required material"),
+        gettext_lazy(
+            "The department handling the dossier now (or, while it is returned for supplement, the one that receives it "
+            "back) excuses one required material, with the reason on record. Never the applicant; once per material (409)."
+        ),
+    ),
     "attachments_retrieve": (
         gettext_lazy("Download an attachment"),
         gettext_lazy("The file as uploaded; each staff download is journaled."),
@@ -192,6 +213,7 @@ REQUEST_EXAMPLES = {
     },
     "dossiers_transitions_create": {"transition": "submit", "comment": "", "expected_state": "draft"},
     "dossiers_attachments_create": {"file": "劳动合同.pdf", "kind": "contract"},
+    "dossiers_materials_waive_create": {"reason": "原件遗失，已核验单位出具的证明。"},
     "eligibility_create": {"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},
     "verify_create": {"number": "THRC-2026-000123", "holder": "张明"},
     "cards_report_loss_create": {"comment": "卡片于火车站遗失。"},

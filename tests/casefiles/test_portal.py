@@ -67,7 +67,8 @@ def start_application(client, **overrides):
 def fire(client, dossier, code, comment="", expected_state=None, **extra):
     return client.post(
         reverse("portal_application_transition", args=[dossier.pk]),
-        {"transition": code, "comment": comment, "expected_state": expected_state or dossier.state.code, **extra},
+        {"transition": code, "comment": comment, "expected_state": expected_state or dossier.state.code, "confirm": "1",
+         **extra},
     )
 
 
@@ -118,11 +119,11 @@ def test_applicant_starts_edits_uploads_and_submits(client, people):
 
     upload = client.post(
         reverse("portal_attachment_upload", args=[dossier.pk]),
-        {"kind": "award", "file": SimpleUploadedFile("证书.png", PNG, content_type="image/png")},
+        {"kind": "other", "file": SimpleUploadedFile("证书.png", PNG, content_type="image/png")},
     )
     assert upload.status_code == 302
     attachment = dossier.attachments.get()
-    assert attachment.kind == "award" and attachment.content_type == "image/png"
+    assert attachment.kind == "other" and attachment.content_type == "image/png"
     download = client.get(reverse("portal_attachment_download", args=[attachment.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
     assert download["Content-Disposition"].startswith("attachment")  # never inline: uploaded content
@@ -153,7 +154,7 @@ def test_another_applicant_gets_404(client, people):
     dossier = start_application(client)
     client.post(
         reverse("portal_attachment_upload", args=[dossier.pk]),
-        {"kind": "award", "file": SimpleUploadedFile("a.png", PNG, content_type="image/png")},
+        {"kind": "other", "file": SimpleUploadedFile("a.png", PNG, content_type="image/png")},
     )
     attachment = dossier.attachments.get()
     client.logout()

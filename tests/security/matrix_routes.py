@@ -137,6 +137,14 @@ EXEMPT = {
     "public-notices/objection-sent/": "thank-you page after an objection, no data",
     "public-notices/<int:notice_pk>/candidates/<int:dossier_pk>/objection/": "objection form for a candidate on a 公示: "
         "masked name, employer, tier; 404 when not on it; the objector's own input shown back only to them",
+    # required materials (issue #16 item 3): swept per scheme in tests/casefiles/test_materials.py
+    "api/v1/dossiers/<int:pk>/materials/<slug:code>/waive/": "change: waive a material — the receiving/acting "
+    "department only; the applicant 403, another department 403/404, a draft 404 (test_materials.py, every scheme)",
+    "admin/dossiers/<int:pk>/materials/waive/": "change: waive a material (admin form) — same service and sweep "
+                                                "(test_materials.py)",
+    "applications/<int:pk>/confirm/<slug:transition>/": "the applicant's own confirmation page (404 for a dossier "
+                                                        "not visible, 403 for anyone but the applicant)",
+    "schemes/<slug:slug>/materials/": "published materials checklist of a scheme (一次告知), no dossier data",
     # portal pages about the caller only
     "accounts/register/": "creates the caller's account",
     "applications/new/": "creates a dossier for the caller only (applicant=request.user)",
@@ -226,6 +234,8 @@ def unclassified():
 ADMIN_OBJECT_COVERED = {
     "admin/dossiers/<int:pk>/": "dossier × user cells (read)",
     "admin/dossiers/<int:pk>/transition/": "dossier × user cells (transitions)",
+    "admin/dossiers/<int:pk>/materials/waive/": "material waiver: dossier_for (404) then the waiver service's "
+                                                "principal check, swept per scheme in tests/casefiles/test_materials.py",
     "admin/card-registry/<int:pk>/": "card × user cells (page and card actions)",
 }
 ADMIN_OBJECT_EXEMPT_PREFIXES = {

@@ -10,7 +10,7 @@ from casefiles.demo_dossiers import DEMO_PNG, demo_facts
 from casefiles.models import Department, DepartmentKind, Scheme
 from casefiles.services.attachments import attachment_add
 from casefiles.services.dossiers import dossier_create, dossier_transition, dossier_update
-from casefiles.testing import resident_id
+from casefiles.testing import attach_required_materials, resident_id
 
 
 @dataclass
@@ -47,6 +47,7 @@ def start(person, slug="liaocheng"):
     )
     upload = SimpleUploadedFile(f"{person.name}-获奖证书.png", DEMO_PNG, content_type="image/png")
     attachment_add(dossier=dossier, user=account, uploaded_file=upload, kind="other")
+    attach_required_materials(dossier)  # the scheme's required materials, so that it can be submitted
     return dossier
 
 
