@@ -192,6 +192,27 @@ OPERATIONS = {
             "characters). Public and rate-limited."
         ),
     ),
+    "opinion_requests_list": (
+        gettext_lazy("Requests for opinions waiting on the caller"),
+        gettext_lazy(
+            "Open requests for an opinion (会签 / 征求意见 / 专家评审) addressed to the caller's departments or to the "
+            "caller as expert, overdue first, then by due date. Applicant names are masked."
+        ),
+    ),
+    "opinion_requests_answer_create": (
+        gettext_lazy("Answer a request for an opinion"),
+        gettext_lazy(
+            "Agree, or object with a reason (required). Only the department or expert asked may answer, once, while the "
+            "dossier is still in the stage it was asked in; anyone else gets 404."
+        ),
+    ),
+    "dossiers_experts_create": (
+        gettext_lazy("Name experts"),
+        gettext_lazy(
+            "The department acting on the dossier's stage names the experts asked to review it (external accounts "
+            "with no department, not the applicant); the deadline is counted in working days from the scheme data."
+        ),
+    ),
     "search_retrieve": (
         gettext_lazy("Search"),
         gettext_lazy("Full-text search of the published policy pages and guides. Public."),
@@ -216,6 +237,8 @@ REQUEST_EXAMPLES = {
     "dossiers_materials_waive_create": {"reason": "原件遗失，已核验单位出具的证明。"},
     "eligibility_create": {"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},
     "verify_create": {"number": "THRC-2026-000123", "holder": "张明"},
+    "opinion_requests_answer_create": {"agree": False, "comment": "申报的代表性成果与所选认定条件不符。"},
+    "dossiers_experts_create": {"experts": [42], "working_days": 10},
     "cards_report_loss_create": {"comment": "卡片于火车站遗失。"},
     "cards_revocation_requests_create": {"reason": "9.1", "comment": "已离职。"},
 }
