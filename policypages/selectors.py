@@ -477,8 +477,10 @@ def notice_list(index):
     """What a notice index lists, newest first: the live notice pages and exit announcements below its parent (a
     scheme section, or the home page for the whole site) and the 公示 lists of that scheme (or of every scheme).
 
-    Each entry: title, url (empty for a 公示, whose list of names is not published online here), date, kind (a label),
-    number and scheme name. The 公示 rows are read from ``casefiles.PublicNotice`` (the page cache watches it)."""
+    Each entry: title, url (for a 公示: its place on the public notice page while it is open, else empty), date, kind
+    (a label), number and scheme name. The 公示 rows are read from ``casefiles.PublicNotice`` (the page cache watches
+    it; a notice that closed since the page was cached keeps its link until the cache expires, and the public notice
+    page, never cached, no longer lists it)."""
     from django.utils.translation import gettext as _
 
     from casefiles.models import PublicNotice
@@ -503,8 +505,13 @@ def notice_list(index):
     lists = PublicNotice.objects.select_related("scheme")
     if section is not None:
         lists = lists.filter(scheme_id=section.scheme_id) if section.scheme_id else lists.none()
+    from django.urls import reverse
+    from django.utils import timezone
+
+    today, public_page = timezone.localdate(), reverse("public-notice-list")
     for notice in lists.only("title", "number", "opens_on", "closes_on", "working_days", "scheme__name"):
-        entries.append({"title": notice.title, "url": "", "date": notice.opens_on, "kind": _("Public notice (公示)"),
+        url = f"{public_page}#notice-{notice.pk}" if notice.opens_on <= today <= notice.closes_on else ""
+        entries.append({"title": notice.title, "url": url, "date": notice.opens_on, "kind": _("Public notice (公示)"),
                         "number": notice.number, "scheme": notice.scheme.name,
                         "period": (notice.opens_on, notice.closes_on, notice.working_days)})
     entries.extend(_catalogue_additions(section))

@@ -265,3 +265,22 @@ def test_admin_opens_with_the_minimum_and_decides_objections_with_a_reason(clien
     done = NoticeObjection.objects.get(pk=objection.pk)
     assert done.status == ObjectionStatus.DISMISSED and done.resolved_by_id == office.pk
     assert notices.notice_blockers(first, notice.closes_on + datetime.timedelta(days=1)) == []
+
+
+def test_notice_index_links_an_open_notice_to_the_public_page(client):
+    """The site's notice index (通知公告) links a 公示 to its place on the public notice page while it is open."""
+    from policypages import services as page_services
+    from policypages.demo import ensure_home_page
+    from policypages.testing import ensure_wagtail_root
+
+    setup_schemes()
+    ensure_wagtail_root()
+    index = page_services.notice_index_ensure(section=ensure_home_page())
+    scheme = notice_schemes()[0]
+    office = officer_of(scheme)
+    (first,) = candidates(scheme, 1, seed=61)
+    notice = notices.public_notice_open(scheme=scheme, user=office, dossiers=[first], how_to_object=HOW)
+    html = client.get(index.url).content.decode()
+    assert f'href="/public-notices/#notice-{notice.pk}"' in html
+    public = client.get("/public-notices/").content.decode()
+    assert f'id="notice-{notice.pk}"' in public
