@@ -116,6 +116,10 @@ def _opinions(ctx, word):
     if word == "none_objected":
         return failures
     if word == "all_agreed":
+        experts = ctx.dossier.state.experts or {}
+        named = sum(1 for r in requests if r.expert_id)
+        if experts and named < (experts.get("min") or 1):
+            failures.append(_("at least %(count)s expert(s) must be asked for an opinion") % {"count": experts.get("min") or 1})
         if not requests:
             failures.append(_("no opinion has been requested yet"))
         elif waiting:
