@@ -95,7 +95,7 @@ def _member_of(user, departments):
 
 def notice_department_of(user, scheme, departments=None):
     """The notice department ``user`` works in (None for a superuser outside it); TransitionDenied otherwise."""
-    departments = notice_departments(scheme) if departments is None else departments
+    departments = notice_departments(scheme) if departments is None else [d for d in departments if d is not None]
     department = _member_of(user, departments)
     if department is None and not getattr(user, "is_superuser", False):
         names = "、".join(d.name for d in departments) or _("the notice department")
@@ -118,7 +118,7 @@ def notice_schemes_for(user):
 
     if not getattr(user, "is_authenticated", False):
         return []
-    states = [s for s in WorkflowState.objects.exclude(notice=None).select_related("scheme") if s.notice]
+    states = [s for s in WorkflowState.objects.filter(notice__isnull=False).select_related("scheme") if s.notice]
     if user.is_superuser:
         return sorted({s.scheme for s in states}, key=lambda scheme: scheme.slug)
     wanted = {(s.scheme_id, (s.notice or {}).get("department") or s.actor) for s in states}
