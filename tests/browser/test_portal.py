@@ -47,7 +47,20 @@ def test_applicant_applies_on_a_phone(live_server, phone, artifacts_dir):
     dossier = Dossier.objects.get(applicant__username="jilin.applicant")
     assert dossier.state.code == "draft"
 
-    page.click("button[value=submit]")
+    # 一次告知: the checklist names what to upload; upload every required material of the dossier.
+    from casefiles.demo_dossiers import DEMO_PNG
+    from casefiles.selectors_materials import materials_for
+
+    for material in [m for m in materials_for(dossier) if not m.optional]:
+        assert material.name in page.inner_text("#documents")
+        page.select_option("#id_kind", material.code)
+        page.set_input_files("#id_file", files=[{"name": f"{material.name}.png", "mimeType": "image/png", "buffer": DEMO_PNG}])
+        page.click("form.upload button[type=submit]")
+        page.wait_for_load_state()
+    page.click("button[value=submit]")  # the confirmation page: summary and materials checklist
+    page.wait_for_url(f"**/applications/{dossier.pk}/confirm/submit/**")
+    assert dossier.reference in page.inner_text("main")
+    page.click("button[name=confirm]")
     page.wait_for_load_state()
     dossier.refresh_from_db()
     assert dossier.state.code == "employer_recommendation"

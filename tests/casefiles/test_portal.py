@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from casefiles.demo import load_schemes_and_users
 from casefiles.models import Department, Dossier, JournalEntry, Scheme
-from casefiles.testing import identity
+from casefiles.testing import attach_required_materials, identity
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -58,10 +58,15 @@ def application_data(scheme_slug="jilin", **overrides):
     return data
 
 
-def start_application(client, **overrides):
+def start_application(client, materials=True, **overrides):
+    """A draft made through the form; with ``materials`` every required material of it is attached (through the
+    attachment service), so that it can be submitted."""
     response = client.post(reverse("portal_application_new"), application_data(**overrides))
     assert response.status_code == 302, response.content.decode()[:2000]
-    return Dossier.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    dossier = Dossier.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    if materials:
+        attach_required_materials(dossier)
+    return dossier
 
 
 def fire(client, dossier, code, comment="", expected_state=None, **extra):
@@ -102,7 +107,7 @@ def test_applicant_starts_edits_uploads_and_submits(client, people):
     assert form.initial["requested_tier"] == criterion.tier_id
     assert "authority" in form.fields and form.fields["employer"].required
 
-    dossier = start_application(client)
+    dossier = start_application(client, materials=False)
     assert dossier.applicant.username == "jilin.applicant"
     assert dossier.state.code == "draft"
     assert list(dossier.criteria.all()) == [criterion]
@@ -137,6 +142,9 @@ def test_applicant_starts_edits_uploads_and_submits(client, people):
     assert dossier.attachments.count() == 1
 
     detail = client.get(reverse("portal_application_detail", args=[dossier.pk]))
+    assert [t.code for t in detail.context["transitions"]] == ["withdraw"]  # required materials still missing
+    attach_required_materials(dossier)
+    detail = client.get(reverse("portal_application_detail", args=[dossier.pk]))
     assert [t.code for t in detail.context["transitions"]] == ["submit", "withdraw"]
     submitted = fire(client, dossier, "submit")
     assert submitted.status_code == 302
@@ -151,7 +159,7 @@ def test_applicant_starts_edits_uploads_and_submits(client, people):
 
 def test_another_applicant_gets_404(client, people):
     login(client, "jilin.applicant")
-    dossier = start_application(client)
+    dossier = start_application(client, materials=False)
     client.post(
         reverse("portal_attachment_upload", args=[dossier.pk]),
         {"kind": "other", "file": SimpleUploadedFile("a.png", PNG, content_type="image/png")},

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils.crypto import get_random_string
 
-from . import matrix_routes
+from . import matrix_opinions, matrix_routes
 from .matrix_expectations import World, scheme_data, state_spec, transitions_from
 
 FULL = os.environ.get("HUICAI_MATRIX_FULL") == "1"
@@ -308,6 +308,7 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
     started, cpu_started = time.time(), time.process_time()
     _extra_people()
     _card_objects()
+    matrix_opinions.ask_an_expert()
     request.addfinalizer(_search_backend_empty_then_indexed(settings))
     world = World()
     User = get_user_model()
@@ -392,7 +393,7 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
             transition = outgoing[(ui + di) % len(outgoing)] if outgoing else {"code": "withdraw", "from": [], "by": "applicant"}
             expected = uid in world.transition_actors(dossier, transition)
             payload = {"transition": transition["code"], "expected_state": dossier.state.code, "comment": comment,
-                       "minutes": minutes}
+                       "minutes": minutes, "confirm": "1"}  # the portal's confirmation page posts confirm=1
             endpoints = [
                 ("api/v1/dossiers/<int:pk>/transitions/",
                  lambda d=dossier: browser.post_api(f"/api/v1/dossiers/{d.pk}/transitions/", payload), True),
@@ -732,6 +733,8 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
     # ------------------------------------------------------------------ every admin URL with an object id
     admin_started = time.time()
     admin_object_cells = _admin_object_sweep(matrix, world, people)
+    # ------------------------------------------------------------------ requests for opinions: departments asked, experts
+    opinion_cells = matrix_opinions.sweep(matrix, world, people, dossiers, Browser, _in_savepoint, MISSING, full=FULL)
     admin_object_seconds = round(time.time() - admin_started, 1)
 
     # ------------------------------------------------------------------ files never reachable through a public URL
@@ -757,6 +760,7 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
         "business_rule_refusals_of_entitled_users": len(matrix.refusals),
         "public_file_url_cells": public_file_cells,
         "admin_object_cells": admin_object_cells,
+        "opinion_request_cells": opinion_cells,
         "admin_object_wall_seconds": admin_object_seconds,
         "users": len(people),
         "dossiers": len(dossiers),

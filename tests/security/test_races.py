@@ -174,7 +174,7 @@ SURFACES = {
     # surface: (who acts, URL of the transition, form or JSON data)
     "api": (REVIEWER, "/api/v1/dossiers/{pk}/transitions/", {"transition": "approve_review", "expected_state": "hr_review"}),
     "admin": (REVIEWER, "/admin/dossiers/{pk}/transition/", {"transition": "approve_review", "expected_state": "hr_review"}),
-    "portal": (None, "/applications/{pk}/transition/", {"transition": "submit"}),
+    "portal": (None, "/applications/{pk}/transition/", {"transition": "submit", "confirm": "1"}),
 }
 
 
