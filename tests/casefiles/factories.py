@@ -30,7 +30,10 @@ def colleague_if_last(dossier, username, previous=None):
     return named
 
 
-def new_dossier(slug, *, tier=None, authority=None, seed=1, applicant=None):
+def new_dossier(slug, *, tier=None, authority=None, seed=1, applicant=None, criterion=None):
+    """A draft with its required materials; ``criterion`` (a ref such as "8.3") is the one claimed, in its tier."""
     scheme = Scheme.objects.get(slug=slug)
-    tier_obj = scheme.tiers.get(code=tier) if tier else None
-    return make_dossier(scheme, applicant or user(f"{slug}.applicant"), random.Random(seed), tier=tier_obj, authority=authority)
+    claimed = scheme.criteria.select_related("tier").get(ref=criterion) if criterion else None
+    tier_obj = scheme.tiers.get(code=tier) if tier else (claimed.tier if claimed else None)
+    return make_dossier(scheme, applicant or user(f"{slug}.applicant"), random.Random(seed), tier=tier_obj, authority=authority,
+                        criterion=claimed)

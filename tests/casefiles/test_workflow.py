@@ -8,6 +8,7 @@ from casefiles.exceptions import CaseFileError, StateConflict, TransitionDenied
 from casefiles.models import Card, JournalEntry, Opinion
 from casefiles.services.dossiers import dossier_transition, dossier_update
 from casefiles.services.journal import journal_verify
+from casefiles.testing import satisfy_controls
 
 from .factories import colleague_if_last, new_dossier, setup_schemes, user
 
@@ -62,6 +63,8 @@ ROUTES = {
 }
 
 AUTHORITY = {"jilin": "changchun-hr", "baiyun": "sti-bureau"}
+# 通化 第十四条: the joint review is for what the HR bureau cannot recognise directly (8.3: not a certified category).
+CRITERION = {"tonghua": "8.3"}
 
 
 @pytest.fixture
@@ -69,9 +72,9 @@ def schemes(db):
     return setup_schemes()
 
 
-def _dossier(slug, schemes):
+def _dossier(slug, schemes, criterion=None):
     authority = schemes[slug].departments.get(code=AUTHORITY[slug]) if slug in AUTHORITY else None
-    return new_dossier(slug, authority=authority)
+    return new_dossier(slug, authority=authority, criterion=criterion or CRITERION.get(slug))
 
 
 @pytest.mark.parametrize("slug", sorted(ROUTES))
@@ -85,6 +88,8 @@ def test_submission_to_issuance_through_the_real_stages(slug, schemes):
             dossier_transition(dossier=dossier, transition=transition, user=user("liaocheng.employer" if slug != "liaocheng" else "tonghua.employer"))
         # Four eyes: the officer who made the previous decision hands the next one to a colleague.
         actor = colleague_if_last(dossier, username, previous)
+        # The step's controls (opinions asked, experts, public notice) are met first, through the services.
+        dossier = satisfy_controls(dossier, schemes[slug].transitions.get(code=transition))
         dossier = dossier_transition(dossier=dossier, transition=transition, user=actor, comment="同意")
         previous = actor
         assert dossier.state.code == expected, (slug, transition)
@@ -144,9 +149,11 @@ def test_only_the_dossiers_own_authority_acts(schemes):
 
 
 def test_case_by_case_route_records_minutes(schemes):
-    dossier = _dossier("tonghua", schemes)
+    dossier = _dossier("tonghua", schemes, criterion="8.4")  # 第八条第④项: 一事一议
     for transition, username, _state in ROUTES["tonghua"][:3]:
         dossier = dossier_transition(dossier=dossier, transition=transition, user=user(username))
+    # 集中审核认定: the HR bureau agrees with the organisation department before the referral (第十四条)
+    dossier = satisfy_controls(dossier, schemes["tonghua"].transitions.get(code="refer_case_by_case"))
     dossier = dossier_transition(dossier=dossier, transition="refer_case_by_case", user=user("tonghua.org-dept"), comment="特殊人才，提请一事一议")
     assert dossier.state.code == "case_by_case"
     dossier = dossier_transition(
