@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from casefiles.demo_dossiers import DEMO_PNG, demo_facts
 from casefiles.models import Department, DepartmentKind, Dossier, Scheme
-from casefiles.testing import demo_user_for, identity, path_to
+from casefiles.testing import demo_user_for, identity, path_to, route_choice, satisfy_controls
 from tests.casefiles.factories import PASSWORD, setup_schemes
 from tests.casefiles.factories import user as user_named
 
@@ -228,7 +228,6 @@ def test_generated_client_drives_the_journey_for_every_scheme(client_package, li
         AttachmentUploadRequest,
         DossierCreateRequest,
         DossierCreateRequestFacts,
-        KindEnum,
         TokenRequestRequest,
         TransitionRequestRequest,
     )
@@ -254,8 +253,10 @@ def test_generated_client_drives_the_journey_for_every_scheme(client_package, li
     for summary in schemes.results:
         scheme = Scheme.objects.get(slug=summary.slug)
         applicant = as_user(user_named(f"{scheme.slug}.applicant"))
-        tier = scheme.tiers.order_by("rank").first()
-        criterion = tier.criteria.order_by("order").first()
+        issue = scheme.transitions.get(issues_card=True)
+        tier, criterion = route_choice(scheme, issue.target.code, demo_facts(scheme))
+        tier = tier or scheme.tiers.order_by("rank").first()
+        criterion = criterion or tier.criteria.order_by("order").first()
         employer = (
             Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER)
             .order_by("pk")
@@ -280,20 +281,24 @@ def test_generated_client_drives_the_journey_for_every_scheme(client_package, li
             contract_end=timezone.localdate() + datetime.timedelta(days=3 * 365),
         )
         created = dossiers_create.sync(client=applicant, body=body)
-        uploaded = dossiers_attachments_create.sync(
-            created.id,
-            client=applicant,
-            body=AttachmentUploadRequest(
-                file=File(payload=DEMO_PNG, file_name="获奖证书.png", mime_type="image/png"), kind=KindEnum("award")
-            ),
-        )
-        assert (
-            uploaded.id
-            and dossiers_retrieve.sync(created.id, client=applicant).to_dict()["attachments"][0]["id"] == uploaded.id
-        )
-        issue = scheme.transitions.get(issues_card=True)
-        for transition in path_to(scheme, issue.target.code):
-            dossier = Dossier.objects.get(pk=created.id)
+        # 一次告知: the dossier names its required materials; upload each one with its code as the kind.
+        checklist = dossiers_retrieve.sync(created.id, client=applicant).to_dict()["materials"]
+        assert checklist and all(m["missing"] for m in checklist if not m["optional"]), scheme.slug
+        uploaded = [
+            dossiers_attachments_create.sync(
+                created.id,
+                client=applicant,
+                body=AttachmentUploadRequest(
+                    file=File(payload=DEMO_PNG, file_name=f"{m['name']}.png", mime_type="image/png"), kind=m["code"]
+                ),
+            ).id
+            for m in checklist
+            if m["missing"]
+        ]
+        after = dossiers_retrieve.sync(created.id, client=applicant).to_dict()
+        assert [a["id"] for a in after["attachments"]] == uploaded and not any(m["missing"] for m in after["materials"])
+        for transition in path_to(scheme, issue.target.code, dossier=Dossier.objects.get(pk=created.id)):
+            dossier = satisfy_controls(Dossier.objects.get(pk=created.id), transition)
             principals = [p.strip() for p in transition.by.split(",")]
             users = [demo_user_for(dossier, dossier.state.actor if p == "actor" else p) for p in principals]
             user = next(u for u in users if u is not None)
