@@ -154,6 +154,7 @@ def run_transitions(plan, before_start=None):
         "refused": {},
         "wall_ms": [],
         "cpu_ms": [],
+        "kinds": [],
         "changes": [],
         "backend_pid": pid,
     }
@@ -175,6 +176,7 @@ def run_transitions(plan, before_start=None):
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         result["wall_ms"].append(wall * 1000)
         result["cpu_ms"].append(cpu * 1000)
+        result["kinds"].append(f"{step['scheme']}:{step['transition']}")
         result["committed"] += 1
         result["changes"].append(
             [
@@ -353,6 +355,7 @@ def run_round(side, clients, per_client, warmup):
         "refused_kinds": sorted({k for r in results for k in r["refused"]}),
         "wall_ms": [v for r in results for v in r["wall_ms"]],
         "cpu_ms": [v for r in results for v in r["cpu_ms"]],
+        "kinds": [v for r in results for v in r["kinds"]],
         "throughput": committed / span if span > 0 else 0.0,
         "backend_cpu_s": None if None in backend else sum(backend),
         "mix": sorted({f"{s['scheme']}:{s['transition']}" for s in plan}),
@@ -399,6 +402,37 @@ def aggregate(rounds):
     }
 
 
+def paired(before_rounds, after_rounds, key):
+    """after/before of the round medians, round i against round i (run next to each other, under the same load)."""
+    values = sorted(
+        statistics.median(b[key]) / statistics.median(a[key])
+        for a, b in zip(before_rounds, after_rounds, strict=False)
+        if a[key] and b[key]
+    )
+    if not values:
+        return "—"
+    return f"{statistics.median(values):.2f} ({values[0]:.2f}–{values[-1]:.2f})"
+
+
+def same_steps(before_rounds, after_rounds):
+    """Geometric mean over the scheme:transition steps both sides fired of the ratio of their CPU medians."""
+    import math
+
+    def by_kind(rounds):
+        kinds = {}
+        for r in rounds:
+            for kind, cpu in zip(r["kinds"], r["cpu_ms"], strict=True):
+                kinds.setdefault(kind, []).append(cpu)
+        return kinds
+
+    a, b = by_kind(before_rounds), by_kind(after_rounds)
+    common = [k for k in a if k in b]
+    if not common:
+        return "—"
+    logs = [math.log(statistics.median(b[k]) / statistics.median(a[k])) for k in common]
+    return f"{math.exp(statistics.mean(logs)):.2f} over {len(common)} steps"
+
+
 def report(sides, clients_list, args, load_start, load_end, started, ended):
     before, after = sides
     fmt = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
@@ -408,11 +442,13 @@ def report(sides, clients_list, args, load_start, load_end, started, ended):
         "|---|---|---|---|---|---|---|---|---|",
     ]
     ratios = [
-        "| clients | wall p50 | wall p95 | client CPU p50 | backend CPU | throughput |",
-        "|---|---|---|---|---|---|",
+        "| clients | wall p50 | wall p95 | client CPU p50 | backend CPU | throughput | round by round: wall p50, "
+        "client CPU p50, median (range) | client CPU, same steps only |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for clients in clients_list:
-        a, b = aggregate(before.rounds[clients]), aggregate(after.rounds[clients])
+        ra, rb = before.rounds[clients], after.rounds[clients]
+        a, b = aggregate(ra), aggregate(rb)
         for side, agg in ((before, a), (after, b)):
             lines.append(
                 f"| {clients} | {side.name} | {agg['committed']} ({agg['refused']}) | {agg['wall_p50']:.1f} | "
@@ -423,7 +459,8 @@ def report(sides, clients_list, args, load_start, load_end, started, ended):
         ratios.append(
             f"| {clients} | {ratio(a['wall_p50'], b['wall_p50'])} | {ratio(a['wall_p95'], b['wall_p95'])} | "
             f"{ratio(a['cpu_p50'], b['cpu_p50'])} | {ratio(a['backend_ms'], b['backend_ms'])} | "
-            f"{ratio(a['throughput'], b['throughput'])} |"
+            f"{ratio(a['throughput'], b['throughput'])} | {paired(ra, rb, 'wall_ms')}, {paired(ra, rb, 'cpu_ms')} | "
+            f"{same_steps(ra, rb)} |"
         )
     entries = {s.name: sorted({r["entry"] for rs in s.rounds.values() for r in rs}) for s in sides}
     mixes = {s.name: sorted({m for rs in s.rounds.values() for r in rs for m in r["mix"]}) for s in sides}
