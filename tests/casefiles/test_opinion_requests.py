@@ -204,6 +204,9 @@ def test_grants_follow_the_open_requests_on_admin_portal_and_api():
     expert = expert_account()
     actor = Client()
     actor.force_login(user(f"{SLUG}.{ACTOR}"))
+    panel = actor.get(f"/admin/dossiers/{dossier.pk}/").content.decode()
+    assert f'name="experts" value="{expert.pk}"' in panel and "李明远" in panel  # the actor's form to name experts
+    assert "talent-office 意见" in panel  # the stage's requests are listed
     response = actor.post(
         f"/api/v1/dossiers/{dossier.pk}/experts/", json.dumps({"experts": [expert.pk]}), content_type="application/json"
     )

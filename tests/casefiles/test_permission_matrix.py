@@ -38,11 +38,32 @@ def expected_viewers(dossier, usernames):
                 viewers.add(f"{slug}.{dossier.authority.code}")
         else:
             viewers.add(f"{slug}.{principal}")
+    viewers |= asked_viewers(dossier, state)
     return viewers & usernames
 
 
+def asked_viewers(dossier, state):
+    """The people an open request of the state asks for an opinion (会签 / 征求意见): the staff of a department
+    the state's ``opinions`` name, while that department's request is not yet answered; a named expert."""
+    from casefiles.models import OpinionRequest
+
+    names = set()
+    rows = OpinionRequest.objects.filter(dossier=dossier, state__code=state["code"], status="open")
+    open_departments = set(rows.filter(department__isnull=False).values_list("department__code", flat=True))
+    for wanted in state.get("opinions") or []:
+        code = wanted["department"]
+        department = {"authority": dossier.authority, "employer": dossier.employer}.get(code)
+        code = department.code if department is not None else code
+        if code in open_departments:
+            names |= {f"{dossier.scheme.slug}.{code}", f"{dossier.scheme.slug}.{code}.2"}
+            if wanted["department"] == "employer":
+                names.add(f"{dossier.scheme.slug}.employer")
+    names |= set(rows.filter(expert__isnull=False).values_list("expert__username", flat=True))
+    return names
+
+
 def is_staff_name(username):
-    return username == "admin" or not username.endswith((".applicant", ".employer"))
+    return username == "admin" or not username.endswith((".applicant", ".employer", ".expert"))
 
 
 def test_permission_matrix_has_no_leaks(demo, artifacts_dir):

@@ -66,6 +66,10 @@ class World:
         for scheme in Scheme.objects.prefetch_related("departments"):
             self.scheme_departments[scheme.slug] = {d.code: d.pk for d in scheme.departments.all()}
         self.scheme_jurisdiction = dict(Scheme.objects.values_list("slug", "jurisdiction_id"))
+        # people asked for an opinion on a dossier by an open request of its current stage (matrix_opinions.py)
+        from .matrix_opinions import viewers_by_dossier
+
+        self.opinion_viewers = viewers_by_dossier(self)
 
     # --- people behind principals -------------------------------------------------------------------------
 
@@ -100,7 +104,7 @@ class World:
         users = set(self.superusers)
         for principal in principals:
             users |= self.principal_users(dossier, principal)
-        return users
+        return users | self.opinion_viewers.get(dossier.pk, set())
 
     def transition_actors(self, dossier, transition):
         spec = state_spec(dossier.scheme.slug, dossier.state.code)

@@ -52,6 +52,16 @@ TESTED = {
     "admin/dossiers/<int:pk>/": "admin detail per user × dossier",
     "admin/dossiers/<int:pk>/transition/": "change: fire a transition",
     "admin/search-dossiers/": "staff search by applicant name",
+    # --- requests for opinions (会签 / 征求意见 / 专家评审): tests/security/matrix_opinions.py
+    "api/v1/opinion-requests/": "list of the requests waiting on the caller (ids per user × open request)",
+    "api/v1/opinion-requests/<int:pk>/answer/": "change: answer a request",
+    "api/v1/dossiers/<int:pk>/experts/": "change: name an expert",
+    "admin/opinion-requests/": "worklist 征求意见 (references per user × open request)",
+    "admin/opinion-requests/results/": "worklist 征求意见 results fragment",
+    "admin/opinion-requests/dossier/<int:pk>/answer/<int:request_pk>/": "change: a department answers in the admin",
+    "admin/opinion-requests/dossier/<int:pk>/experts/": "change: the stage's actor names experts in the admin",
+    "expert/": "the expert's open requests (references per user × open request)",
+    "expert/<int:pk>/": "the expert's page of one request (GET per user × request, answer POST)",
     # --- Wagtail admin: cards
     "admin/card-registry/<int:pk>/": "card page (GET) and card actions (POST)",
     "admin/cards/": "cardholder registry + export",
@@ -142,6 +152,8 @@ EXEMPT = {
     "department only; the applicant 403, another department 403/404, a draft 404 (test_materials.py, every scheme)",
     "admin/dossiers/<int:pk>/materials/waive/": "change: waive a material (admin form) — same service and sweep "
                                                 "(test_materials.py)",
+    "applications/<int:pk>/materials/waive/": "change: waive a material (portal form of an employer receiving the "
+                                              "dossier) — same service and sweep (test_materials.py)",
     "applications/<int:pk>/confirm/<slug:transition>/": "the applicant's own confirmation page (404 for a dossier "
                                                         "not visible, 403 for anyone but the applicant)",
     "schemes/<slug:slug>/materials/": "published materials checklist of a scheme (一次告知), no dossier data",
@@ -237,6 +249,8 @@ ADMIN_OBJECT_COVERED = {
     "admin/dossiers/<int:pk>/materials/waive/": "material waiver: dossier_for (404) then the waiver service's "
                                                 "principal check, swept per scheme in tests/casefiles/test_materials.py",
     "admin/card-registry/<int:pk>/": "card × user cells (page and card actions)",
+    "admin/opinion-requests/dossier/<int:pk>/answer/<int:request_pk>/": "user × open request cells (answer)",
+    "admin/opinion-requests/dossier/<int:pk>/experts/": "user × dossier cells (naming experts)",
 }
 ADMIN_OBJECT_EXEMPT_PREFIXES = {
     "admin/api/main/": "Wagtail's admin API (pages, images, documents)",
