@@ -359,6 +359,33 @@ def application_confirm(request, pk, transition):
 
 @login_required
 @require_POST
+def material_waive_view(request, pk):
+    """A department contact who works in the portal (an employer receiving the application) waives a missing
+    required material with a reason, after ticking the confirmation; the admin has the same form for officers."""
+    from .services.materials import material_waive
+
+    dossier = _visible_or_404(request.user, pk)
+    detail_url = reverse("portal_application_detail", args=[dossier.pk])
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Please confirm that the material need not be submitted."))
+        return redirect(detail_url)
+    try:
+        waiver = material_waive(dossier=dossier, code=request.POST.get("code", ""), reason=request.POST.get("reason", ""),
+                                user=request.user)
+    except TransitionDenied:
+        raise
+    except StateConflict as exc:
+        messages.error(request, exc.message)
+    except CaseFileError as exc:
+        messages.error(request, exc.message)
+    else:
+        name = dict(material_kinds(dossier.scheme)).get(waiver.code, waiver.code)
+        messages.success(request, _("“%(name)s” need not be submitted; the reason is on record.") % {"name": name})
+    return redirect(detail_url)
+
+
+@login_required
+@require_POST
 def attachment_upload(request, pk):
     from .services.attachments import attachment_add
 

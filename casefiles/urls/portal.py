@@ -13,6 +13,7 @@ urlpatterns = [
     path("applications/<int:pk>/transition/", views.application_transition, name="portal_application_transition"),
     path("applications/<int:pk>/confirm/<slug:transition>/", views.application_confirm, name="portal_application_confirm"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="portal_attachment_upload"),
+    path("applications/<int:pk>/materials/waive/", views.material_waive_view, name="portal_material_waive"),
     path("attachments/<int:pk>/download/", views.attachment_download, name="portal_attachment_download"),
     path("schemes/<slug:slug>/materials/", views.scheme_materials, name="portal_scheme_materials"),
     path("employer/applications/", views.employer_applications, name="portal_employer_applications"),

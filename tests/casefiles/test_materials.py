@@ -217,14 +217,19 @@ def test_a_waiver_needs_a_reason_and_the_department_receiving_the_dossier(client
         admin_url = reverse("casefiles_dossiers:waive_material", args=[dossier.pk])
         if in_admin:
             assert client.post(admin_url, {"code": code, "reason": "原件遗失"}).status_code == 400
-            refused += 1
+        else:
+            page = client.get(reverse("portal_application_detail", args=[dossier.pk])).content.decode()
+            assert reverse("portal_material_waive", args=[dossier.pk]) in page
+            client.post(reverse("portal_material_waive", args=[dossier.pk]), {"code": code, "reason": "原件遗失"})
+        refused += 1
         assert not MaterialWaiver.objects.filter(dossier=dossier).exists()
         refused += 3
 
         for index, material in enumerate(added):
             reason = f"原件遗失，已核验单位证明（{material.name}）"
-            if index == 0 and in_admin:
-                response = client.post(admin_url, {"code": material.code, "reason": reason, "confirm": "1"})
+            if index == 0:  # the form of the admin, or of the portal for an employer's contact
+                form_url = admin_url if in_admin else reverse("portal_material_waive", args=[dossier.pk])
+                response = client.post(form_url, {"code": material.code, "reason": reason, "confirm": "1"})
                 assert response.status_code == 302, response.content[:500]
             else:
                 answer = api(officer).post(f"/api/v1/dossiers/{dossier.pk}/materials/{material.code}/waive/",
@@ -241,6 +246,7 @@ def test_a_waiver_needs_a_reason_and_the_department_receiving_the_dossier(client
         admin_page = client.get(staff_page).content.decode()
         portal(client, dossier.applicant)
         portal_page = client.get(reverse("portal_application_detail", args=[dossier.pk])).content.decode()
+        assert reverse("portal_material_waive", args=[dossier.pk]) not in portal_page  # never offered to the applicant
         for material in added:
             reason = f"原件遗失，已核验单位证明（{material.name}）"
             assert reason in admin_page and reason in portal_page
