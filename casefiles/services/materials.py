@@ -75,20 +75,32 @@ def material_waive(*, dossier, code, reason, user):
     refuse_own_dossier(user, dossier, "material_waive")
     acting_as, refusal = acting_principal(user, dossier, waiver_principals(dossier))
     if refusal is not None:
-        raise SelfDealing(refusal[1], code=refusal[0], journal={
-            "action": "casefiles.dossier.refused", "actor": user, "dossier": dossier,
-            "data": {"attempt": "material_waive", "state": dossier.state.code, "material": code}})
+        raise SelfDealing(
+            refusal[1],
+            code=refusal[0],
+            journal={
+                "action": "casefiles.dossier.refused",
+                "actor": user,
+                "dossier": dossier,
+                "data": {"attempt": "material_waive", "state": dossier.state.code, "material": code},
+            },
+        )
     if acting_as is None:
         raise TransitionDenied(_("Only the department handling the application now may waive a required material."))
     material = next((m for m in materials_for(dossier) if m.code == code), None)
     if material is None or material.optional:
-        raise CaseFileError(_("“%(code)s” is not a required material of this application.") % {"code": code}, code="code")
+        raise CaseFileError(
+            _("“%(code)s” is not a required material of this application.") % {"code": code}, code="code"
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise CaseFileError(_("Please give the reason why “%(name)s” need not be submitted.") % {"name": material.name},
-                            code="reason")
+        raise CaseFileError(
+            _("Please give the reason why “%(name)s” need not be submitted.") % {"name": material.name}, code="reason"
+        )
     if len(reason) > MAX_REASON:
-        raise CaseFileError(_("The reason may have at most %(count)d characters.") % {"count": MAX_REASON}, code="reason")
+        raise CaseFileError(
+            _("The reason may have at most %(count)d characters.") % {"count": MAX_REASON}, code="reason"
+        )
     existing = MaterialWaiver.objects.filter(dossier=dossier, code=code).first()
     if existing is not None:
         raise StateConflict(
@@ -97,13 +109,24 @@ def material_waive(*, dossier, code, reason, user):
             dossier.state.code,
         )
     if dossier.attachments.filter(kind=code).exists():
-        raise CaseFileError(_("“%(name)s” is already attached; there is nothing to waive.") % {"name": material.name},
-                            code="code")
+        raise CaseFileError(
+            _("“%(name)s” is already attached; there is nothing to waive.") % {"name": material.name}, code="code"
+        )
     waiver = MaterialWaiver.objects.create(dossier=dossier, code=code, reason=reason, waived_by=user)
     journal_write(
-        action="casefiles.material.waive", actor=user, dossier=dossier, obj=waiver, department=_department(dossier, acting_as),
-        data={"material": code, "name": material.name, "article": material.article, "reason": reason,
-              "acting_as": acting_as, "state": dossier.state.code},
+        action="casefiles.material.waive",
+        actor=user,
+        dossier=dossier,
+        obj=waiver,
+        department=_department(dossier, acting_as),
+        data={
+            "material": code,
+            "name": material.name,
+            "article": material.article,
+            "reason": reason,
+            "acting_as": acting_as,
+            "state": dossier.state.code,
+        },
     )
     notify(
         recipients=[dossier.applicant],
@@ -118,10 +141,14 @@ def material_waive(*, dossier, code, reason, user):
 def scheme_checklist(scheme):
     """Every material of a scheme with whom it applies to, for telling applicants once and in full (一次告知)."""
     rows = []
-    for material in MaterialRequirement.objects.filter(scheme=scheme).prefetch_related("tiers", "criteria").order_by("order", "pk"):
-        rows.append({
-            "material": material,
-            "tiers": [t.name for t in material.tiers.all()],
-            "criteria": [c.article or c.ref for c in material.criteria.all()],
-        })
+    for material in (
+        MaterialRequirement.objects.filter(scheme=scheme).prefetch_related("tiers", "criteria").order_by("order", "pk")
+    ):
+        rows.append(
+            {
+                "material": material,
+                "tiers": [t.name for t in material.tiers.all()],
+                "criteria": [c.article or c.ref for c in material.criteria.all()],
+            }
+        )
     return rows

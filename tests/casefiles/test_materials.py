@@ -106,10 +106,21 @@ def test_submit_is_confirmed_and_refused_until_every_required_material_is_there(
 
         detail = api(applicant).get(f"/api/v1/dossiers/{dossier.pk}/").json()
         assert {m["code"] for m in detail["materials"] if m["missing"]} == {m.code for m in required}, label
-        assert set(detail["materials"][0]) >= {"code", "name", "article", "setting", "optional", "attached", "waived",
-                                                "missing"}
-        answer = api(applicant).post(f"/api/v1/dossiers/{dossier.pk}/transitions/",
-                                     {"transition": submit.code, "expected_state": dossier.state.code}, format="json")
+        assert set(detail["materials"][0]) >= {
+            "code",
+            "name",
+            "article",
+            "setting",
+            "optional",
+            "attached",
+            "waived",
+            "missing",
+        }
+        answer = api(applicant).post(
+            f"/api/v1/dossiers/{dossier.pk}/transitions/",
+            {"transition": submit.code, "expected_state": dossier.state.code},
+            format="json",
+        )
         assert answer.status_code == 400, (label, answer.content)
         error = answer.json()["error"]
         assert error["code"] == "materials_missing" and CJK.search(error["message"])
@@ -127,8 +138,10 @@ def test_submit_is_confirmed_and_refused_until_every_required_material_is_there(
         for material in required:
             assert material.name in html
         assert re.search(r'name="confirm" value="1" disabled', html), label
-        refused = client.post(reverse("portal_application_transition", args=[dossier.pk]),
-                              {"transition": submit.code, "expected_state": dossier.state.code, "confirm": "1"})
+        refused = client.post(
+            reverse("portal_application_transition", args=[dossier.pk]),
+            {"transition": submit.code, "expected_state": dossier.state.code, "confirm": "1"},
+        )
         assert refused.status_code == 400
         assert all(m.name in refused.content.decode() for m in required)
         assert Dossier.objects.get(pk=dossier.pk).state_id == dossier.state_id
@@ -137,13 +150,17 @@ def test_submit_is_confirmed_and_refused_until_every_required_material_is_there(
         page = client.get(confirm_url).content.decode()
         assert dossier.reference in page and dossier.requested_tier.name in page
         assert 'name="confirm" value="1">' in page  # enabled now
-        unconfirmed = client.post(reverse("portal_application_transition", args=[dossier.pk]),
-                                  {"transition": submit.code, "expected_state": dossier.state.code})
+        unconfirmed = client.post(
+            reverse("portal_application_transition", args=[dossier.pk]),
+            {"transition": submit.code, "expected_state": dossier.state.code},
+        )
         assert unconfirmed.status_code == 302 and unconfirmed["Location"] == confirm_url
         assert not Opinion.objects.filter(dossier=dossier).exists()
         assert Dossier.objects.get(pk=dossier.pk).state_id == dossier.state_id
-        confirmed = client.post(reverse("portal_application_transition", args=[dossier.pk]),
-                                {"transition": submit.code, "expected_state": dossier.state.code, "confirm": "1"})
+        confirmed = client.post(
+            reverse("portal_application_transition", args=[dossier.pk]),
+            {"transition": submit.code, "expected_state": dossier.state.code, "confirm": "1"},
+        )
         assert confirmed.status_code == 302, (label, confirmed.content[:500])
         assert Dossier.objects.get(pk=dossier.pk).state_id == submit.target_id, label
         cases += 1
@@ -187,16 +204,25 @@ def test_a_waiver_needs_a_reason_and_the_department_receiving_the_dossier(client
         assert principals, scheme.slug  # the department the resubmission goes to
         officer = demo_user_for(dossier, principals[0])
         added = [
-            MaterialRequirement.objects.create(scheme=scheme, code=f"supplement-{n}", name=f"补充证明材料{n}",
-                                               setting=True, note="数据更新后新增", order=90 + n)
+            MaterialRequirement.objects.create(
+                scheme=scheme,
+                code=f"supplement-{n}",
+                name=f"补充证明材料{n}",
+                setting=True,
+                note="数据更新后新增",
+                order=90 + n,
+            )
             for n in (1, 2)
         ]
         submit = next(t for t in dossier.state.outgoing.select_related("target") if needs_confirmation(dossier, t))
-        answer = api(dossier.applicant).post(f"/api/v1/dossiers/{dossier.pk}/transitions/",
-                                             {"transition": submit.code, "expected_state": dossier.state.code},
-                                             format="json")
+        answer = api(dossier.applicant).post(
+            f"/api/v1/dossiers/{dossier.pk}/transitions/",
+            {"transition": submit.code, "expected_state": dossier.state.code},
+            format="json",
+        )
         assert answer.status_code == 400 and [m["code"] for m in answer.json()["error"]["missing"]] == [
-            m.code for m in added], answer.content
+            m.code for m in added
+        ], answer.content
 
         code = added[0].code
         url = f"/api/v1/dossiers/{dossier.pk}/materials/{code}/waive/"
@@ -207,8 +233,9 @@ def test_a_waiver_needs_a_reason_and_the_department_receiving_the_dossier(client
             answer = api(other).post(url, {"reason": "原件遗失"}, format="json")
             assert answer.status_code in (403, 404), (scheme.slug, other.username, answer.status_code)
             refused += 1
-        answer = api(officer).post(f"/api/v1/dossiers/{draft.pk}/materials/{code}/waive/", {"reason": "原件遗失"},
-                                   format="json")
+        answer = api(officer).post(
+            f"/api/v1/dossiers/{draft.pk}/materials/{code}/waive/", {"reason": "原件遗失"}, format="json"
+        )
         assert answer.status_code == 404
         answer = api(officer).post(url, {"reason": "   "}, format="json")
         assert answer.status_code == 400 and CJK.search(answer.json()["error"]["message"]), answer.content
@@ -232,17 +259,22 @@ def test_a_waiver_needs_a_reason_and_the_department_receiving_the_dossier(client
                 response = client.post(form_url, {"code": material.code, "reason": reason, "confirm": "1"})
                 assert response.status_code == 302, response.content[:500]
             else:
-                answer = api(officer).post(f"/api/v1/dossiers/{dossier.pk}/materials/{material.code}/waive/",
-                                           {"reason": reason}, format="json")
+                answer = api(officer).post(
+                    f"/api/v1/dossiers/{dossier.pk}/materials/{material.code}/waive/", {"reason": reason}, format="json"
+                )
                 assert answer.status_code == 201, answer.content
-            entry = JournalEntry.objects.filter(dossier=dossier, action="casefiles.material.waive").order_by("-pk").first()
+            entry = (
+                JournalEntry.objects.filter(dossier=dossier, action="casefiles.material.waive").order_by("-pk").first()
+            )
             assert entry.data["material"] == material.code and entry.data["reason"] == reason and entry.actor == officer
             waived += 1
         again = api(officer).post(url, {"reason": "再次免于提交"}, format="json")
         assert again.status_code == 409, again.content
         assert MaterialWaiver.objects.filter(dossier=dossier).count() == len(added)
 
-        staff_page = reverse("casefiles_dossiers:detail" if in_admin else "portal_application_detail", args=[dossier.pk])
+        staff_page = reverse(
+            "casefiles_dossiers:detail" if in_admin else "portal_application_detail", args=[dossier.pk]
+        )
         admin_page = client.get(staff_page).content.decode()
         portal(client, dossier.applicant)
         portal_page = client.get(reverse("portal_application_detail", args=[dossier.pk])).content.decode()
@@ -250,9 +282,11 @@ def test_a_waiver_needs_a_reason_and_the_department_receiving_the_dossier(client
         for material in added:
             reason = f"原件遗失，已核验单位证明（{material.name}）"
             assert reason in admin_page and reason in portal_page
-        answer = api(dossier.applicant).post(f"/api/v1/dossiers/{dossier.pk}/transitions/",
-                                             {"transition": submit.code, "expected_state": dossier.state.code},
-                                             format="json")
+        answer = api(dossier.applicant).post(
+            f"/api/v1/dossiers/{dossier.pk}/transitions/",
+            {"transition": submit.code, "expected_state": dossier.state.code},
+            format="json",
+        )
         assert answer.status_code == 200, (scheme.slug, answer.content)
         MaterialRequirement.objects.filter(pk__in=[m.pk for m in added]).delete()
     print(f"{waived} materials waived with a reason across {len(schemes)} schemes; {refused} waivers refused")
@@ -271,7 +305,10 @@ def test_nobody_waives_on_their_own_application_and_unknown_codes_are_refused(sc
     with pytest.raises(SelfDealing):
         material_waive(dossier=own, code=code, reason="理由", user=officer)
     assert not MaterialWaiver.objects.filter(dossier=own).exists()
-    assert JournalEntry.objects.filter(dossier=own, action="casefiles.dossier.refused", data__attempt="material_waive").exists()
-    answer = api(officer).post(f"/api/v1/dossiers/{dossier.pk}/materials/no-such-thing/waive/", {"reason": "理由"},
-                               format="json")
+    assert JournalEntry.objects.filter(
+        dossier=own, action="casefiles.dossier.refused", data__attempt="material_waive"
+    ).exists()
+    answer = api(officer).post(
+        f"/api/v1/dossiers/{dossier.pk}/materials/no-such-thing/waive/", {"reason": "理由"}, format="json"
+    )
     assert answer.status_code == 400
