@@ -1,5 +1,5 @@
-"""load_demo's users: admin, and per scheme <slug>.applicant, <slug>.employer and one user per department that
-acts in the scheme's workflow — the departments read here straight from the scheme files."""
+"""load_demo's users: admin, and per scheme <slug>.applicant, <slug>.employer, two users per department that
+acts in the scheme's workflow (<slug>.<code> and the colleague <slug>.<code>.2) and an expert where stages ask one — the departments read here straight from the scheme files."""
 
 from pathlib import Path
 
@@ -21,6 +21,8 @@ def acting_departments(data):
         acting |= {b for b in by if b in codes}
     kind = data["workflow"].get("authority_kind")
     acting |= {d["code"] for d in data["departments"] if kind and d["kind"] == kind}
+    # Departments asked for an opinion (会签 / 征求意见) work in the workflow too.
+    acting |= {o["department"] for s in data["workflow"]["states"] for o in s.get("opinions") or [] if o["department"] in codes}
     return acting
 
 
@@ -31,6 +33,10 @@ def test_demo_users_follow_the_naming_rule_and_share_the_password():
     for slug in ("tonghua", "jilin", "chuxiong", "baiyun", "liaocheng"):
         data = yaml.safe_load((SCHEMES / f"{slug}.yaml").read_text(encoding="utf-8"))
         expected |= {f"{slug}.applicant", f"{slug}.employer"} | {f"{slug}.{code}" for code in acting_departments(data)}
+        # Four eyes: each department has a colleague; a scheme whose stages ask experts has an expert account.
+        expected |= {f"{slug}.{code}.2" for code in acting_departments(data)}
+        if any(s.get("experts") for s in data["workflow"]["states"]):
+            expected.add(f"{slug}.expert")
     assert {name for name, _description in listed} == expected
     assert set(User.objects.values_list("username", flat=True)) == expected
     for user in User.objects.all():
