@@ -60,6 +60,8 @@ def test_applicant_applies_on_a_phone(live_server, phone, artifacts_dir):
     page.click("button[value=submit]")  # the confirmation page: summary and materials checklist
     page.wait_for_url(f"**/applications/{dossier.pk}/confirm/submit/**")
     assert dossier.reference in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the checklist fits a phone
+    page.screenshot(path=os.path.join(artifacts_dir, "portal-phone-confirm.png"), full_page=True)
     page.click("button[name=confirm]")
     page.wait_for_load_state()
     dossier.refresh_from_db()
