@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .exceptions import CaseFileError, StateConflict, TransitionDenied
+from .errors import CASE_FILE_ERRORS, http_status, user_message
 from .forms_opinions import OpinionAnswerForm
 from .masking import mask_id_number, mask_name, mask_phone
 from .models import OpinionRequest
@@ -47,9 +47,9 @@ def expert_request(request, pk):
                     agree=form.cleaned_data["answer"] == "agree",
                     comment=form.cleaned_data["comment"],
                 )
-            except (CaseFileError, StateConflict, TransitionDenied) as exc:
-                messages.error(request, getattr(exc, "message", str(exc)))
-                status = 409 if isinstance(exc, StateConflict) else 403 if isinstance(exc, TransitionDenied) else 400
+            except CASE_FILE_ERRORS as exc:  # one mapping to status and message: casefiles/errors.py
+                messages.error(request, user_message(exc))
+                status = http_status(exc)
             else:
                 messages.success(
                     request, _("Thank you: your opinion on %(ref)s is recorded.") % {"ref": target.dossier.reference}

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from .errors import user_message
 from .exceptions import CaseFileError, MaterialsMissing, SelfDealing, StateConflict, TransitionDenied
 from .forms_portal import ApplicationForm, AttachmentForm, RegisterForm, TransitionForm
 from .masking import mask_id_number, mask_phone
@@ -290,8 +291,8 @@ def application_transition(request, pk):
             comment=data["comment"],
             expected_state=data["expected_state"] or None,
         )
-    except StateConflict:
-        messages.error(request, _("Already handled by someone else. The page shows the application as it is now."))
+    except StateConflict as exc:  # moved on, or the step's guard does not hold: the message says which
+        messages.error(request, user_message(exc, "portal"))
         return redirect(_safe_next(request, detail_url))
     except SelfDealing as exc:  # one's own application, or outside one's role: say why, answered 403
         messages.error(request, exc.message)

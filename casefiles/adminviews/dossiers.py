@@ -28,11 +28,18 @@ from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTempla
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from ..errors import CASE_FILE_ERRORS, http_status, user_message
 from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
 from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, WorkflowState
-from ..selectors import dossier_for, dossiers_actionable_by, dossiers_handled_by, dossiers_visible_to, transitions_available
+from ..selectors import (
+    dossier_for,
+    dossiers_actionable_by,
+    dossiers_handled_by,
+    dossiers_visible_to,
+    transitions_available,
+)
 from ..services.calendar import CalendarDataMissing, WorkingCalendar
 from ..services.dossiers import dossier_transition
 from ..services.journal import journal_write
@@ -329,22 +336,15 @@ class DossierTransitionView(DossierDetailView):
                 expected_state=data["expected_state"] or None,
                 minutes=data["minutes"],
             )
-        except StateConflict as exc:
-            messages.error(
-                request,
-                _("Someone else has already handled this dossier; nothing was changed. %(detail)s") % {"detail": exc.message},
-            )
-            try:
-                self.dossier = dossier_for(request.user, pk)
-            except Dossier.DoesNotExist:
-                return redirect(f"{NAMESPACE}:todo")
-            return self.render_page(status=409)
-        except TransitionDenied as exc:
-            messages.error(request, str(exc))
-            return self.render_page(status=403, form=form)
-        except (CaseFileError, CalendarDataMissing) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
-            return self.render_page(status=400, form=form)
+        except CASE_FILE_ERRORS as exc:  # one mapping to status and message: casefiles/errors.py
+            messages.error(request, user_message(exc, "admin"))
+            status = http_status(exc)
+            if status == 409:  # show the dossier as it is now
+                try:
+                    self.dossier = dossier_for(request.user, pk)
+                except Dossier.DoesNotExist:
+                    return redirect(f"{NAMESPACE}:todo")
+            return self.render_page(status=status, form=form)
         messages.success(
             request,
             _("%(decision)s: %(reference)s is now “%(state)s”.")

@@ -19,7 +19,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.admin.viewsets.base import ViewSet
 
-from ..exceptions import CaseFileError, StateConflict, TransitionDenied
+from ..errors import CASE_FILE_ERRORS, http_status, user_message
 from ..forms_opinions import OpinionAnswerForm
 from ..masking import mask_name
 from ..models import Dossier, OpinionRequest
@@ -141,15 +141,9 @@ class OpinionAnswerView(DossierDetailView):
                 agree=form.cleaned_data["answer"] == "agree",
                 comment=form.cleaned_data["comment"],
             )
-        except StateConflict as exc:
-            messages.error(request, exc.message)
-            return self.render_page(status=409)
-        except TransitionDenied as exc:
-            messages.error(request, str(exc))
-            return self.render_page(status=403)
-        except CaseFileError as exc:
-            messages.error(request, exc.message)
-            return self.render_page(status=400)
+        except CASE_FILE_ERRORS as exc:  # one mapping to status and message: casefiles/errors.py
+            messages.error(request, user_message(exc))
+            return self.render_page(status=http_status(exc))
         messages.success(
             request, _("Your department's opinion on %(ref)s is recorded.") % {"ref": self.dossier.reference}
         )
@@ -171,15 +165,9 @@ class ExpertsNameView(DossierDetailView):
             return self.render_page(status=400)
         try:
             experts_request(dossier=self.dossier, experts=accounts, user=request.user)
-        except StateConflict as exc:
-            messages.error(request, exc.message)
-            return self.render_page(status=409)
-        except TransitionDenied as exc:
-            messages.error(request, str(exc))
-            return self.render_page(status=403)
-        except CaseFileError as exc:
-            messages.error(request, exc.message)
-            return self.render_page(status=400)
+        except CASE_FILE_ERRORS as exc:  # one mapping to status and message: casefiles/errors.py
+            messages.error(request, user_message(exc))
+            return self.render_page(status=http_status(exc))
         messages.success(request, _("The experts have been asked for their opinion."))
         return redirect(f"{DOSSIERS}:detail", pk)
 

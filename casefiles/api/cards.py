@@ -9,10 +9,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from huicai.api.exceptions import Conflict
 from huicai.api.pagination import paginated, paginated_schema
 
-from ..exceptions import CaseFileError, StateConflict
 from ..models import Card, RevocationReason
 from ..pdf import verification_token, verification_url
 from ..selectors_cards import (
@@ -174,12 +172,8 @@ def _card(request, pk):
 
 
 def _run(call):
-    try:
-        return call()
-    except CaseFileError as exc:
-        raise ValidationError({"detail": exc.message}) from None
-    except StateConflict as exc:
-        raise Conflict(exc.message) from None
+    """The service's errors become 400 / 403 / 409 in huicai/api/exceptions.py (casefiles/errors.py)."""
+    return call()
 
 
 @extend_schema(operation_id="cards_list", responses={200: paginated_schema(CardSerializer)},

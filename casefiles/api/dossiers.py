@@ -13,10 +13,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from huicai.api.exceptions import Conflict, MaterialsMissingError
 from huicai.api.pagination import paginated, paginated_schema
 
-from ..exceptions import CaseFileError, MaterialsMissing, StateConflict, TransitionDenied
+from ..exceptions import CaseFileError, TransitionDenied
 from ..masking import mask_id_number, mask_phone
 from ..models import OTHER_MATERIAL, Attachment, Criterion, Department, Dossier, IdType, JournalEntry, Scheme, Tier
 from ..selectors import dossier_for, dossiers_visible_to, transitions_available
@@ -229,23 +228,15 @@ class DossierTransition(APIView):
         serializer = TransitionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            dossier = dossier_transition(
-                dossier=dossier,
-                transition=data["transition"],
-                user=request.user,
-                comment=data["comment"],
-                expected_state=data["expected_state"] or None,
-                minutes=data["minutes"],
-            )
-        except MaterialsMissing as exc:  # 400 naming each missing material (error.missing)
-            raise MaterialsMissingError(exc.message, exc.missing) from None
-        except CaseFileError as exc:
-            raise ValidationError({exc.code: exc.message}) from None
-        except TransitionDenied as exc:
-            raise PermissionDenied(str(exc)) from None
-        except StateConflict as exc:
-            raise Conflict(exc.message) from None
+        # The service's errors become 400 / 403 / 409 in huicai/api/exceptions.py (casefiles/errors.py).
+        dossier = dossier_transition(
+            dossier=dossier,
+            transition=data["transition"],
+            user=request.user,
+            comment=data["comment"],
+            expected_state=data["expected_state"] or None,
+            minutes=data["minutes"],
+        )
         return Response({"id": dossier.pk, "state": dossier.state.code, "stage": dossier.state.name, "reference": dossier.reference})
 
 
@@ -274,14 +265,7 @@ class DossierMaterialWaive(APIView):
         dossier = _visible_or_404(request.user, pk)
         serializer = WaiverRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            waiver = material_waive(dossier=dossier, code=code, reason=serializer.validated_data["reason"], user=request.user)
-        except CaseFileError as exc:
-            raise ValidationError({exc.code: exc.message}) from None
-        except TransitionDenied as exc:
-            raise PermissionDenied(str(exc)) from None
-        except StateConflict as exc:
-            raise Conflict(exc.message) from None
+        waiver = material_waive(dossier=dossier, code=code, reason=serializer.validated_data["reason"], user=request.user)
         names = {m["code"]: m["name"] for m in materials_payload(dossier)}
         return Response(
             {"code": waiver.code, "name": names.get(waiver.code, waiver.code), "reason": waiver.reason,

@@ -5,15 +5,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from huicai.api.exceptions import Conflict
 from huicai.api.pagination import paginated, paginated_schema
 
-from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..masking import mask_name
 from ..models import Dossier, OpinionRequest
 from ..selectors import dossier_for
@@ -79,14 +77,8 @@ class ExpertRequestCreatedSerializer(serializers.Serializer):
 
 
 def _service_errors(call):
-    try:
-        return call()
-    except CaseFileError as exc:
-        raise ValidationError({exc.code: exc.message}) from None
-    except TransitionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
-    except StateConflict as exc:
-        raise Conflict(exc.message) from None
+    """The service's errors become 400 / 403 / 409 in huicai/api/exceptions.py (casefiles/errors.py)."""
+    return call()
 
 
 class OpinionRequestList(APIView):

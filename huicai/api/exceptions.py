@@ -29,18 +29,6 @@ class Conflict(exceptions.APIException):
         super().__init__(detail or _("The dossier has moved on; reload and try again."), code)
 
 
-class MaterialsMissingError(exceptions.APIException):
-    """400: a step needs required materials that are neither attached nor waived; ``missing`` names each one
-    ({code, name, article}) and the error body carries it as ``error.missing``."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "materials_missing"
-
-    def __init__(self, detail, missing):
-        super().__init__(detail, "materials_missing")
-        self.missing = list(missing)
-
-
 def _flatten(detail):
     """First human message out of DRF's nested detail, plus the field errors as they are."""
     if isinstance(detail, list):
@@ -63,6 +51,13 @@ def error_response(status_code, message, code=None, fields=None, missing=None):
 
 
 def exception_handler(exc, context):
+    from casefiles.errors import CASE_FILE_ERRORS, error_code, error_details, http_status, user_message
+
+    if isinstance(exc, CASE_FILE_ERRORS):  # the services' typed errors: mapped once, in casefiles/errors.py
+        details = error_details(exc)
+        response = error_response(http_status(exc), user_message(exc), code=error_code(exc), fields=details.pop("fields", None))
+        response.data["error"].update(details)
+        return response
     conflict = lock_conflict(exc)
     if conflict is not None:  # lost a race for a database lock: nothing was written, 409 as for a StateConflict
         exc = Conflict(conflict.message)
