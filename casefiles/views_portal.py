@@ -54,7 +54,7 @@ def _visible_or_404(user, pk):
 
 
 def _editable(dossier):
-    return dossier.state.kind == StateKind.START or dossier.state.code == "returned"
+    return applicant_may_edit(dossier.state)
 
 
 def _safe_next(request, default):
