@@ -432,3 +432,4 @@ class NoticePage(ShortSlugMixin, RememberedRouteMixin, Page):
         return f"notice-{self.date:%Y-%m-%d}" if self.date else ""
 
 from .announcements import ExitAnnouncementPage  # noqa: E402,F401
+from .workflows import FourEyesApprovalTask  # noqa: E402,F401

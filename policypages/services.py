@@ -38,6 +38,7 @@ from .models import (
     ServiceGuidePage,
     TierTablePage,
 )
+from .workflows import FourEyesApprovalTask, four_eyes_task_from
 
 POLICY_WORKFLOW_NAME = "政策审核"
 # Who approves a scheme's pages, in order of preference (see the scheme's departments). 吉林 has
@@ -550,11 +551,13 @@ def scheme_department(scheme, kinds):
 
 @transaction.atomic
 def policy_workflow_ensure(*, section: SchemeSectionPage) -> Workflow | None:
-    """The review workflow of a scheme's pages: one group-approval task for its talent office.
+    """The review workflow of a scheme's pages: one four-eyes group-approval task for its talent office.
 
     One workflow per scheme (named 政策审核 · scheme), so that a scheme's talent office approves
     only its own scheme's pages. The approving group gets edit and publish permission on the section
-    and admin access; the HR bureau's group may draft (add, change) and submit.
+    and admin access; the HR bureau's group may draft (add, change) and submit, never publish: a publish
+    permission any other group holds on the section is withdrawn. Nobody approves what they submitted or
+    wrote (``policypages.workflows.FourEyesApprovalTask``).
     """
     scheme = section.scheme
     if scheme is None:
@@ -567,8 +570,10 @@ def policy_workflow_ensure(*, section: SchemeSectionPage) -> Workflow | None:
     task_name = f"{approver.name}审核（{scheme.name}）"
     link = WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order").select_related("task").first()
     task = link.task.specific if link else None
-    if not isinstance(task, GroupApprovalTask):
-        task = GroupApprovalTask.objects.create(name=task_name)
+    if isinstance(task, GroupApprovalTask) and not isinstance(task, FourEyesApprovalTask):
+        task = four_eyes_task_from(task)  # the submitter cannot approve (policypages.workflows)
+    if not isinstance(task, FourEyesApprovalTask):
+        task = FourEyesApprovalTask.objects.create(name=task_name)
         WorkflowTask.objects.filter(workflow=workflow).delete()
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     elif task.name != task_name:
@@ -587,6 +592,10 @@ def policy_workflow_ensure(*, section: SchemeSectionPage) -> Workflow | None:
         for codename in codenames:
             permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
             GroupPagePermission.objects.get_or_create(group=group, page=section, permission=permission)
+    GroupPagePermission.objects.filter(
+        page__path__startswith=section.path, permission__content_type__app_label="wagtailcore",
+        permission__codename="publish_page",
+    ).exclude(group=approver.group).delete()
     return workflow
 
 
