@@ -50,8 +50,11 @@ class GuardContext:
         if self._requests is None:
             from ..models import OpinionRequestStatus
 
+            requests = self.dossier.opinion_requests.filter(state_id=self.dossier.state_id)
+            if self.dossier.state_entered_at:  # only this visit's: a stage returned to starts afresh
+                requests = requests.filter(requested_at__gte=self.dossier.state_entered_at)
             self._requests = list(
-                self.dossier.opinion_requests.filter(state_id=self.dossier.state_id)
+                requests
                 .exclude(status=OpinionRequestStatus.CANCELLED)
                 .select_related("department", "expert")
             )
