@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Card, CardStatus, Department, DepartmentKind, RevocationReason, Scheme
-from .testing import demo_user_for, fire, identity, path_to
+from .testing import demo_facts, demo_user_for, fire, identity, path_to
 
 CARDS_PER_SCHEME = 3
 
@@ -39,6 +39,8 @@ def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, ap
     if isinstance(scheme, str):
         scheme = Scheme.objects.get(slug=scheme)
     from .testing import attach_required_materials, route_choice
+
+    facts = demo_facts(scheme) if facts is None else facts
 
     issued = scheme.transitions.filter(issues_card=True).select_related("target").order_by("order").first().target.code
     if criteria is None:

@@ -7,19 +7,7 @@ from django.contrib.auth import get_user_model
 
 from .models import Department, DepartmentKind, Dossier, Scheme
 from .services.dossiers import dossier_create
-from .testing import attach_required_materials, fire, identity, path_to, route_choice
-
-
-def demo_facts(scheme):
-    # Facts that meet every precondition the five schemes have.
-    return {
-        "contract_years": 3,
-        "self_employed": False,
-        "flexible_introduction": False,
-        "employer_operating_years": 5,
-        "employer_is_district_institution": False,
-        "months_per_year_in_jurisdiction": 12,
-    }
+from .testing import attach_required_materials, demo_facts, fire, identity, path_to, route_choice
 
 
 # A 1×1 PNG: the smallest real file the attachment checks accept.
@@ -59,6 +47,16 @@ def drive_to(dossier, state_code):
     return dossier
 
 
+def dossier_in_state(scheme, applicant, rng, state_code, with_attachment=True):
+    """A new dossier of ``applicant`` claiming a criterion whose route reaches ``state_code``, with the required
+    materials, driven there through the real workflow; None if no route of the scheme reaches it."""
+    tier, criterion = route_choice(scheme, state_code, demo_facts(scheme))
+    if tier is None:
+        return None
+    dossier = make_dossier(scheme, applicant, rng, tier=tier, criterion=criterion, with_attachment=with_attachment)
+    return drive_to(dossier, state_code)
+
+
 def load_dossiers(password=None, stdout=None, rng=None):
     rng = rng or random.Random(20261122)
     User = get_user_model()
@@ -68,10 +66,7 @@ def load_dossiers(password=None, stdout=None, rng=None):
         if Dossier.objects.filter(scheme=scheme, applicant=applicant).exists():
             continue
         for state in scheme.states.order_by("order"):
-            tier, criterion = route_choice(scheme, state.code, demo_facts(scheme))
-            dossier = make_dossier(scheme, applicant, rng, tier=tier, criterion=criterion)
-            attach_required_materials(dossier)
-            drive_to(dossier, state.code)
+            dossier_in_state(scheme, applicant, rng, state.code)
             made += 1
     if stdout:
         stdout.write(f"  demo dossiers created: {made}")

@@ -40,6 +40,18 @@ def identity(rng=random, **overrides):
     return values
 
 
+def demo_facts(scheme=None):
+    """Facts that meet every precondition the five schemes have (demo data, tests' default applicant)."""
+    return {
+        "contract_years": 3,
+        "self_employed": False,
+        "flexible_introduction": False,
+        "employer_operating_years": 5,
+        "employer_is_district_institution": False,
+        "months_per_year_in_jurisdiction": 12,
+    }
+
+
 #: Guard keys that a walk can make true by acting (answering opinions, a notice, attaching materials); the others
 #: (criteria, tier, facts) are facts of the dossier that decide which route it may take.
 ACTED_GUARD_KEYS = {"opinions", "notice", "objections", "materials"}

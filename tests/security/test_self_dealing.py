@@ -24,7 +24,9 @@ from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from casefiles.demo import load_schemes_and_users
-from casefiles.demo_dossiers import drive_to, make_dossier
+from casefiles.actions.transition import TransitionAction
+from casefiles.demo_dossiers import dossier_in_state, drive_to, make_dossier
+from casefiles.exceptions import CaseFileError, TransitionDenied
 from casefiles.exceptions import SelfDealing
 from casefiles.models import (
     Card,
@@ -238,11 +240,22 @@ def _dossiers_in_every_state(scheme, rng):
     applicant = get_user_model().objects.get(username=f"{scheme.slug}.applicant")
     found = []
     for state in scheme.states.exclude(kind=StateKind.END).order_by("order"):
-        if not state.outgoing.exists() or path_to(scheme, state.code) is None:
+        if not state.outgoing.exists():
             continue
-        dossier = drive_to(make_dossier(scheme, applicant, rng, with_attachment=False), state.code)
+        dossier = dossier_in_state(scheme, applicant, rng, state.code, with_attachment=False)
+        if dossier is None:
+            continue
         found.append(Dossier.objects.select_related("scheme", "state", "employer", "authority").get(pk=dossier.pk))
     return found
+
+
+def _entitled(user, dossier, transition):
+    """May the user fire the transition on this dossier, the route's guards and controls aside (who, not when)?"""
+    try:
+        TransitionAction(dossier, transition, user).check(comment_required=False, guards=False)
+    except (CaseFileError, TransitionDenied):
+        return False
+    return True
 
 
 def _make_applicant(dossier, user):
@@ -289,7 +302,7 @@ def test_nobody_decides_on_a_dossier_where_they_are_the_applicant(schemes):
                     if actor is None:
                         continue
                     # control: the entitled person may fire it on someone else's dossier
-                    assert transition in transitions_available(actor, dossier), (slug, transition.code, principal)
+                    assert _entitled(actor, dossier, transition), (slug, transition.code, principal)
                     controls += 1
                     with transaction.atomic():
                         own = _make_applicant(dossier, staff if principal == "applicant" else actor)
@@ -325,7 +338,7 @@ def test_an_employer_contact_fires_only_the_employer_steps_of_its_own_employer(s
             for transition in dossier.state.outgoing.order_by("order"):
                 principals = principals_of(transition, dossier.state)
                 if "employer" in principals:
-                    assert transition in transitions_available(contact, dossier), (slug, transition.code)
+                    assert _entitled(contact, dossier, transition), (slug, transition.code)
                     with transaction.atomic():
                         Dossier.objects.filter(pk=dossier.pk).update(employer=other_employer)
                         moved = Dossier.objects.get(pk=dossier.pk)
@@ -407,7 +420,7 @@ def test_nobody_decides_on_their_own_card(schemes):
     cases, allowed = 0, []
     for slug, scheme in schemes.items():
         holder = get_user_model().objects.create_user(f"selfdeal.{slug}.holder", password=PASSWORD)
-        dossier = drive_to(make_dossier(scheme, holder, rng, with_attachment=False), "issued")
+        dossier = dossier_in_state(scheme, holder, rng, "issued", with_attachment=False)
         card = Card.objects.get(dossier=dossier)
         from casefiles.services.cards import card_departments
 
