@@ -10,7 +10,7 @@ from casefiles.demo_dossiers import DEMO_PNG, demo_facts
 from casefiles.models import Department, DepartmentKind, Scheme
 from casefiles.services.attachments import attachment_add
 from casefiles.services.dossiers import dossier_create, dossier_transition, dossier_update
-from casefiles.testing import attach_required_materials, resident_id
+from casefiles.testing import DossierSketch, attach_required_materials, demo_user_for, resident_id, route_open_to
 
 
 @dataclass
@@ -33,15 +33,25 @@ def staff(username):
     return get_user_model().objects.get(username=username)
 
 
+def _direct_route(scheme):
+    """(tier, criterion) of the first criterion the scheme lets take approve_direct (第三十二条第（一）项)."""
+    direct = scheme.transitions.get(code="approve_direct")
+    for tier in scheme.tiers.order_by("rank"):
+        for criterion in tier.criteria.order_by("order"):
+            if route_open_to(DossierSketch(scheme, tier, [criterion], demo_facts(scheme)), direct):
+                return tier, criterion
+    raise LookupError("no criterion of the scheme takes approve_direct")
+
+
 def start(person, slug="liaocheng"):
     """A draft with an attachment whose file name carries the person's name (as applicants name files)."""
     scheme = Scheme.objects.get(slug=slug)
     account, _created = get_user_model().objects.get_or_create(
         username=person.username, defaults={"email": person.email, "first_name": person.name})
-    tier = scheme.tiers.order_by("rank").first()
+    tier, criterion = _direct_route(scheme)
     employer = Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER).order_by("pk").first()
     dossier = dossier_create(
-        applicant=account, scheme=scheme, requested_tier=tier, criteria=[tier.criteria.order_by("order").first()],
+        applicant=account, scheme=scheme, requested_tier=tier, criteria=[criterion],
         facts=demo_facts(scheme), employer=employer, applicant_name=person.name, id_type="resident_id",
         id_number=person.id_number, nationality="中国", phone=person.phone, email=person.email,
     )
@@ -63,7 +73,8 @@ def full_flow(person):
     dossier = dossier_update(dossier=dossier, user=account, phone=person.new_phone)
     dossier = dossier_transition(dossier=dossier, transition="submit", user=account)
     dossier = dossier_transition(dossier=dossier, transition="approve_direct", user=reviewer)
-    dossier = dossier_transition(dossier=dossier, transition="issue", user=reviewer)
+    # four eyes (the scheme's setting): a colleague of the approving officer issues the card
+    dossier = dossier_transition(dossier=dossier, transition="issue", user=demo_user_for(dossier, "hr-bureau"))
     return dossier
 
 
