@@ -225,7 +225,7 @@ def test_malformed_json_to_every_write_endpoint_is_a_400(client, world, caller):
     targets = write_operations()
     assert ("post", "/api/v1/dossiers/") in targets and ("post", "/api/v1/auth/token/") in targets
     for method, path in targets:
-        url = path.replace("{id}", str(world["dossier"].pk)).replace("{pk}", str(world["dossier"].pk))
+        url = path.replace("{id}", str(world["dossier"].pk)).replace("{pk}", str(world["dossier"].pk)).replace("{code}", "id_document")
         response = getattr(client, method)(url, b'{"a":', content_type="application/json", **headers)
         assert response.status_code < 500, (method, url, response.status_code)
         body = response.json()

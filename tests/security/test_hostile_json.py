@@ -20,7 +20,7 @@ from casefiles.demo_cards import issue_card
 from casefiles.exceptions import CaseFileError
 from casefiles.forms_portal import ApplicationForm
 from casefiles.models import Department, Dossier, Scheme
-from casefiles.testing import identity
+from casefiles.testing import demo_user_for, identity
 from tests.casefiles.factories import PASSWORD, new_dossier, setup_schemes, user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -104,12 +104,33 @@ def world(db):
     setup_schemes()
     dossier = new_dossier("jilin")
     card = issue_card("tonghua", rng=random.Random(5), password=PASSWORD)
+    # a 楚雄 dossier in the stage that asks departments for opinions (第四条第（二）项), its requests open
+    request = _open_opinion_request()
     return {
         "dossier": dossier,
         "card": card,
+        "request": request,
+        "asked": Token.objects.create(user=demo_user_for(request.dossier, request.department.code)).key,
         "applicant": Token.objects.create(user=dossier.applicant).key,
         "holder": Token.objects.create(user=card.holder).key,
     }
+
+
+def _open_opinion_request():
+    from casefiles.demo_dossiers import dossier_in_state
+    from casefiles.models import OpinionRequest, OpinionRequestStatus
+
+    for scheme in Scheme.objects.order_by("slug"):
+        for state in scheme.states.order_by("order"):
+            if not state.opinions:
+                continue
+            applicant = user(f"{scheme.slug}.applicant")
+            dossier = dossier_in_state(scheme, applicant, random.Random(9), state.code)
+            request = OpinionRequest.objects.filter(dossier=dossier, status=OpinionRequestStatus.OPEN,
+                                                    department__isnull=False).order_by("pk").first()
+            if dossier is not None and request is not None:
+                return request
+    raise LookupError("no scheme state asks a department for an opinion")
 
 
 def base_body(method, path, schema, components):
@@ -160,6 +181,9 @@ def escaped_quotes(prefix, size=None):
 
 
 def caller_for(path, world):
+    if "/opinion-requests/" in path:  # answered by the department asked, on its open request
+        return world["asked"], path.replace("{id}", str(world["request"].pk)).replace("{pk}", str(world["request"].pk))
+    path = path.replace("{code}", "id_document")  # a material code: the applicant sees the dossier, the body is read
     if "{id}" not in path and "{pk}" not in path and "dossiers" not in path and "cards" not in path:
         return None, path  # anonymous endpoints (eligibility, token) and the rest with no object
     if "/cards/" in path:
