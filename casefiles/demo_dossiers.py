@@ -47,10 +47,11 @@ def drive_to(dossier, state_code):
     return dossier
 
 
-def dossier_in_state(scheme, applicant, rng, state_code, with_attachment=True):
-    """A new dossier of ``applicant`` claiming a criterion whose route reaches ``state_code``, with the required
-    materials, driven there through the real workflow; None if no route of the scheme reaches it."""
-    tier, criterion = route_choice(scheme, state_code, demo_facts(scheme))
+def dossier_in_state(scheme, applicant, rng, state_code, with_attachment=True, tier=None):
+    """A new dossier of ``applicant`` claiming a criterion (of ``tier`` if given) whose route reaches
+    ``state_code``, with the required materials, driven there through the real workflow; None if no route
+    of the scheme reaches it."""
+    tier, criterion = route_choice(scheme, state_code, demo_facts(scheme), tier=tier)
     if tier is None:
         return None
     dossier = make_dossier(scheme, applicant, rng, tier=tier, criterion=criterion, with_attachment=with_attachment)

@@ -290,9 +290,13 @@ class MeetingDetailView(ObjectPage):
         self.meeting = meeting = self.get_object(pk)
         scheme = meeting.joint_meeting.scheme
         items = list(meeting.items.select_related("dossier__state", "service_change"))
+        # an agenda item names its dossier (reference, applicant) only to those whose grants let them see it
+        visible = set(dossiers_visible_to(request.user, Dossier.objects.filter(
+            pk__in=[i.dossier_id for i in items if i.dossier_id])).values_list("pk", flat=True))
         for item in items:
             item.transitions = []
-            if item.dossier_id and not item.transition:
+            item.hidden = bool(item.dossier_id) and item.dossier_id not in visible
+            if item.dossier_id and not item.transition and not item.hidden:
                 item.transitions = list(item.dossier.state.outgoing.filter(scheme=scheme).order_by("order"))
         return self.render({
             "meeting": meeting,

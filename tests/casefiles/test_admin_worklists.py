@@ -19,7 +19,7 @@ from casefiles.masking import mask_id_number
 from casefiles.models import Department, DepartmentKind, Dossier, JournalEntry, Membership, Scheme
 from casefiles.selectors import dossiers_actionable_by, dossiers_visible_to
 from casefiles.services.dossiers import dossier_create
-from casefiles.testing import fire, identity, path_to
+from casefiles.testing import attach_required_materials, demo_facts, fire, identity, path_to, route_choice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -31,7 +31,7 @@ PLAN = [
     ("jilin", "employer_recommendation"),
     ("jilin", "preliminary_review"),
     ("jilin", "final_approval"),
-    ("jilin", "final_approval"),
+    ("jilin", "final_approval", "4.2"),  # 一事一议 (第四条第（二）项): the route refer_case_by_case is open to
     ("jilin", "issued"),
     ("baiyun", "pre_review"),
     ("tonghua", "acceptance"),
@@ -43,21 +43,30 @@ def zh(message):
         return gettext(message)
 
 
-def make_dossier(scheme, target, rng):
+def make_dossier(scheme, target, rng, criterion=None):
+    """A dossier of the scheme's applicant driven to ``target``, claiming ``criterion`` (a ref) or else the first
+    criterion of the highest tier whose route reaches it."""
     applicant = User.objects.get(username=f"{scheme.slug}.applicant")
-    tier = scheme.tiers.order_by("-rank").first()
+    if criterion:
+        claimed = scheme.criteria.select_related("tier").get(ref=criterion)
+        tier = claimed.tier
+    else:
+        tier, claimed = next(choice for t in scheme.tiers.order_by("-rank")
+                             if (choice := route_choice(scheme, target, demo_facts(scheme), tier=t))[0] is not None)
     employer = Department.objects.filter(kind=DepartmentKind.EMPLOYER, memberships__user__username=f"{scheme.slug}.employer").first()
     authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first() if scheme.authority_kind else None
     dossier = dossier_create(
         applicant=applicant,
         scheme=scheme,
         requested_tier=tier,
-        criteria=list(tier.criteria.all()[:1]),
+        criteria=[claimed],
+        facts=demo_facts(scheme),
         employer=employer,
         authority=authority,
         **identity(rng),
     )
-    for transition in path_to(scheme, target):
+    attach_required_materials(dossier)
+    for transition in path_to(scheme, target, dossier=dossier):
         dossier = fire(dossier, transition)
     assert dossier.state.code == target
     return Dossier.objects.get(pk=dossier.pk)
@@ -72,7 +81,7 @@ def world(db):
         department.group.permissions.add(access)
     rng = random.Random(11)
     schemes = {s.slug: s for s in Scheme.objects.all()}
-    return [make_dossier(schemes[slug], target, rng) for slug, target in PLAN]
+    return [make_dossier(schemes[slug], target, rng, *rest) for slug, target, *rest in PLAN]
 
 
 def staff_users():
@@ -172,9 +181,8 @@ def test_detail_shows_identity_and_journals_the_view(client, world):
     assert response.status_code == 200
     page = response.content.decode()
     assert dossier.id_number in page and dossier.applicant_name in page
-    assert [t["transition"].code for t in response.context["transitions"]] == [
-        "approve_final", "refer_case_by_case", "return", "reject"
-    ]
+    # the route the claim allows (第六条第（三）项); 一事一议 (第四条第（二）项) is not offered to a 4.1 claim
+    assert [t["transition"].code for t in response.context["transitions"]] == ["approve_final", "return", "reject"]
     assert [o.transition for o in response.context["opinions"]] == ["submit", "recommend", "approve_preliminary"]
     assert JournalEntry.objects.filter(action="casefiles.dossier.view", dossier=dossier, actor=user).count() == before + 1
 
@@ -241,11 +249,12 @@ def test_a_viewer_who_may_not_act_gets_403_and_a_missing_reason_400(client, worl
 
 def test_case_by_case_decision_records_minutes(client, world):
     login(client, "jilin.hr-bureau")
-    dossier = next(d for d in world if d.state.code == "final_approval")
+    dossier = next(d for d in world if d.state.code == "final_approval" and d.criteria.filter(ref="4.2").exists())
     client.post(
         reverse("casefiles_dossiers:transition", args=[dossier.pk]),
         {"transition": "refer_case_by_case", "expected_state": "final_approval"},
     )
+    assert Dossier.objects.get(pk=dossier.pk).state.code == "case_by_case"
     client.logout()
     login(client, "jilin.provincial-leadership")
     detail = client.get(reverse("casefiles_dossiers:detail", args=[dossier.pk]))

@@ -36,10 +36,12 @@ def staff_of(scheme, code, username=None):
 
 
 def dossier_in(slug, state, seed=1, tier=None):
-    from casefiles.demo_dossiers import drive_to, make_dossier
+    from casefiles.demo_dossiers import dossier_in_state
     from casefiles.models import Scheme
 
     scheme = Scheme.objects.get(slug=slug)
     tier_obj = scheme.tiers.get(code=tier) if tier else None
-    dossier = make_dossier(scheme, user(f"{slug}.applicant"), random.Random(seed), tier=tier_obj, with_attachment=False)
-    return drive_to(dossier, state)
+    dossier = dossier_in_state(scheme, user(f"{slug}.applicant"), random.Random(seed), state, with_attachment=False, tier=tier_obj)
+    if dossier is None:
+        raise LookupError(f"{slug}: no route reaches {state}")
+    return dossier
