@@ -35,9 +35,16 @@ def staff_of(scheme, code, username=None):
     return person
 
 
-def dossier_in(slug, state, seed=1, tier=None):
-    from casefiles.demo_dossiers import dossier_in_state
+def dossier_in(slug, state, seed=1, tier=None, criterion=None):
+    """A dossier of the scheme's applicant in ``state``; ``criterion`` (a ref) is the claim, else one whose route
+    reaches the state."""
+    from casefiles.demo_dossiers import dossier_in_state, drive_to
     from casefiles.models import Scheme
+
+    if criterion:
+        from tests.casefiles.factories import new_dossier
+
+        return drive_to(new_dossier(slug, criterion=criterion, seed=seed), state)
 
     scheme = Scheme.objects.get(slug=slug)
     tier_obj = scheme.tiers.get(code=tier) if tier else None

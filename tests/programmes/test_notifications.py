@@ -20,7 +20,7 @@ from .conftest import PASSWORD, dossier_in, user
 def test_preference_turns_email_off_but_the_inbox_still_gets_it(schemes, mailoutbox, django_capture_on_commit_callbacks):
     applicant = user("liaocheng.applicant")
     preference_set(user=applicant, family="dossier", email=False)
-    dossier = dossier_in("liaocheng", "draft")
+    dossier = dossier_in("liaocheng", "draft", criterion="5.3")  # class （三）: reviewed (第三十二条第（二）项)
     with django_capture_on_commit_callbacks(execute=True):
         dossier_transition(dossier=dossier, transition="submit", user=applicant)
     assert mailoutbox == []

@@ -13,6 +13,7 @@ partner bank's production batch, whose purpose needs them."""
 import csv
 import datetime
 import io
+import random
 import re
 from pathlib import Path
 
@@ -26,10 +27,11 @@ from django.utils import timezone
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
 from casefiles.demo_cards import issue_card
+from casefiles.demo_dossiers import dossier_in_state
 from casefiles.exports import csv_cell, looks_like_formula
 from casefiles.models import Card, Department, Dossier, Scheme, ServiceItem, Tier
 from casefiles.services.registry_import import schemes_importable_by
-from casefiles.testing import demo_user_for, fire, identity, path_to
+from casefiles.testing import attach_required_materials, demo_user_for, fire, identity, path_to
 from tests.casefiles.factories import PASSWORD, setup_schemes, user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
@@ -154,6 +156,7 @@ def world(client):
     open_dossier = dossier_create(applicant=user("liaocheng.applicant"), scheme=liaocheng,
                                   requested_tier=liaocheng.tiers.order_by("rank").first(), employer=employer,
                                   **identity(applicant_name="孙志强"))
+    attach_required_materials(open_dossier)
     open_dossier = fire(open_dossier, next(t for t in path_to(liaocheng, "issued") if t.code == "submit"))
     Dossier.objects.filter(pk=open_dossier.pk).update(applicant_name=PAYLOADS[1], due_date=today - datetime.timedelta(days=1))
     Tier.objects.filter(pk=open_dossier.requested_tier_id).update(name=PAYLOADS[4])
@@ -162,14 +165,8 @@ def world(client):
     from casefiles.services import cards as card_services
 
     chuxiong = Scheme.objects.get(slug="chuxiong")
-    batch_dossier = dossier_create(applicant=get_user_model().objects.create_user("export-batch-1"), scheme=chuxiong,
-                                   requested_tier=chuxiong.tiers.first(),
-                                   employer=chuxiong.jurisdiction.departments.filter(kind="employer").first(),
-                                   authority=chuxiong.departments.filter(kind=chuxiong.authority_kind).first()
-                                   if chuxiong.authority_kind else None, **identity(applicant_name="周建国"))
-    for transition in path_to(chuxiong, "card_production"):
-        batch_dossier.refresh_from_db()
-        batch_dossier = fire(batch_dossier, transition)
+    batch_dossier = dossier_in_state(chuxiong, get_user_model().objects.create_user("export-batch-1"), random.Random(3),
+                                     "card_production")
     Dossier.objects.filter(pk=batch_dossier.pk).update(applicant_name=PAYLOADS[3])
     bank = get_user_model().objects.get(username="chuxiong.bank")
     batch = card_services.production_batch_create(scheme=chuxiong, user=bank)
