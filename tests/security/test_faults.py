@@ -84,10 +84,11 @@ def test_connection_lost_mid_request_gives_a_clean_error_and_no_partial_state(cl
     nothing of the transition is left."""
     _require_postgres()
     setup_schemes()
-    dossier = dossier_transition(dossier=new_dossier("liaocheng"), transition="submit", user=user("liaocheng.applicant"))
+    # a class （三） claim: reviewed by the HR bureau, then the talent office (第三十二条第（二）项)
+    dossier = dossier_transition(dossier=new_dossier("liaocheng", criterion="5.3"), transition="submit", user=user("liaocheng.applicant"))
     opinions, journal = Opinion.objects.count(), JournalEntry.objects.count()
 
-    import casefiles.services.dossiers as dossiers_module
+    import casefiles.actions.transition as dossiers_module  # the transition action writes the journal
 
     real_journal_write = dossiers_module.journal_write
     fired = []
@@ -135,7 +136,9 @@ from casefiles.models import Scheme
 from casefiles.services import registry_import as ri
 
 slow_after = int(os.environ.get("HUICAI_TEST_SLOW_AFTER", "0"))
-real_card_issue = ri.card_issue
+from casefiles.services import cards as card_services  # the issuing step's receiver calls card_issue
+
+real_card_issue = card_services.card_issue
 issued = []
 
 def card_issue(**kwargs):
@@ -146,7 +149,7 @@ def card_issue(**kwargs):
         time.sleep(600)  # the parent kills us here
     return card
 
-ri.card_issue = card_issue
+card_services.card_issue = card_issue
 scheme = Scheme.objects.get(slug="chuxiong")
 book = openpyxl.Workbook()
 sheet = book.active
