@@ -239,6 +239,14 @@ class WorkflowState(models.Model):
         return f"{self.scheme.slug}:{self.code} {self.name}"
 
 
+class TransitionRole(models.TextChoices):
+    """What the engine, outside the transition itself, does with a step (the data names it; no code is read)."""
+
+    NONE = "", _("Ordinary step")
+    CARD_PRODUCED = "card_produced", _("Records that the card is produced (fired by the production batch)")
+    MEETING_DECISION = "meeting_decision", _("Decided at a meeting (the minutes are recorded)")
+
+
 class WorkflowTransition(models.Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="transitions"
@@ -263,6 +271,7 @@ class WorkflowTransition(models.Model):
     four_eyes = models.BooleanField(
         _("four eyes"), null=True, blank=True, help_text=_("Empty: the scheme's default.")
     )
+    role = models.CharField(_("role"), max_length=20, choices=TransitionRole.choices, default="", blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
