@@ -10,10 +10,6 @@ from django.utils.translation import gettext as _
 
 from .models import Criterion, DepartmentKind, Scheme, ServiceItem, StateKind, Tier
 
-#: Waiting states every application passes through, so a person should see them among the stages.
-#: ``case_by_case`` (only some applications) and ``returned`` (an exception) are left out.
-PUBLIC_WAITING_STATES = ("public_notice",)
-
 PRINCIPAL_LABELS = {
     "applicant": lambda: _("Applicant"),
     "employer": lambda: _("Employer"),
@@ -106,14 +102,15 @@ def _department_label(scheme, actor, departments):
 def workflow_stages(scheme):
     """Review stages of the scheme's workflow in order, as a person applying would see them.
 
-    A stage is a state of kind ``stage``, or one of :data:`PUBLIC_WAITING_STATES`; ``department`` is the
+    A stage is a state of kind ``stage``, or a waiting state that puts the dossier on public notice (its data
+    declares ``notice``); ``department`` is the
     acting department's name (for ``authority`` the label of the authority kind, for applicant or
     employer the role's label).
     """
     departments = {d.code: d for d in scheme.departments.all()}
     stages = []
     for state in scheme.states.order_by("order", "pk"):
-        if state.kind == StateKind.STAGE or (state.kind == StateKind.WAITING and state.code in PUBLIC_WAITING_STATES):
+        if state.kind == StateKind.STAGE or (state.kind == StateKind.WAITING and state.notice):
             stages.append(
                 {
                     "code": state.code,

@@ -22,7 +22,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from casefiles.exceptions import CaseFileError, StateConflict
-from casefiles.models import Department, DepartmentKind, Dossier, Membership, ServiceCategory, Tier
+from casefiles.models import Department, DepartmentKind, Dossier, Membership, ServiceCategory, Tier, TransitionRole, WorkflowState
 from casefiles.selectors import dossiers_visible_to
 from casefiles.services.journal import journal_write
 from huicai.admin_scope import scoped_object, scoped_queryset
@@ -304,7 +304,8 @@ class MeetingDetailView(ObjectPage):
             "outcomes": DecisionOutcome.choices,
             # only those this user's grants let them see (the meeting's office may not see every dossier)
             "case_dossiers": dossiers_visible_to(
-                request.user, Dossier.objects.filter(scheme=scheme, state__code="case_by_case")
+                request.user, Dossier.objects.filter(scheme=scheme, state__in=WorkflowState.objects.filter(
+                    scheme=scheme, outgoing__role=TransitionRole.MEETING_DECISION))
             ).order_by("pk")[:100],
             "changes": ServiceChangeRequest.objects.filter(scheme=scheme).order_by("-pk")[:100],
             "members": meeting.joint_meeting.members.select_related("department"),

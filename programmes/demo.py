@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casefiles.demo import DEFAULT_DEMO_PASSWORD
-from casefiles.models import Card, CardStatus, Department, DepartmentKind, Dossier, Membership, Role, Scheme, ServiceItem
+from casefiles.models import Card, CardStatus, Department, DepartmentKind, Dossier, Membership, Role, Scheme, ServiceItem, TransitionRole
 
 from . import services
 from .models import AgendaKind, CommissionerScope, DecisionOutcome, Feedback, JointMeeting, ServiceChangeRequest, ServiceCommissioner
@@ -75,7 +75,7 @@ def load_programmes(password=None, stdout=None):
             office = _office_user(scheme)
             meeting = services.meeting_schedule(joint_meeting=body, user=office, title=f"{today.year}年第一次{name}",
                                                 date=today - datetime.timedelta(days=7), location="市委组织部第一会议室")
-            dossier = Dossier.objects.filter(scheme=scheme, state__code="case_by_case").order_by("pk").first()
+            dossier = Dossier.objects.filter(scheme=scheme, state__outgoing__role=TransitionRole.MEETING_DECISION).order_by("pk").first()
             if dossier is not None:
                 item = services.agenda_item_add(meeting=meeting, user=office, kind=AgendaKind.CASE_BY_CASE, dossier=dossier)
                 services.agenda_item_decide(item=item, user=office, outcome=DecisionOutcome.DEFERRED,

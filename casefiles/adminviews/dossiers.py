@@ -32,7 +32,7 @@ from ..errors import CASE_FILE_ERRORS, http_status, user_message
 from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
-from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, WorkflowState
+from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, TransitionRole, WorkflowState
 from ..selectors import (
     dossier_for,
     dossiers_actionable_by,
@@ -244,6 +244,8 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
         if journal:
             journal_write(action="casefiles.dossier.view", actor=self.request.user, dossier=dossier, obj=dossier)
         transitions = transitions_available(self.request.user, dossier)
+        # a stage decided at a meeting records the minutes with each of its steps
+        at_meeting = any(t.role == TransitionRole.MEETING_DECISION for t in transitions)
         context = self.get_context_data(
             dossier=dossier,
             criteria=dossier.criteria.select_related("tier"),
@@ -251,7 +253,7 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             attachments=_attachments_named(dossier),
             journal=dossier.journal.select_related("actor", "department").order_by("-pk")[:200],
             transitions=[
-                {"transition": t, "minutes": t.code.startswith("decide_case_by_case") or dossier.state.code == "case_by_case"}
+                {"transition": t, "minutes": at_meeting}
                 for t in transitions
             ],
             form=form,

@@ -25,6 +25,8 @@ GUARD_WORDS: dict[str, tuple | None] = {
     "any": None,
     "not": None,
 }
+#: What the engine does with a step besides moving the dossier (casefiles.models.TransitionRole).
+TRANSITION_ROLES = ("card_produced", "meeting_decision")
 #: Principals an opinion request may name besides the scheme's department codes.
 OPINION_PRINCIPALS = {"authority", "employer"}
 #: The material kind every scheme has and never requires.
@@ -163,6 +165,11 @@ def controls_problems(data: dict) -> list[tuple[tuple, str]]:
         where = ("workflow", "transitions", i)
         if transition.get("four_eyes") is not None and not isinstance(transition.get("four_eyes"), bool):
             add((*where, "four_eyes"), f"步骤 {code} 的 four_eyes 须为 true 或 false")
+        role = transition.get("role")
+        if role is not None and role not in TRANSITION_ROLES:
+            add((*where, "role"), f"步骤 {code} 的 role 未知：{role!r}（可用：{'、'.join(TRANSITION_ROLES)}）")
+        elif role == "card_produced" and transition.get("by") == "applicant":
+            add((*where, "role"), f"步骤 {code} 记录制卡完成，不能由申请人操作")
         message = transition.get("guard_message")
         if message is not None and (not isinstance(message, str) or not message.strip()):
             add((*where, "guard_message"), f"步骤 {code} 的 guard_message 须为中文说明文字")

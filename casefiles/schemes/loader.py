@@ -268,6 +268,7 @@ def scheme_load(data):
                 "guard": row.get("guard") or {},
                 "guard_message": row.get("guard_message") or "",
                 "four_eyes": row.get("four_eyes"),
+                "role": row.get("role") or "",
                 "order": order,
             },
         )

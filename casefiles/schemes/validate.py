@@ -56,9 +56,6 @@ FACTS = {
     "employer_is_district_institution": "bool",
     "months_per_year_in_jurisdiction": "number",
 }
-REQUIRED_STATES = {
-    "draft": "start", "returned": "waiting", "issued": "end", "rejected": "end", "withdrawn": "end",
-}
 # principals that are not department codes, per place they may appear
 SPECIAL_ACTORS = {"applicant", "employer", "authority"}
 SPECIAL_VIEW = {"applicant", "employer", "authority"}
@@ -433,22 +430,23 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
         limit = s.get("time_limit_working_days")
         if limit is not None and (not isinstance(limit, int) or limit <= 0):
             err(f"{where}: time_limit_working_days must be a positive integer or null")
+    # The engine reads the states' kinds and actors and the transitions' principals and roles, never their
+    # codes: the rules below say what a workflow must contain in those terms.
     starts = [c for c, s in state_by_code.items() if s.get("kind") == "start"]
-    if starts != ["draft"]:
-        err(f"workflow must have exactly one start state 'draft', found {starts}")
-    for code, kind in REQUIRED_STATES.items():
-        if code not in state_by_code:
-            err(f"workflow: missing state {code}")
-        elif state_by_code[code].get("kind") != kind:
-            err(f"workflow: state {code} must be of kind {kind}")
-    if "draft" in state_by_code and state_by_code["draft"].get("actor") != "applicant":
-        err("workflow: draft must be acted on by the applicant")
-    if "returned" in state_by_code and state_by_code["returned"].get("actor") != "applicant":
-        err("workflow: returned must be acted on by the applicant")
+    if len(starts) != 1:
+        err(f"workflow must have exactly one start state, found {starts}")
+    start = starts[0] if len(starts) == 1 else None
+    if start is not None and state_by_code[start].get("actor") != "applicant":
+        err(f"workflow: the start state {start} must be acted on by the applicant")
+    ends = {c for c, s in state_by_code.items() if s.get("kind") == "end"}
+    # states after submission in which the dossier waits on the applicant (退回补正)
+    back_to_applicant = {c for c, s in state_by_code.items() if c != start and s.get("kind") != "end"
+                         and s.get("actor") == "applicant"}
 
     edges: dict[str, set[str]] = {c: set() for c in state_by_code}
     transition_codes: list[str] = []
-    issues_card = False
+    issuing_targets: set[str] = set()
+    submissions, returns, refusals, withdrawals = [], 0, 0, 0
     for t in transitions:
         code = t.get("code")
         where = f"transition {code}"
@@ -463,6 +461,8 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
         target = t.get("to")
         if target not in state_by_code:
             err(f"{where}: unknown to-state {target!r}")
+        by = t.get("by")
+        withdrawal = by == "applicant" and target in ends and not t.get("issues_card")
         for src in _as_list(sources):
             if src not in state_by_code:
                 err(f"{where}: unknown from-state {src!r}")
@@ -471,37 +471,54 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
                 err(f"{where}: leaves end state {src}")
             if target in state_by_code:
                 edges[src].add(target)
-            by = t.get("by")
             if by == "actor":
                 continue
             actor = state_by_code[src].get("actor")
-            if by != actor and not (by == "applicant" and code == "withdraw"):
+            if by != actor and not withdrawal:
                 err(f"{where}: by {by!r} but state {src} is acted on by {actor!r}")
-        check_principal(t.get("by"), SPECIAL_BY, f"{where}.by")
-        if t.get("by") == "authority":
+        check_principal(by, SPECIAL_BY, f"{where}.by")
+        if by == "authority":
             uses_authority = True
-        if code in ("return", "reject", "decline", "decide_case_by_case_reject") and not t.get("requires_comment"):
-            err(f"{where}: requires_comment must be true")
+        sources_list = [x for x in _as_list(sources) if isinstance(x, str)]
+        if start in sources_list and by == "applicant" and target not in ends:
+            submissions.append(t)
+        if withdrawal:
+            withdrawals += 1
+        elif target in back_to_applicant and by != "applicant":
+            returns += 1
+            if not t.get("requires_comment"):
+                err(f"{where}: returns the dossier to the applicant, so requires_comment must be true")
+        elif target in ends and not t.get("issues_card") and by != "applicant":
+            refusals += 1
+            if not t.get("requires_comment"):
+                err(f"{where}: ends the application without a card, so requires_comment must be true")
         if t.get("issues_card"):
-            issues_card = True
-            if target != "issued":
-                err(f"{where}: issues_card but does not lead to issued")
+            if target not in ends:
+                err(f"{where}: issues_card but does not lead to an end state")
+            elif isinstance(target, str):
+                issuing_targets.add(target)
     for code, n in Counter(transition_codes).items():
         if n > 1:
             err(f"duplicate transition code: {code}")
-    if not issues_card:
+    if not issuing_targets:
         err("workflow: no transition has issues_card: true")
-    for code in ("submit", "return", "reject", "withdraw", "issue"):
-        if code not in transition_codes:
-            err(f"workflow: missing transition {code}")
-    submit = next((t for t in transitions if t.get("code") == "submit"), None)
-    if submit and not {"draft", "returned"} <= set(_as_list(submit.get("from"))):
-        err("workflow: submit must leave from draft and returned")
+    if start is not None and not submissions:
+        err(f"workflow: no transition by the applicant submits from {start}")
+    if not back_to_applicant or not returns:
+        err("workflow: no step returns the dossier to the applicant for supplement (a state acted on by the applicant after submission)")
+    if not refusals:
+        err("workflow: no step ends an application without a card (rejection)")
+    if not withdrawals:
+        err("workflow: the applicant has no step to withdraw")
+    for t in submissions:
+        missing = back_to_applicant - set(_as_list(t.get("from")))
+        if missing:
+            err(f"transition {t.get('code')}: submits from {start} and must also leave from {sorted(missing)}")
     # reachability
     reachable: set[str] = set()
-    if "draft" in state_by_code:
-        queue = deque(["draft"])
-        reachable.add("draft")
+    if start is not None:
+        queue = deque([start])
+        reachable.add(start)
         while queue:
             for nxt in edges.get(queue.popleft(), ()):
                 if nxt not in reachable:
@@ -509,24 +526,17 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
                     queue.append(nxt)
     for code, s in state_by_code.items():
         if s.get("kind") != "end" and code not in reachable:
-            err(f"workflow: state {code} is not reachable from draft")
+            err(f"workflow: state {code} is not reachable from {start}")
         if s.get("kind") != "end" and not edges.get(code):
             err(f"workflow: state {code} has no way out")
-    if "issued" in state_by_code and "issued" not in reachable:
-        err("workflow: issued is not reachable from draft")
-    # case by case / public notice states match the flags
-    if data.get("case_by_case"):
-        for code in ("refer_case_by_case", "decide_case_by_case_approve", "decide_case_by_case_reject"):
-            if code not in transition_codes:
-                err(f"workflow: case_by_case scheme lacks transition {code}")
-        if "case_by_case" not in state_by_code:
-            err("workflow: case_by_case scheme lacks state case_by_case")
-    if data.get("public_notice"):
-        if "public_notice" not in state_by_code:
-            err("workflow: public_notice is configured but there is no public_notice state")
-        for code in ("open_public_notice", "close_public_notice"):
-            if code not in transition_codes:
-                err(f"workflow: public notice lacks transition {code}")
+    for target in sorted(issuing_targets - reachable):
+        err(f"workflow: {target} (where the card is issued) is not reachable from {start}")
+    # the scheme's flags and the workflow agree
+    roles = {t.get("role") for t in transitions}
+    if data.get("case_by_case") and "meeting_decision" not in roles:
+        err("workflow: case_by_case scheme has no transition with role meeting_decision")
+    if data.get("public_notice") and not any(s.get("notice") for s in states):
+        err("workflow: public_notice is configured but no state declares a notice")
     # authority
     authority_kind = workflow.get("authority_kind")
     if uses_authority and not authority_kind:

@@ -32,7 +32,9 @@ from ..models import (
     RevocationReason,
     RevocationRequest,
     RevocationRequestStatus,
+    TransitionRole,
     ValidityRule,
+    WorkflowState,
 )
 from ..notify import notify
 from ..permissions import refuse_own_dossier
@@ -845,9 +847,10 @@ def _bank_or_department(user, scheme):
 def production_batch_create(*, scheme, user, dossiers=None):
     """A batch of approved holders (dossiers waiting for card production) for the partner bank."""
     department = _bank_or_department(user, scheme)
-    waiting = Dossier.objects.filter(scheme=scheme, state__code="card_production").exclude(
-        production_items__isnull=False
-    )
+    # dossiers in a stage whose way out records the card's production (a step with role card_produced)
+    waiting = Dossier.objects.filter(
+        scheme=scheme, state__in=WorkflowState.objects.filter(scheme=scheme, outgoing__role=TransitionRole.CARD_PRODUCED)
+    ).exclude(production_items__isnull=False)
     if dossiers is not None:
         waiting = waiting.filter(pk__in=[d.pk for d in dossiers])
     waiting = list(waiting.order_by("pk"))
@@ -868,7 +871,7 @@ def production_batch_create(*, scheme, user, dossiers=None):
 @transaction.atomic
 def card_mark_produced(*, item, user):
     """The bank records that the card of one batch item is made. For a dossier still waiting in card
-    production this fires the workflow's ``mark_produced`` transition."""
+    production this fires the step of its stage whose role is ``card_produced``."""
     from .dossiers import dossier_transition
 
     item = ProductionItem.objects.select_for_update(of=("self",)).select_related("batch__scheme", "dossier__state").get(pk=item.pk)
@@ -878,8 +881,9 @@ def card_mark_produced(*, item, user):
         raise StateConflict(_("This card has already been recorded as produced."), "produced")
     item.produced_at = timezone.now()
     item.save(update_fields=["produced_at"])
-    if item.dossier.state.code == "card_production":
-        dossier_transition(dossier=item.dossier, transition="mark_produced", user=user, expected_state="card_production")
+    produced = item.dossier.state.outgoing.filter(role=TransitionRole.CARD_PRODUCED).order_by("order").first()
+    if produced is not None:
+        dossier_transition(dossier=item.dossier, transition=produced, user=user, expected_state=item.dossier.state.code)
     if item.card_id:
         card = _load(item.card)
         card.produced_at = item.produced_at
