@@ -240,6 +240,7 @@ class ProductionItem(models.Model):
 
 class ExitCandidateStatus(models.TextChoices):
     OPEN = "open", _("Awaiting review")
+    TO_CONFIRM = "to_confirm", _("To confirm (a fact the rule needs is unknown)")
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
 

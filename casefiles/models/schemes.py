@@ -66,6 +66,15 @@ class Scheme(models.Model):
         help_text=_("The same person may not make two decisions in a row on one dossier (unless a step says otherwise)."),
     )
     four_eyes_setting = models.BooleanField(_("four eyes is an administrative setting"), default=True)
+    card_rules = models.JSONField(
+        _("card rules"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Who manages issued cards, whether the holder's authority acts on them, the particulars and assessment "
+            "rules and the certificate's issuing bodies, each with its article (the scheme file's cards block)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("scheme")
@@ -325,6 +334,12 @@ class RevocationReason(SchemeRule):
     effect = models.CharField(_("effect"), max_length=20, choices=ExitEffect.choices)
     requested_by = models.JSONField(_("who may request"), default=list, blank=True)
     automatic_rule = models.CharField(_("automatic rule"), max_length=40, blank=True)
+    automatic_when = models.JSONField(
+        _("facts the automatic rule needs"),
+        default=list,
+        blank=True,
+        help_text=_("Every condition must be known and met for the holder to be listed; an unknown fact lists the holder to confirm."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
