@@ -61,6 +61,19 @@ def resident_id_checksum_ok(value: str) -> bool:
     return ID_CHECK[total % 11] == value[17]
 
 
+def birth_date_from_resident_id(value: str):
+    """The birth date an 18-digit resident ID carries (digits 7–14), or None when the number is not a valid one."""
+    import datetime
+
+    value = (value or "").strip().upper()
+    if not resident_id_checksum_ok(value):
+        return None
+    try:
+        return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None
+
+
 def scrub_text(text: str) -> str:
     """Mask anything in free text that looks like an ID number or a mobile number."""
     if not text:

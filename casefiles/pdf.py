@@ -35,14 +35,6 @@ FONT_SOURCES = {
 SYSTEM_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 HB_NO_HINTING, HB_DESUBROUTINIZE = 0x1, 0x4
 SIGNER_SALT = "casefiles.card.verify"
-# Bodies named on certificates, by scheme (通化 第十四条: organisation department and HR bureau jointly).
-ISSUING_BODIES = {
-    "tonghua": ("org-dept", "hr-bureau"),
-    "jilin": ("hr-bureau",),
-    "chuxiong": ("talent-office",),
-    "baiyun": ("talent-office",),
-    "liaocheng": ("hr-bureau",),
-}
 _lock = threading.Lock()
 # WeasyPrint logs every rendering step at INFO; with thousands of pages that is noise (and time).
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -244,7 +236,11 @@ def warm_up():
 
 
 def issuing_body(scheme):
-    codes = ISSUING_BODIES.get(scheme.slug)
+    """The departments named on the scheme's certificates (``cards.certificate.issuing_bodies`` in the scheme file,
+    e.g. 通化 第十四条: the organisation department and the HR bureau jointly), else its jurisdiction."""
+    from .services.cards import card_rules
+
+    codes = (card_rules(scheme)["certificate"] or {}).get("issuing_bodies")
     departments = {d.code: d.name for d in scheme.departments.all()}
     names = [departments[c] for c in codes or () if c in departments]
     return names or [scheme.jurisdiction.name]

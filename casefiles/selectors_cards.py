@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy
 
 from .masking import mask_name
 from .models import Card, CardEvent, CardEventKind, CardStatus, Department, DepartmentKind
-from .services.cards import ASSESSMENT_RULES, CARD_DEPARTMENTS, EXIT_EVENTS, FALLBACK_KINDS, add_years
+from .services.cards import (
+    EXIT_EVENTS,
+    add_years,
+    assessment_rule,
+    authority_acting_scheme_ids,
+    department_manages_cards,
+)
 
 LIVE = (CardStatus.ACTIVE, CardStatus.SUSPENDED, CardStatus.CONTACT_LIST)
 
@@ -20,8 +26,7 @@ def _managed_scheme_ids(user):
     departments = Department.objects.filter(memberships__user=user).prefetch_related("schemes")
     for department in departments:
         for scheme in department.schemes.all():
-            codes = CARD_DEPARTMENTS.get(scheme.slug)
-            if (codes and department.code in codes) or (not codes and department.kind in FALLBACK_KINDS):
+            if department_manages_cards(department, scheme):  # the scheme's cards.managed_by
                 ids.add(scheme.pk)
             elif department.kind == DepartmentKind.BANK:
                 ids.add(scheme.pk)
@@ -40,7 +45,7 @@ def cards_visible_to(user, queryset=None):
         Q(holder=user)
         | Q(scheme__in=_managed_scheme_ids(user))
         | Q(employer__in=employer_ids)
-        | Q(dossier__authority__in=authority_ids, scheme__slug__in=("baiyun",))
+        | Q(dossier__authority__in=authority_ids, scheme__in=authority_acting_scheme_ids())  # cards.authority_acts
     ).distinct()
 
 
@@ -58,10 +63,12 @@ def cards_managed_by(user, queryset=None):
 
 
 def assessments_overdue(scheme, today):
-    """白云 第六条: live cards whose last assessment (or issuance) is two years or more ago."""
-    if scheme.slug not in ASSESSMENT_RULES:
+    """白云 第六条: live cards whose last assessment (or issuance) is as old as the scheme's assessment period
+    (``cards.assessment.every_years``) or older."""
+    rule = assessment_rule(scheme)
+    if not rule:
         return Card.objects.none()
-    _article, years = ASSESSMENT_RULES[scheme.slug]
+    years = rule["every_years"]
     cutoff = add_years(today, -years)
     return (
         Card.objects.filter(scheme=scheme, status__in=LIVE)

@@ -206,7 +206,7 @@ ACTIONS = {
     "assess": {
         "label": gettext_lazy("Record the assessment"),
         "who": ["employer"],
-        "when": lambda c: c.scheme.slug in card_services.ASSESSMENT_RULES and c.status in card_services.LIVE_STATUSES,
+        "when": lambda c: bool(card_services.assessment_rule(c.scheme)) and c.status in card_services.LIVE_STATUSES,
         "fields": ["result", "assessed_on", "summary"],
         "call": lambda c, u, d: card_services.card_record_assessment(
             card=c, user=u, result=d["result"], assessed_on=d["assessed_on"], summary=d["summary"]

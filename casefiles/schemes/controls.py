@@ -178,6 +178,9 @@ def controls_problems(data: dict) -> list[tuple[tuple, str]]:
             continue
         sources = [state_by_code.get(s) for s in transition.get("from") or [] if s in state_by_code]
         _check_guard(guard, (*where, "guard"), code, criteria, tiers, sources, add)
+    from .validate import card_rules_problems  # the cards block and the exit rules' facts (issue #17)
+
+    problems += card_rules_problems(data)
     return problems
 
 

@@ -109,6 +109,7 @@ def _sync(model, scheme, keep_keys, key="ref"):
 @transaction.atomic
 def scheme_load(data):
     """Create or update one scheme from its parsed data file; returns the Scheme."""
+    from .validate import automatic_when_of, card_rules_of
     jurisdictions = {j.code: j for j in Jurisdiction.objects.all()}
     try:
         home = jurisdictions[data["jurisdiction"]]
@@ -142,6 +143,7 @@ def scheme_load(data):
             "authority_kind": workflow.get("authority_kind") or "",
             "four_eyes": bool((workflow.get("four_eyes") or {}).get("default", True)),
             "four_eyes_setting": bool((workflow.get("four_eyes") or {}).get("setting", True)),
+            "card_rules": card_rules_of(data),
         },
     )
 
@@ -308,6 +310,7 @@ def scheme_load(data):
                 "effect": row["effect"],
                 "requested_by": list(row.get("requested_by") or []),
                 "automatic_rule": row.get("automatic_rule") or "",
+                "automatic_when": automatic_when_of(row),
                 "order": order,
             },
         )

@@ -347,8 +347,8 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
         for who in _as_list(requested):
             if who not in REQUESTERS:
                 err(f"{where}: unknown requester {who!r}")
-        if reason.get("automatic_rule") not in AUTOMATIC_RULES:
-            err(f"{where}: unknown automatic_rule {reason.get('automatic_rule')!r}")
+        if reason.get("automatic_rule") not in AUTOMATIC_RULES and not reason.get("automatic_when"):
+            err(f"{where}: unknown automatic_rule {reason.get('automatic_rule')!r}")  # see card_rules_problems
 
     # ---- unique ids ------------------------------------------------------------------------
     for ident, n in Counter(i for i, _ in id_places).items():
@@ -593,6 +593,146 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
         for where, message in controls_problems(data):
             err(f"{'.'.join(str(p) for p in where)}: {message}")
     return errors
+
+
+# ---- card rules (issue #17): the `cards` block and the facts of the automatic exit rules ------------------------
+
+#: Facts an automatic exit rule may test, with their type: ``age`` is derived (birth date, or the resident ID);
+#: the others are recorded on the application and kept current on the card's particulars (docs/SCHEME_DATA.md).
+EXIT_FACTS = {"age": "number", "talent_category": "category", "retired": "bool", "left_region": "bool"}
+TALENT_CATEGORIES = ("A", "B", "C", "D", "E")
+#: The conditions of the two rule names format-1 files use without ``automatic_when`` (通化 第十六条, 吉林 第十一条).
+LEGACY_AUTOMATIC_WHEN = {
+    "age_65_category_c": [{"fact": "age", "test": ">= 65"}, {"fact": "talent_category", "in": ["C"]}],
+    "retired_category_de": [{"fact": "retired", "test": "== true"}, {"fact": "talent_category", "in": ["D", "E"]}],
+}
+CARD_PRINCIPALS = {"holder", "employer", "department"}
+CARD_RULE_KEYS = {
+    "managed_by": {"departments", "kinds", "article", "setting"},
+    "authority_acts": {"article", "setting"},
+    "particulars": {"reported_by", "article", "setting"},
+    "assessment": {"every_years", "by", "report_to", "filed_with", "article", "setting"},
+    "certificate": {"issuing_bodies", "article", "setting"},
+}
+
+
+#: What a file without a ``cards`` block gets (format 1): the HR bureaus and talent offices manage the cards, the
+#: holder's authority does not act on them, the employer or those departments report particulars, no assessment,
+#: and the certificate names the jurisdiction.
+DEFAULT_CARD_RULES = {
+    "managed_by": {"kinds": ["hr_bureau", "talent_office"], "setting": True},
+    "authority_acts": None,
+    "particulars": {"reported_by": ["employer", "department"], "setting": True},
+    "assessment": None,
+    "certificate": None,
+}
+
+
+def card_rules_of(data: dict) -> dict:
+    """The card rules a scheme file declares, completed with :data:`DEFAULT_CARD_RULES` (stored on the Scheme)."""
+    declared = data.get("cards") if isinstance(data, dict) and isinstance(data.get("cards"), dict) else {}
+    return {key: declared[key] if key in declared else default for key, default in DEFAULT_CARD_RULES.items()}
+
+
+def automatic_when_of(reason: dict) -> list:
+    """The conditions of an automatic exit rule: as written, or those of a format-1 rule name."""
+    if reason.get("automatic_when"):
+        return list(reason["automatic_when"])
+    return list(LEGACY_AUTOMATIC_WHEN.get(reason.get("automatic_rule"), []))
+
+
+def card_rules_problems(data: dict) -> list[tuple[tuple, str]]:
+    """``(path, 中文说明)`` for every problem of the ``cards`` block and of the reasons' ``automatic_when``; the
+    path is turned into the file's line by casefiles/schemes/lines.py, as for the controls."""
+    problems: list[tuple[tuple, str]] = []
+    add = lambda where, message: problems.append((tuple(where), message))  # noqa: E731
+    if not isinstance(data, dict):
+        return problems
+    departments = {d.get("code") for d in _as_list(data.get("departments")) if isinstance(d, dict)}
+    cards = data.get("cards")
+    if cards is not None and not isinstance(cards, dict):
+        add(("cards",), "cards 应为映射（managed_by、particulars、assessment、certificate…）")
+        cards = None
+    for key, value in (cards or {}).items():
+        where = ("cards", key)
+        if key not in CARD_RULE_KEYS:
+            add(where, f"cards 含有未知项：{key}（可用：{'、'.join(CARD_RULE_KEYS)}）")
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            add(where, f"cards.{key} 应为映射，或写 null 表示没有此项规则")
+            continue
+        unknown = set(value) - CARD_RULE_KEYS[key]
+        if unknown:
+            add(where, f"cards.{key} 含有未知字段：{'、'.join(sorted(map(str, unknown)))}")
+        if not (value.get("article") or value.get("setting") is True):
+            add(where, f"cards.{key} 须注明政策条款（article），或标明为管理设置（setting: true）")
+        for field in ("departments", "issuing_bodies"):
+            if field in value:
+                codes = value.get(field)
+                if not isinstance(codes, list) or not codes:
+                    add((*where, field), f"cards.{key}.{field} 应为本方案部门代码的非空列表")
+                    continue
+                for code in codes:
+                    if code not in departments:
+                        add((*where, field), f"cards.{key}.{field} 引用了本方案没有的部门：{code!r}")
+        if "kinds" in value:
+            kinds = value.get("kinds")
+            if not isinstance(kinds, list) or not kinds or any(k not in DEPARTMENT_KINDS for k in kinds):
+                add((*where, "kinds"), f"cards.{key}.kinds 应为部门类型的非空列表（可用：{'、'.join(sorted(DEPARTMENT_KINDS))}）")
+        if key == "managed_by" and not value.get("departments") and not value.get("kinds"):
+            add(where, "cards.managed_by 须列出管理持卡的部门（departments）或部门类型（kinds）")
+        if key == "certificate" and "issuing_bodies" not in value:
+            add(where, "cards.certificate 须列出证书署名的部门（issuing_bodies）")
+        for field in ("reported_by", "by"):
+            if field in value:
+                who = value.get(field)
+                if not isinstance(who, list | str) or not who or any(p not in CARD_PRINCIPALS for p in _as_list(who)):
+                    add((*where, field), f"cards.{key}.{field} 只能是 holder、employer、department：{who!r}")
+        if key == "assessment":
+            years = value.get("every_years")
+            if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 10:
+                add((*where, "every_years"), f"cards.assessment.every_years 须为 1 至 10 的整数（年）：{years!r}")
+            if value.get("report_to") not in (None, "authority", *departments):
+                add((*where, "report_to"), f"cards.assessment.report_to 须为 authority 或本方案的部门代码：{value.get('report_to')!r}")
+            if value.get("filed_with") not in (None, *departments):
+                add((*where, "filed_with"), f"cards.assessment.filed_with 引用了本方案没有的部门：{value.get('filed_with')!r}")
+    for i, reason in enumerate(_as_list(data.get("revocation_reasons"))):
+        if not isinstance(reason, dict):
+            continue
+        where = ("revocation_reasons", i)
+        rule, when = reason.get("automatic_rule"), reason.get("automatic_when")
+        if when is None:
+            if rule is not None and rule not in LEGACY_AUTOMATIC_WHEN:
+                add((*where, "automatic_rule"), f"退出情形 {reason.get('id')} 的自动规则 {rule!r} 须以 automatic_when 列出所需事实")
+            continue
+        if not rule or not isinstance(rule, str) or not STATE_CODE_RE.match(rule):
+            add((*where, "automatic_rule"), f"退出情形 {reason.get('id')} 列出了 automatic_when，须以 automatic_rule 命名该规则（小写英文）")
+        if not isinstance(when, list) or not when:
+            add((*where, "automatic_when"), f"退出情形 {reason.get('id')} 的 automatic_when 应为条件的非空列表")
+            continue
+        for j, cond in enumerate(when):
+            w = (*where, "automatic_when", j)
+            fact = cond.get("fact") if isinstance(cond, dict) else None
+            if fact not in EXIT_FACTS:
+                add(w, f"退出情形 {reason.get('id')} 引用了未知的事实：{fact!r}（可用：{'、'.join(EXIT_FACTS)}）")
+                continue
+            if EXIT_FACTS[fact] == "category":
+                wanted = cond.get("in")
+                if set(cond) != {"fact", "in"} or not isinstance(wanted, list) or not wanted or any(
+                        c not in TALENT_CATEGORIES for c in wanted):
+                    add(w, f"退出情形 {reason.get('id')} 的人才类别条件应写作 {{fact: {fact}, in: [C]}}（类别为 A–E）")
+                continue
+            test = cond.get("test")
+            match = TEST_RE.match(str(test).strip()) if isinstance(test, str) and set(cond) == {"fact", "test"} else None
+            operand = str(test).split()[-1] if match else None
+            if not match or operand == "any" or (EXIT_FACTS[fact] == "bool") != (operand in ("true", "false")):
+                kind = "== true 或 == false" if EXIT_FACTS[fact] == "bool" else "如 >= 65 的数值比较"
+                add(w, f"退出情形 {reason.get('id')} 的条件 {fact} 的判断式无效：{test!r}（应为{kind}）")
+            elif fact == "age" and not 0 < float(operand) <= 120:
+                add(w, f"退出情形 {reason.get('id')} 的年龄条件超出合理范围：{test!r}")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,24 +41,6 @@ from ..permissions import refuse_own_dossier
 from .journal import journal_write
 from .refusals import refusals_journaled
 
-# Departments that manage issued cards (revocation, reissue, renewal), by scheme, from the articles:
-# 通化 第十四、十五条 (service centre under the HR bureau; the organisation department decides jointly),
-# 吉林 第十条 (省人社厅), 楚雄 第四、九条 (州委人才办), 白云 第六条 (区人社局, with the talent office that issues),
-# 聊城 第三十四条 (市人社局 agrees). Other schemes fall back to their HR bureaus and talent offices.
-CARD_DEPARTMENTS = {
-    "tonghua": ("service-center", "hr-bureau", "org-dept"),
-    "jilin": ("hr-bureau",),
-    "chuxiong": ("talent-office",),
-    "baiyun": ("hr-bureau", "talent-office"),
-    "liaocheng": ("hr-bureau",),
-}
-FALLBACK_KINDS = (DepartmentKind.HR_BUREAU, DepartmentKind.TALENT_OFFICE)
-# Where the competent authority itself proposes exits (白云 第六条第（一）项: 所属行业主管部门及时提出调整意见).
-AUTHORITY_ACTS_ON_CARDS = {"baiyun"}
-# 聊城 第三十三条: 个人信息变化的，用人单位应及时报送.
-PARTICULARS_ARTICLES = {"liaocheng": "第三十三条"}
-# 白云 第六条: 持卡人所在单位每两年对持卡人进行一次考核.
-ASSESSMENT_RULES = {"baiyun": ("第六条", 2)}
 REMINDER_DAYS = (60, 30)
 RENEWAL_WINDOW_DAYS = 90
 EXIT_EFFECT_EVENT = {
@@ -96,6 +78,38 @@ def validity_for(scheme, dossier, valid_from, contract_end=None):
     return None
 
 
+# --- the scheme's card rules (the scheme file's ``cards`` block, docs/SCHEME_DATA.md "Cards") ------------------
+
+
+def card_rules(scheme):
+    """The card rules of a scheme: who manages its cards, whether the holder's authority acts on them, the
+    particulars and assessment rules and the certificate's issuing bodies, each with its article — as the scheme
+    file declares them, completed with the defaults of a file without a ``cards`` block."""
+    from ..schemes.validate import card_rules_of
+
+    return card_rules_of({"cards": scheme.card_rules or {}})
+
+
+def department_manages_cards(department, scheme):
+    """Whether ``department`` is one of those that manage the cards of ``scheme`` (``cards.managed_by``)."""
+    managed = card_rules(scheme)["managed_by"] or {}
+    if managed.get("departments"):
+        return department.code in managed["departments"]
+    return department.kind in (managed.get("kinds") or ())
+
+
+def authority_acting_scheme_ids():
+    """Schemes whose holders' own competent authority acts on their cards (``cards.authority_acts``)."""
+    from ..models import Scheme
+
+    return [s.pk for s in Scheme.objects.only("pk", "card_rules") if card_rules(s)["authority_acts"]]
+
+
+def assessment_rule(scheme):
+    """The employer's periodic assessment of holders (``cards.assessment``), or None."""
+    return card_rules(scheme)["assessment"]
+
+
 # --- who may act -------------------------------------------------------------------------------------
 
 
@@ -103,10 +117,14 @@ def card_departments(card_or_scheme):
     """The departments that manage the cards of a scheme (plus the holder's authority where it acts)."""
     card = card_or_scheme if isinstance(card_or_scheme, Card) else None
     scheme = card.scheme if card else card_or_scheme
-    codes = CARD_DEPARTMENTS.get(scheme.slug)
+    rules = card_rules(scheme)
+    managed = rules["managed_by"] or {}
     departments = scheme.departments.all()
-    found = list(departments.filter(code__in=codes)) if codes else list(departments.filter(kind__in=FALLBACK_KINDS))
-    if card is not None and scheme.slug in AUTHORITY_ACTS_ON_CARDS and card.dossier.authority_id:
+    if managed.get("departments"):
+        found = list(departments.filter(code__in=managed["departments"]))
+    else:
+        found = list(departments.filter(kind__in=managed.get("kinds") or ()))
+    if card is not None and rules["authority_acts"] and card.dossier.authority_id:
         found.append(card.dossier.authority)
     return found
 
@@ -663,29 +681,61 @@ def cards_expire_due(*, today=None):
     return expired
 
 
-# --- automatic exit rules (通化 第十六条（六）（七）, 吉林 第十一条（六）（七）): listed, never applied ----------
+# --- automatic exit rules (通化 第十六条（六）（七）（八）, 吉林 第十一条（六）（七）（八）): listed, never applied -------
+#
+# A reason's ``automatic_when`` (scheme data) names the facts its rule needs: ``age`` (from the birth date, or the
+# resident ID), ``talent_category`` (A–E), ``retired``, ``left_region``. They are asked on the application and kept
+# current on the card's particulars (the employer reports changes: 聊城 第三十三条, 吉林 第十二条). A holder is
+# listed for review only when every fact is known and met; when one is unknown (and none fails) the holder goes on
+# the "to confirm" list instead — never on the exit list.
+
+#: Exit facts a card's particulars may carry (besides ``birth_date``); before any report the application's answers
+#: stand. ``left_region`` is false at issuance: the card was issued to someone working in the region.
+EXIT_FACT_FIELDS = ("talent_category", "retired", "left_region")
+EXIT_FACT_AT_ISSUE = {"left_region": False}
+TALENT_CATEGORY_NONE = "none"
 
 
-def talent_categories(dossier):
-    """Provincial talent categories the dossier may stand for (facts first, else the claimed criteria)."""
-    declared = (dossier.facts or {}).get("talent_category")
-    if declared:
-        return {c.strip().upper() for c in str(declared).replace("/", ",").split(",") if c.strip()}
-    found = set()
-    for value in dossier.criteria.values_list("talent_category", flat=True):
-        found |= {c.strip().upper() for c in (value or "").split("/") if c.strip()}
-    return found
+def _categories(value):
+    """The talent categories a declared value allows ("C", "A/B", "none" → empty), or None when it says nothing."""
+    if value is None or str(value).strip() == "":
+        return None
+    if str(value).strip().lower() == TALENT_CATEGORY_NONE:
+        return frozenset()
+    return frozenset(c.strip().upper() for c in str(value).replace("/", ",").split(",") if c.strip())
 
 
-def birth_date_of(dossier):
+def talent_categories(card_or_dossier):
+    """The provincial talent categories the holder may be in: the declared fact (the card's particulars first, then
+    the application), else those of the claimed criteria when every one names its category; None when unknown.
+    An empty set means the holder is in no category."""
+    card = card_or_dossier if isinstance(card_or_dossier, Card) else None
+    dossier = card.dossier if card is not None else card_or_dossier
+    declared = _categories((card.particulars or {}).get("talent_category")) if card is not None else None
+    if declared is None:
+        declared = _categories((dossier.facts or {}).get("talent_category"))
+    if declared is not None:
+        return declared
+    values = list(dossier.criteria.values_list("talent_category", flat=True))
+    if not values or any(not (v or "").strip() for v in values):
+        return None  # a criterion that names no category says nothing about the holder's
+    return frozenset(c.strip().upper() for v in values for c in v.split("/") if c.strip())
+
+
+def birth_date_of(dossier, card=None):
+    """The holder's birth date: reported on the card, given on the application, or read from the resident ID."""
+    from ..masking import birth_date_from_resident_id
+
+    reported = (card.particulars or {}).get("birth_date") if card is not None else None
+    if reported:
+        try:
+            return datetime.date.fromisoformat(str(reported))
+        except ValueError:
+            pass
     if dossier.birth_date:
         return dossier.birth_date
-    number = dossier.id_number or ""
-    if dossier.id_type == "resident_id" and len(number) == 18:
-        try:
-            return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        except ValueError:
-            return None
+    if dossier.id_type == "resident_id":
+        return birth_date_from_resident_id(dossier.id_number)
     return None
 
 
@@ -693,38 +743,115 @@ def _age_on(birth, day):
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def _meets(rule, card, today):
+def card_exit_facts(card, today):
+    """The exit facts of a live card as of ``today`` (None: unknown)."""
     dossier = card.dossier
-    if rule == "age_65_category_c":
-        birth = birth_date_of(dossier)
-        return bool(birth and _age_on(birth, today) >= 65 and "C" in talent_categories(dossier))
-    if rule == "retired_category_de":
-        retired = bool(card.retired_on or (dossier.facts or {}).get("retired"))
-        return retired and bool({"D", "E"} & talent_categories(dossier))
-    return False
+    recorded = {**EXIT_FACT_AT_ISSUE, **{k: v for k, v in (dossier.facts or {}).items() if k in EXIT_FACT_FIELDS}}
+    recorded.update({k: v for k, v in (card.particulars or {}).items() if k in EXIT_FACT_FIELDS})
+    birth = birth_date_of(dossier, card)
+    return {
+        "age": _age_on(birth, today) if birth else None,
+        "talent_category": talent_categories(card),
+        "retired": True if card.retired_on else recorded.get("retired"),
+        "left_region": recorded.get("left_region"),
+    }
+
+
+def condition_status(condition, facts):
+    """met / failed / unknown of one ``automatic_when`` condition against :func:`card_exit_facts`."""
+    from ..eligibility import FAILED, MET, UNKNOWN, fact_passes
+
+    value = facts.get(condition.get("fact"))
+    if value is None:
+        return UNKNOWN
+    if "in" in condition:
+        wanted = {str(c).upper() for c in condition["in"]}
+        if not value or not (value & wanted):
+            return FAILED
+        return MET if value <= wanted else UNKNOWN  # "C/D" against C: it depends on which one
+    return MET if fact_passes(value, condition.get("test")) else FAILED
+
+
+def exit_rule_status(reason, card, today, facts=None):
+    """(met | failed | unknown, the facts still unknown) of a reason's automatic rule for one card."""
+    from ..eligibility import FAILED, MET, UNKNOWN
+    from ..schemes.validate import automatic_when_of
+
+    facts = card_exit_facts(card, today) if facts is None else facts
+    conditions = automatic_when_of({"automatic_rule": reason.automatic_rule, "automatic_when": reason.automatic_when})
+    statuses = [(c, condition_status(c, facts)) for c in conditions]
+    if not statuses or any(st == FAILED for _c, st in statuses):
+        return FAILED, []
+    unknown = [c["fact"] for c, st in statuses if st == UNKNOWN]
+    return (UNKNOWN if unknown else MET), unknown
+
+
+def automatic_reasons(scheme=None):
+    """Revocation reasons whose rule the daily job checks (``automatic_when``, or a format-1 rule name)."""
+    from ..schemes.validate import automatic_when_of
+
+    reasons = RevocationReason.objects.all() if scheme is None else RevocationReason.objects.filter(scheme=scheme)
+    return [r for r in reasons.order_by("scheme_id", "order")
+            if automatic_when_of({"automatic_rule": r.automatic_rule, "automatic_when": r.automatic_when})]
+
+
+def exit_facts_needed(scheme):
+    """The exit facts the scheme's automatic rules name, in order (what the application and particulars ask)."""
+    from ..schemes.validate import automatic_when_of
+
+    names = []
+    for reason in automatic_reasons(scheme):
+        for condition in automatic_when_of({"automatic_rule": reason.automatic_rule, "automatic_when": reason.automatic_when}):
+            if condition.get("fact") not in names:
+                names.append(condition.get("fact"))
+    return names
 
 
 def exit_candidates_detect(*, today=None):
-    """List holders who meet an automatic exit rule, for a reviewer to confirm. Returns the new rows."""
+    """List holders who meet an automatic exit rule, for a reviewer to confirm; holders for whom a fact the rule needs
+    is unknown go on the "to confirm" list. Returns the rows created or moved to the exit list."""
+    from ..eligibility import FAILED, MET
+
     today = today or timezone.localdate()
-    reasons = list(RevocationReason.objects.exclude(automatic_rule="").exclude(automatic_rule__isnull=True))
+    live = (CardStatus.ACTIVE, CardStatus.SUSPENDED)
+    # a card that is no longer live has nothing left to confirm
+    ExitCandidate.objects.filter(status=ExitCandidateStatus.TO_CONFIRM).exclude(card__status__in=live).delete()
     created = []
-    for reason in reasons:
-        cards = Card.objects.filter(scheme=reason.scheme_id, status__in=(CardStatus.ACTIVE, CardStatus.SUSPENDED)).exclude(
-            exit_candidates__reason=reason
-        ).select_related("dossier")
+    for reason in automatic_reasons():
+        known = {c.card_id: c for c in ExitCandidate.objects.filter(reason=reason)}
+        cards = Card.objects.filter(scheme=reason.scheme_id, status__in=live).select_related("dossier").order_by("pk")
         for card in cards:
-            if _meets(reason.automatic_rule, card, today):
-                with transaction.atomic():
-                    candidate = ExitCandidate.objects.create(card=card, reason=reason, detected_on=today)
-                    journal_write(action="casefiles.card.exit_candidate", dossier=card.dossier, obj=candidate,
-                                  data={"number": card.number, "article": reason.article, "rule": reason.automatic_rule})
-                created.append(candidate)
+            existing = known.get(card.pk)
+            if existing is not None and existing.status != ExitCandidateStatus.TO_CONFIRM:
+                continue  # listed, confirmed or dismissed before
+            status, unknown = exit_rule_status(reason, card, today)
+            data = {"number": card.number, "article": reason.article, "rule": reason.automatic_rule, "unknown": unknown}
+            with transaction.atomic():
+                if status == FAILED:
+                    if existing is not None:  # the missing fact was reported and the rule does not apply
+                        journal_write(action="casefiles.card.exit_candidate_cleared", dossier=card.dossier, obj=existing, data=data)
+                        existing.delete()
+                    continue
+                wanted = ExitCandidateStatus.OPEN if status == MET else ExitCandidateStatus.TO_CONFIRM
+                if existing is None:
+                    candidate = ExitCandidate.objects.create(card=card, reason=reason, detected_on=today, status=wanted)
+                elif existing.status != wanted:
+                    candidate = existing
+                    candidate.status, candidate.detected_on = wanted, today
+                    candidate.save(update_fields=["status", "detected_on"])
+                else:
+                    continue
+                action = "exit_candidate" if wanted == ExitCandidateStatus.OPEN else "exit_candidate_to_confirm"
+                journal_write(action=f"casefiles.card.{action}", dossier=card.dossier, obj=candidate, data=data)
+            created.append(candidate)
     return created
 
 
 def exit_candidate_confirm(*, candidate, user, comment):
-    """A reviewer confirms: the card ends under the candidate's reason (the department's own decision)."""
+    """A reviewer confirms: the card ends under the candidate's reason (the department's own decision). A holder on
+    the "to confirm" list is confirmed only once the missing facts are recorded on the card."""
+    if candidate.status == ExitCandidateStatus.TO_CONFIRM:
+        raise StateConflict(_("A fact this rule needs is unknown: record it on the card's particulars first."), candidate.status)
     event = card_revoke(card=candidate.card, reason=candidate.reason, user=user, comment=comment)
     candidate.refresh_from_db()
     return event
@@ -734,7 +861,7 @@ def exit_candidate_confirm(*, candidate, user, comment):
 @transaction.atomic
 def exit_candidate_dismiss(*, candidate, user, comment):
     candidate = ExitCandidate.objects.select_for_update().get(pk=candidate.pk)
-    if candidate.status != ExitCandidateStatus.OPEN:
+    if candidate.status not in (ExitCandidateStatus.OPEN, ExitCandidateStatus.TO_CONFIRM):
         raise StateConflict(_("This candidate has already been reviewed."), candidate.status)
     card = _load(candidate.card)
     acting, department = _require(user, card, ["department"], _("review"))
@@ -749,17 +876,51 @@ def exit_candidate_dismiss(*, candidate, user, comment):
 
 # --- particulars and assessment --------------------------------------------------------------------------
 
-PARTICULAR_FIELDS = ("holder_name", "phone", "email", "position", "sector", "employer", "contract_end")
+PARTICULAR_FIELDS = ("holder_name", "phone", "email", "position", "sector", "employer", "contract_end",
+                     "birth_date", *EXIT_FACT_FIELDS)
+
+
+def _exit_fact_value(field, value):
+    """The stored form of a reported exit fact (a category letter or "none", yes/no, an ISO birth date), or a
+    CaseFileError with a Chinese message."""
+    if field == "talent_category":
+        text = str(value or "").strip()
+        if text.lower() == TALENT_CATEGORY_NONE:
+            return TALENT_CATEGORY_NONE
+        if text.upper() not in ("A", "B", "C", "D", "E"):
+            raise CaseFileError(_("The talent category must be one of A to E, or none."), code=field)
+        return text.upper()
+    if field == "birth_date":
+        from ..validation import dates_problem
+
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if not isinstance(value, datetime.date):
+            raise CaseFileError(_("Please enter the date of birth as a date."), code=field)
+        problem = dates_problem({"birth_date": value})
+        if problem:
+            raise CaseFileError(problem[1], code=field)
+        return value.isoformat()
+    if not isinstance(value, bool):
+        raise CaseFileError(_("Please answer yes or no."), code=field)
+    return value
 
 
 @refusals_journaled
 @transaction.atomic
 def card_report_particulars(*, card, user, changes, comment=""):
-    """The employer reports a change of the holder's particulars (聊城 第三十三条). The employer may also be
-    a new employer the holder moved to (reported by the managing department)."""
+    """The employer reports a change of the holder's particulars (聊城 第三十三条, 吉林 第十二条: who reports and the
+    article are the scheme's ``cards.particulars``), the exit facts included (talent category, retirement, leaving
+    the region, a passport holder's birth date). The employer may also be a new employer the holder moved to
+    (reported by the managing department)."""
     _lock(card)
     card = _load(card)
-    acting, department = _require(user, card, ["employer", "department"], _("report changes to"))
+    rule = card_rules(card.scheme)["particulars"] or {}
+    reporters = rule.get("reported_by") or ["employer", "department"]
+    acting, department = _require(user, card, reporters if isinstance(reporters, list) else [reporters], _("report changes to"))
     if card.status not in LIVE_STATUSES:
         raise StateConflict(_("Card %(number)s is no longer in force.") % {"number": card.number}, card.status)
     unknown = set(changes) - set(PARTICULAR_FIELDS)
@@ -782,6 +943,10 @@ def card_report_particulars(*, card, user, changes, comment=""):
                 raise CaseFileError(_("The employer must be an employer."), code="employer")
             before[field], after[field] = card.employer_id, value.pk
             card.employer = value
+        elif field in EXIT_FACT_FIELDS or field == "birth_date":
+            value = _exit_fact_value(field, value)
+            before[field] = card.particulars.get(field, "")
+            card.particulars[field] = after[field] = value
         elif field == "contract_end":
             before[field], after[field] = str(card.contract_end or ""), str(value or "")
             card.contract_end = value
@@ -796,21 +961,24 @@ def card_report_particulars(*, card, user, changes, comment=""):
         k: (mask_phone(str(v)) if k == "phone" else v) for k, v in after.items()
     }
     return _record(card, CardEventKind.PARTICULARS, user=user, acting=acting, department=department,
-                   article=PARTICULARS_ARTICLES.get(card.scheme.slug, ""), comment=comment,
+                   article=rule.get("article") or "", comment=comment,
                    data={"before": masked[0], "after": masked[1]})
 
 
 @refusals_journaled
 @transaction.atomic
 def card_record_assessment(*, card, user, result, assessed_on=None, summary=""):
-    """白云 第六条: the employer records its biennial assessment of a holder."""
-    if card.scheme.slug not in ASSESSMENT_RULES:
+    """白云 第六条: the employer records its biennial assessment of a holder (the scheme's ``cards.assessment``:
+    who assesses, how often, to whom it is reported)."""
+    rule = assessment_rule(card.scheme)
+    if not rule:
         raise CaseFileError(_("%(scheme)s has no employer assessment.") % {"scheme": card.scheme.name}, code="no_rule")
-    article, _years = ASSESSMENT_RULES[card.scheme.slug]
+    article = rule.get("article") or ""
     _refuse_bad_date(assessed_on, "assessed_on")
     _lock(card)
     card = _load(card)
-    acting, department = _require(user, card, ["employer"], _("assess the holder of"))
+    assessors = rule.get("by") or ["employer"]
+    acting, department = _require(user, card, assessors if isinstance(assessors, list) else [assessors], _("assess the holder of"))
     if result not in AssessmentResult.values:
         raise CaseFileError(_("Unknown assessment result."), code="result")
     if card.status not in LIVE_STATUSES:
@@ -822,8 +990,10 @@ def card_record_assessment(*, card, user, result, assessed_on=None, summary=""):
                                            employer=department, recorded_by=user)
     _record(card, CardEventKind.ASSESS, user=user, acting=acting, department=department, article=article,
             comment=summary, data={"result": result, "assessed_on": str(assessed_on)}, effective_on=assessed_on)
-    if card.dossier.authority_id:
-        authority_staff = get_user_model().objects.filter(groups=card.dossier.authority.group)
+    report_to = rule.get("report_to")
+    reported = card.dossier.authority if report_to == "authority" else card.scheme.departments.filter(code=report_to).first()
+    if report_to and reported is not None:
+        authority_staff = get_user_model().objects.filter(groups=reported.group)
         notify(recipients=list(authority_staff), subject=_("Assessment of card %(number)s") % {"number": card.number},
                body=_("Result: %(result)s") % {"result": assessment.get_result_display()}, url=f"/admin/cards/{card.pk}/",
                event="card.assess")
