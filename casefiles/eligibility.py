@@ -42,6 +42,10 @@ FACT_LABELS = {
         "The employer is a district education, medical or research institution"
     ),
     "months_per_year_in_jurisdiction": gettext_lazy("Months per year you work here"),
+    # the facts the automatic exit rules read (scheme data automatic_when; casefiles/services/cards.py)
+    "talent_category": gettext_lazy("Provincial talent category (A–E) you have been recognised in"),
+    "retired": gettext_lazy("You have completed retirement formalities"),
+    "left_region": gettext_lazy("The holder has left the region for work elsewhere (调离)"),
 }
 
 #: Facts a dossier may record besides the eligibility facts: read by the automatic exit rules
@@ -50,6 +54,7 @@ FACT_LABELS = {
 RECORD_FACT_TYPES = {
     "talent_category": "text",
     "retired": "bool",
+    "left_region": "bool",
     "registry_import": "bool",
 }
 

@@ -10,6 +10,19 @@ from .models import OTHER_MATERIAL, Department, DepartmentKind, IdType
 from .validation import FACT_NUMBER_MAX, dates_problem
 
 BOOLEAN_CHOICES = [("", _("Not stated")), ("true", _("Yes")), ("false", _("No"))]
+TALENT_CATEGORY_CHOICES = [("", _("Not stated")), *[(c, _("Category %(code)s") % {"code": c}) for c in "ABCDE"],
+                           ("none", _("Not recognised in a provincial category"))]
+#: Exit facts the application asks when the scheme's automatic exit rules need them (``left_region`` is not asked:
+#: an applicant works in the region; the employer reports a move on the card's particulars).
+APPLICATION_EXIT_FACTS = ("talent_category", "retired")
+
+
+def exit_fact_field(fact):
+    """The form field of one exit fact (application form and the card's particulars)."""
+    if fact == "talent_category":
+        return forms.ChoiceField(label=FACT_LABELS[fact], choices=TALENT_CATEGORY_CHOICES, required=False)
+    return forms.TypedChoiceField(label=FACT_LABELS[fact], choices=BOOLEAN_CHOICES, required=False,
+                                  coerce=lambda v: v == "true", empty_value=None)
 
 # Form fields that carry a dossier identity field of the same name (see services.dossiers.IDENTITY_FIELDS).
 IDENTITY_FORM_FIELDS = ("applicant_name", "id_type", "id_number", "nationality", "phone", "email", "birth_date", "contract_end")
@@ -106,12 +119,23 @@ class ApplicationForm(forms.Form):
             field.help_text = f"{precondition.article}：{precondition.text}"
             self.fields[name] = field
             self.fact_fields.append((fact, name))
+        from .services.cards import exit_facts_needed
+
+        needed = exit_facts_needed(scheme)
+        self.needs_age = "age" in needed  # a passport holder's age is asked as the birth date
+        for fact in (f for f in APPLICATION_EXIT_FACTS if f in needed):
+            name = f"fact_{fact}"
+            self.fields[name] = exit_fact_field(fact)
+            self.fields[name].help_text = _("Asked because the programme's exit rules depend on it.")
+            self.fact_fields.append((fact, name))
 
     def clean(self):
         cleaned = super().clean()
         problem = dates_problem(cleaned)  # the same check the dossier service makes (casefiles/validation.py)
         if problem and problem[0] in self.fields:
             self.add_error(problem[0], problem[1])
+        if self.needs_age and cleaned.get("id_type") not in (None, "", IdType.RESIDENT_ID) and not cleaned.get("birth_date"):
+            self.add_error("birth_date", _("Please enter your date of birth (it is not read from this kind of document)."))
         tier, criteria = cleaned.get("requested_tier"), cleaned.get("criteria")
         if tier and criteria:
             foreign = [c for c in criteria if c.tier_id != tier.pk]
@@ -139,9 +163,9 @@ class ApplicationForm(forms.Form):
         facts = {}
         for fact, name in self.fact_fields:
             value = data.get(name)
-            if value is None:
+            if value is None or value == "":
                 continue
-            if not isinstance(value, bool):
+            if not isinstance(value, bool | str):
                 value = int(value) if value == value.to_integral_value() else float(value)
             facts[fact] = value
         arguments["facts"] = facts

@@ -7,12 +7,13 @@ cards the user's departments manage; every change goes through ``casefiles.servi
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from huicai.admin_scope import ScopedModelViewSet, ScopedPolicy
 
-from ..models import Card, ExitCandidate, ProductionBatch, RevocationRequest
+from ..models import Card, ExitCandidate, ExitCandidateStatus, ProductionBatch, RevocationRequest
 
 
 class CardRecordPolicy(ScopedPolicy):
@@ -98,3 +99,20 @@ class CardAdminGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_card_viewsets():
     return CardAdminGroup()
+
+
+class ToConfirmMenuItem(MenuItem):
+    """The holders an automatic exit rule may concern but for whom a fact it needs is unknown: a list of their own
+    (the exit candidates filtered on “to confirm”), apart from the exit list a reviewer confirms or dismisses."""
+
+    def is_shown(self, request):
+        return CardRecordPolicy(ExitCandidate).user_has_permission(request.user, "view")
+
+
+@hooks.register("register_admin_menu_item")
+def register_to_confirm_menu_item():
+    from django.urls import reverse
+
+    return ToConfirmMenuItem(_("Exit rules: facts to confirm"),
+                             reverse("card_exit_candidates:index") + f"?status={ExitCandidateStatus.TO_CONFIRM}",
+                             name="exit-candidates-to-confirm", icon_name="help", order=262)

@@ -23,6 +23,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..exceptions import CaseFileError, StateConflict
+from ..forms_portal import exit_fact_field
 from ..models import AssessmentResult, Card, CardStatus, ExitEffect, RevocationReason, RevocationRequest, RevocationRequestStatus
 from ..selectors_cards import cards_visible_to
 from ..services import cards as card_services
@@ -203,6 +204,14 @@ ACTIONS = {
         "fields": ["comment"],
         "call": lambda c, u, d: card_services.card_terminate_all(card=c, user=u, comment=d["comment"]),
     },
+    "exit_facts": {
+        "label": gettext_lazy("Report the facts the exit rules need"),
+        "who": ["employer", "department"],
+        "when": lambda c: c.status in card_services.LIVE_STATUSES and bool(card_services.exit_facts_needed(c.scheme)),
+        "fields": ["talent_category", "retired", "left_region", "birth_date", "comment"],
+        "call": lambda c, u, d: card_services.card_report_particulars(card=c, user=u, comment=d["comment"], changes={
+            k: d[k] for k in ("talent_category", "retired", "left_region", "birth_date") if d.get(k) not in (None, "")}),
+    },
     "assess": {
         "label": gettext_lazy("Record the assessment"),
         "who": ["employer"],
@@ -221,6 +230,10 @@ class CardActionForm(forms.Form):
     result = forms.ChoiceField(label=gettext_lazy("Result"), choices=AssessmentResult.choices)
     assessed_on = forms.DateField(label=gettext_lazy("Assessed on"), required=False)
     summary = forms.CharField(label=gettext_lazy("Performance and ability"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    talent_category = exit_fact_field("talent_category")
+    retired = exit_fact_field("retired")
+    left_region = exit_fact_field("left_region")
+    birth_date = forms.DateField(label=gettext_lazy("Date of birth (if the ID is not a resident ID)"), required=False)
 
     def __init__(self, *args, card, action, **kwargs):
         kwargs["prefix"] = action

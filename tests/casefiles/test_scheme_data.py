@@ -359,7 +359,7 @@ def test_tonghua_revocation_validity_and_preconditions():
     items = cn_items(arts[16])
     assert [r["id"] for r in data["revocation_reasons"]] == [f"16.{i}" for i in range(1, len(items) + 1)]
     rules = {r["id"]: r["automatic_rule"] for r in data["revocation_reasons"] if r["automatic_rule"]}
-    assert rules == {"16.6": "age_65_category_c", "16.7": "retired_category_de"}
+    assert rules == {"16.6": "age_65_category_c", "16.7": "retired_category_de", "16.8": "left_region"}
     assert "65岁的C类" in items[5] and "退休手续的D、E类" in items[6]
     # 第十六条: 申领人或者其所在单位申请注销 … 或由管理部门直接注销
     assert all(set(r["requested_by"]) == {"holder", "employer", "department"} for r in data["revocation_reasons"])
@@ -405,7 +405,7 @@ def test_jilin_revocation_and_loss():
     data, arts = load("jilin"), articles("jilin")
     assert [r["id"] for r in data["revocation_reasons"]] == [f"11.{i}" for i in range(1, len(cn_items(arts[11])) + 1)]
     rules = {r["id"]: r["automatic_rule"] for r in data["revocation_reasons"] if r["automatic_rule"]}
-    assert rules == {"11.6": "age_65_category_c", "11.7": "retired_category_de"}
+    assert rules == {"11.6": "age_65_category_c", "11.7": "retired_category_de", "11.8": "left_region"}
     assert data["validity"]["loss"]["article"] == "第十条" and "挂失" in arts[10]
     assert data["validity"]["max_years"] is None
 
