@@ -257,6 +257,11 @@ def _fact_value_problem(name, kind, value):
         if not 0 <= value <= maximum:
             return _("The fact %(name)s must be between 0 and %(max)s.") % {"name": label, "max": maximum}
         return None
+    if name == "talent_category" and not (
+        isinstance(value, str) and all(c.strip().upper() in ("A", "B", "C", "D", "E") for c in value.replace("/", ",").split(","))
+        or value == "none"
+    ):  # read by the automatic exit rules (casefiles/services/cards.py talent_categories)
+        return _("The talent category must be one of A to E, or none.")
     if not isinstance(value, str) or len(value) > FACT_TEXT_MAX or has_control_characters(value):
         return _("The fact %(name)s must be a short line of text (at most %(max)s characters).") % {
             "name": label,
