@@ -180,7 +180,7 @@ class EligibilityView(APIView):
         examples=[
             OpenApiExample(
                 "通化 B卡",
-                value={"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},
+                value={"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},  # OpenAPI example
                 request_only=True,
             )
         ],

@@ -5,6 +5,7 @@ point at a tier or a workflow state survive a reload. Rows the file no longer ha
 nothing refers to them.
 """
 
+import hashlib
 from pathlib import Path
 
 import yaml
@@ -28,7 +29,17 @@ from casefiles.models import (
 )
 
 SCHEME_DIR = Path(__file__).resolve().parent
-SCHEME_SLUGS = ("tonghua", "jilin", "chuxiong", "baiyun", "liaocheng")
+#: Files next to the scheme files that are not schemes.
+NON_SCHEME_FILES = ("jurisdictions.yaml", "shipped.yaml")
+
+
+def shipped_slugs(directory=SCHEME_DIR):
+    """The scheme files shipped with the product, in load order (``shipped.yaml``)."""
+    with open(Path(directory) / "shipped.yaml", encoding="utf-8") as handle:
+        return tuple(yaml.safe_load(handle)["schemes"])
+
+
+SCHEME_SLUGS = shipped_slugs()
 PRINCIPAL_KEYWORDS = {"applicant", "employer", "authority", "actor"}
 
 
@@ -41,16 +52,64 @@ def read_yaml(path):
         return yaml.safe_load(handle)
 
 
-def read_scheme_file(path):
-    """Parse a scheme file and refuse it, before anything is written, when its controls are wrong: a
-    SchemeDataError lists ``file:line: 中文说明`` for each problem (casefiles/schemes/controls.py)."""
+def declared_jurisdiction(data):
+    """The jurisdiction a scheme file declares in full (``jurisdiction: {code, name, level, parent}``), or None
+    when it names a known one by its code."""
+    value = data.get("jurisdiction") if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def _jurisdiction_problems(declared, known):
+    from ..models import JurisdictionLevel
+
+    problems = []
+    for key in ("code", "name", "level"):
+        if not isinstance(declared.get(key), str) or not declared.get(key).strip():
+            problems.append(f"辖区须写明 {key}")
+    if declared.get("level") and declared.get("level") not in JurisdictionLevel.values:
+        problems.append(f"辖区层级未知：{declared.get('level')!r}（可用：{'、'.join(JurisdictionLevel.values)}）")
+    if declared.get("parent") and declared.get("parent") not in known:
+        problems.append(f"上级辖区未知：{declared.get('parent')!r}")
+    return problems
+
+
+def scheme_file_problems(path, known_jurisdictions=None):
+    """(data, problems) of one scheme file: its structure, its jurisdiction and its controls, each problem
+    ``file:line: 说明`` where the line is known (casefiles/schemes/controls.py, validate.py)."""
     from .controls import controls_problems
     from .lines import load_with_lines
+    from .validate import load_jurisdiction_codes, validate_scheme
 
-    data, lines = load_with_lines(path)
-    problems = controls_problems(data)
+    name = Path(path).name
+    try:
+        data, lines = load_with_lines(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        return None, [f"{name}: 无法读取：{exc}"]
+    if not isinstance(data, dict):
+        return None, [f"{name}: 方案文件须为 YAML 映射"]
+    known = set(known_jurisdictions if known_jurisdictions is not None else load_jurisdiction_codes())
+    declared = declared_jurisdiction(data)
+    named = declared.get("parent") if declared is not None else data.get("jurisdiction")
+    if named and isinstance(named, str) and named not in known:
+        # A jurisdiction loaded earlier from another scheme file (not in jurisdictions.yaml).
+        known |= set(Jurisdiction.objects.values_list("code", flat=True))
+    problems = []
+    checked = data
+    if declared is not None:
+        problems += [f"{name}:{lines.line_of(('jurisdiction',))}: {m}" for m in _jurisdiction_problems(declared, known)]
+        known.add(declared.get("code"))
+        checked = {**data, "jurisdiction": declared.get("code")}
+    problems += [f"{name}: {message}" for message in validate_scheme(checked, known, controls=False)]
+    problems += [f"{name}:{lines.line_of(where)}: {message}" for where, message in controls_problems(data)]
+    return data, problems
+
+
+def read_scheme_file(path, known_jurisdictions=None):
+    """Parse a scheme file and refuse it, before anything is written, when anything in it is wrong: a
+    SchemeDataError lists ``file:line: 说明`` for each problem."""
+    data, problems = scheme_file_problems(path, known_jurisdictions)
     if problems:
-        raise SchemeDataError("\n".join(f"{Path(path).name}:{lines.line_of(where)}: {message}" for where, message in problems))
+        raise SchemeDataError("\n".join(problems))
     return data
 
 
@@ -110,9 +169,15 @@ def _sync(model, scheme, keep_keys, key="ref"):
 def scheme_load(data):
     """Create or update one scheme from its parsed data file; returns the Scheme."""
     from .validate import automatic_when_of, card_rules_of
+    declared = declared_jurisdiction(data)
+    if declared is not None:
+        parent = Jurisdiction.objects.filter(code=declared.get("parent")).first() if declared.get("parent") else None
+        Jurisdiction.objects.update_or_create(code=declared["code"], defaults={
+            "name": declared["name"], "short_name": declared.get("short_name") or "", "level": declared["level"],
+            "parent": parent})
     jurisdictions = {j.code: j for j in Jurisdiction.objects.all()}
     try:
-        home = jurisdictions[data["jurisdiction"]]
+        home = jurisdictions[declared["code"] if declared is not None else data["jurisdiction"]]
     except KeyError as exc:
         raise SchemeDataError(f"unknown jurisdiction {exc.args[0]!r} in scheme {data.get('slug')!r}") from None
 
@@ -319,19 +384,65 @@ def scheme_load(data):
     return scheme
 
 
+def states_in_use_problems(data):
+    """A reload may not remove a state that still holds dossiers: one message per such state, naming them."""
+    from ..models import Dossier
+
+    scheme = Scheme.objects.filter(slug=data.get("slug")).first()
+    if scheme is None:
+        return []
+    kept = {s.get("code") for s in (data.get("workflow") or {}).get("states") or [] if isinstance(s, dict)}
+    problems = []
+    for state in scheme.states.exclude(code__in=kept).order_by("order"):
+        held = list(Dossier.objects.filter(state=state).order_by("pk").values_list("reference", flat=True)[:6])
+        if held:
+            more = "等" if len(held) > 5 else ""
+            problems.append(f"{data.get('slug')}: 环节“{state.name}”（{state.code}）仍有申请在办（{'、'.join(held[:5])}{more}），"
+                            f"不能从方案中删除；请先办结或改回该环节后再载入")
+    return problems
+
+
+def file_digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 @transaction.atomic
-def schemes_load(slugs=SCHEME_SLUGS, directory=SCHEME_DIR):
-    """Check every file first, then load them all in one transaction: a bad file loads nothing."""
-    files, problems = [], []
-    for slug in slugs:
-        path = Path(directory) / f"{slug}.yaml"
-        if not path.exists():
-            raise SchemeDataError(f"no data file for scheme {slug!r}: {path}")
-        try:
-            files.append(read_scheme_file(path))
-        except SchemeDataError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise SchemeDataError("\n".join(problems))
+def scheme_files_load(paths, *, user=None, dry_run=False):
+    """Check every file first (structure, controls, jurisdictions, states still in use), then load them all in
+    one transaction: a bad file loads nothing. Each load is journaled with the file's SHA-256. ``dry_run``
+    checks and loads, then rolls everything back. Returns the schemes (each with ``source_data``)."""
+    from ..services.journal import journal_write
+
     jurisdictions_load()
-    return [scheme_load(data) for data in files]
+    checked, problems = [], []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            problems.append(f"{path}: 文件不存在")
+            continue
+        data, found = scheme_file_problems(path)
+        problems += found
+        if not found:
+            problems += states_in_use_problems(data)
+            checked.append((path, data))
+    if problems:
+        transaction.set_rollback(True)
+        raise SchemeDataError("\n".join(problems))
+    schemes = []
+    for path, data in checked:
+        scheme = scheme_load(data)
+        scheme.source_data = data
+        journal_write(action="casefiles.scheme.load", actor=user, obj=scheme,
+                      data={"file": path.name, "sha256": file_digest(path), "dry_run": dry_run})
+        schemes.append(scheme)
+    if dry_run:
+        transaction.set_rollback(True)
+    return schemes
+
+
+def schemes_load(slugs=SCHEME_SLUGS, directory=SCHEME_DIR, user=None):
+    """Load shipped scheme files by slug (all of them by default); see :func:`scheme_files_load`."""
+    for slug in slugs:
+        if not (Path(directory) / f"{slug}.yaml").exists():
+            raise SchemeDataError(f"no data file for scheme {slug!r}: {Path(directory) / f'{slug}.yaml'}")
+    return scheme_files_load([Path(directory) / f"{slug}.yaml" for slug in slugs], user=user)

@@ -747,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for name in argv:
         path = Path(name)
-        if path.name == "jurisdictions.yaml":
+        if path.name in ("jurisdictions.yaml", "shipped.yaml"):  # next to the scheme files, not schemes
             continue
         try:
             data = load_scheme_file(path)

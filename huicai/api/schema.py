@@ -223,7 +223,7 @@ OPERATIONS = {
 REQUEST_EXAMPLES = {
     "auth_token_create": {"username": "tonghua.applicant", "password": "••••••••"},
     "dossiers_create": {
-        "scheme": "tonghua",
+        "scheme": "tonghua",  # OpenAPI example
         "tier": "B",
         "criteria": ["7.2"],
         "facts": {"contract_years": 3},
@@ -235,7 +235,7 @@ REQUEST_EXAMPLES = {
     "dossiers_transitions_create": {"transition": "submit", "comment": "", "expected_state": "draft"},
     "dossiers_attachments_create": {"file": "劳动合同.pdf", "kind": "contract"},
     "dossiers_materials_waive_create": {"reason": "原件遗失，已核验单位出具的证明。"},
-    "eligibility_create": {"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},
+    "eligibility_create": {"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},  # OpenAPI example
     "verify_create": {"number": "THRC-2026-000123", "holder": "张明"},
     "opinion_requests_answer_create": {"agree": False, "comment": "申报的代表性成果与所选认定条件不符。"},
     "dossiers_experts_create": {"experts": [42], "working_days": 10},
