@@ -80,6 +80,9 @@ class Scheme(models.Model):
         verbose_name = _("scheme")
         verbose_name_plural = _("schemes")
         ordering = ["slug"]
+        # Loading a whole scheme file (admin upload, casefiles/adminviews/scheme_files.py) replaces every rule of a
+        # scheme at once: a permission of its own, not implied by editing one rule.
+        permissions = [("load_scheme_file", _("Can load a scheme file"))]
 
     def __str__(self):
         return self.name
