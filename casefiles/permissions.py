@@ -16,6 +16,13 @@ from .models import Department, DepartmentKind, Dossier, DossierGroupObjectPermi
 
 VIEW = "view_dossier"
 ACT = "act_on_dossier"
+#: Principals that are not a department code of the scheme.
+PRINCIPAL_KEYWORDS = ("applicant", "employer", "authority")
+
+
+def permission_ids():
+    """{codename: permission id} of the two dossier permissions."""
+    return _permission_ids()
 
 
 def _permission_ids():
@@ -23,18 +30,36 @@ def _permission_ids():
     return {p.codename: p.pk for p in rows}
 
 
+def principal_target(principal, applicant_id, employer_group_id, authority_group_id, group_of_code):
+    """('user', user_id) or ('group', group_id) for a principal name, from plain ids (``group_of_code``: a
+    department code of the scheme → its group id); None when it does not apply. The one mapping used for one
+    dossier (:func:`resolve_principal`) and for many at once (casefiles/services/grants.py)."""
+    if principal == "applicant":
+        return ("user", applicant_id)
+    if principal == "employer":
+        return ("group", employer_group_id) if employer_group_id else None
+    if principal == "authority":
+        return ("group", authority_group_id) if authority_group_id else None
+    group_id = group_of_code(principal)
+    return ("group", group_id) if group_id else None
+
+
 def resolve_principal(dossier, principal, departments_by_code=None):
     """('user', user_id) or ('group', group_id) for a principal name, or None when it does not apply."""
-    if principal == "applicant":
-        return ("user", dossier.applicant_id)
-    if principal == "employer":
-        return ("group", dossier.employer.group_id) if dossier.employer_id else None
-    if principal == "authority":
-        return ("group", dossier.authority.group_id) if dossier.authority_id else None
-    if departments_by_code is None:
+    if departments_by_code is None and principal not in PRINCIPAL_KEYWORDS:
         departments_by_code = {d.code: d for d in dossier.scheme.departments.all()}
-    department = departments_by_code.get(principal)
-    return ("group", department.group_id) if department else None
+
+    def group_of_code(code):
+        department = (departments_by_code or {}).get(code)
+        return department.group_id if department else None
+
+    return principal_target(
+        principal,
+        dossier.applicant_id,
+        dossier.employer.group_id if dossier.employer_id else None,
+        dossier.authority.group_id if dossier.authority_id else None,
+        group_of_code,
+    )
 
 
 def desired_grants(dossier, departments_by_code=None):
@@ -211,6 +236,8 @@ __all__ = [
     "applicant_refusal",
     "desired_grants",
     "grants_recompute",
+    "permission_ids",
+    "principal_target",
     "is_employer_contact",
     "is_staff_account",
     "refuse_own_dossier",

@@ -349,6 +349,22 @@ class SchemeViewSet(ScopedModelViewSet):
     )
 
 
+class WorkflowStateEditView(generic.EditView):
+    """Saving a state whose ``view`` or ``actor`` changed brings the grants of its dossiers in line at once."""
+
+    def save_instance(self):
+        from ..services.grants import scheme_grants_recompute
+
+        before = type(self.object).objects.filter(pk=self.object.pk).values_list("code", "view", "actor").first()
+        instance = super().save_instance()
+        if before is not None and (sorted(before[1] or []), before[2] or "") != (sorted(instance.view or []), instance.actor or ""):
+            codes = {before[0], instance.code}
+            result = scheme_grants_recompute(instance.scheme, states=codes)
+            if result.dossiers:
+                messages.info(self.request, _("Access to %(count)s dossiers in this state now follows the new rule.") % {"count": result.dossiers})
+        return instance
+
+
 class RuleViewSet(ScopedModelViewSet):
     icon = "list-ul"
     list_filter = ["scheme"]
@@ -450,6 +466,7 @@ class RevocationReasonViewSet(RuleViewSet):
 
 class WorkflowStateViewSet(RuleViewSet):
     model = WorkflowState
+    edit_view_class = WorkflowStateEditView
     menu_label = gettext_lazy("Workflow states")
     list_display = ["code", "name", "kind", "actor", "scheme"]
     list_filter = ["scheme", "kind"]

@@ -407,10 +407,12 @@ def file_digest(path):
 
 
 @transaction.atomic
-def scheme_files_load(paths, *, user=None, dry_run=False):
+def scheme_files_load(paths, *, user=None, dry_run=False, progress=None):
     """Check every file first (structure, controls, jurisdictions, states still in use), then load them all in
     one transaction: a bad file loads nothing. Each load is journaled with the file's SHA-256. ``dry_run``
-    checks and loads, then rolls everything back. Returns the schemes (each with ``source_data``)."""
+    checks and loads, then rolls everything back. When a state's ``view`` or ``actor`` changed, the grants of its
+    dossiers are recomputed in batches (``progress(done, total)``). Returns the schemes (each with ``source_data``
+    and ``grants_recomputed``)."""
     from ..services.journal import journal_write
 
     jurisdictions_load()
@@ -428,12 +430,23 @@ def scheme_files_load(paths, *, user=None, dry_run=False):
     if problems:
         transaction.set_rollback(True)
         raise SchemeDataError("\n".join(problems))
+    from ..services.grants import changed_grant_states, grant_rules, scheme_grants_recompute
+
     schemes = []
     for path, data in checked:
+        existing = Scheme.objects.filter(slug=data.get("slug")).first()
+        before = grant_rules(existing) if existing is not None else {}
         scheme = scheme_load(data)
         scheme.source_data = data
+        # Who sees and acts in a state changed: the dossiers in it follow now (casefiles/services/grants.py).
+        changed = changed_grant_states(before, grant_rules(scheme))
+        scheme.grants_recomputed = (
+            scheme_grants_recompute(scheme, states=changed, progress=progress) if changed and not dry_run else None
+        )
         journal_write(action="casefiles.scheme.load", actor=user, obj=scheme,
-                      data={"file": path.name, "sha256": file_digest(path), "dry_run": dry_run})
+                      data={"file": path.name, "sha256": file_digest(path), "dry_run": dry_run,
+                            "grants_changed_states": changed,
+                            "grants_dossiers": scheme.grants_recomputed.dossiers if scheme.grants_recomputed else 0})
         schemes.append(scheme)
     if dry_run:
         transaction.set_rollback(True)
