@@ -1,10 +1,12 @@
 """Demo data of the case-file side: jurisdictions, schemes, departments, employers and demo users."""
 
+import hashlib
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import Department, DepartmentKind, Membership, Role, Scheme
-from .schemes.loader import read_yaml, schemes_load, SCHEME_DIR, SCHEME_SLUGS, workflow_department_codes
+from .schemes.loader import SCHEME_SLUGS, schemes_load, workflow_department_codes
 
 DEFAULT_DEMO_PASSWORD = "huicai-demo-2026"
 
@@ -22,8 +24,35 @@ DEMO_EMPLOYERS = {
 DEMO_EXPERT_NAMES = [("李", "明远"), ("王", "静怡"), ("张", "国华"), ("刘", "思源"), ("陈", "建平")]
 
 
+def demo_employers(scheme):
+    """(code, name, sector) of the scheme's two demo employers: the named ones of a shipped scheme, else two
+    made-up ones named after the scheme's jurisdiction, so a new scheme file needs no Python."""
+    if scheme.slug in DEMO_EMPLOYERS:
+        return DEMO_EMPLOYERS[scheme.slug]
+    short = scheme.jurisdiction.short_name or scheme.jurisdiction.name
+    return [(f"{scheme.slug}-demo-company", f"{short}示范企业", "企业"),
+            (f"{scheme.slug}-demo-institute", f"{short}示范事业单位", "事业单位")]
+
+
+def demo_expert_name(slug):
+    """(family name, given name) of the scheme's demo expert: stable per slug, shipped or not."""
+    index = SCHEME_SLUGS.index(slug) if slug in SCHEME_SLUGS else int(hashlib.sha256(slug.encode()).hexdigest(), 16)
+    return DEMO_EXPERT_NAMES[index % len(DEMO_EXPERT_NAMES)]
+
+
 def _states_want_experts(data):
     return any(state.get("experts") for state in (data.get("workflow") or {}).get("states") or [])
+
+
+def demo_usernames(data):
+    """The demo accounts :func:`demo_users_for` makes for a scheme file, read from the file alone."""
+    slug = data["slug"]
+    names = [f"{slug}.applicant", f"{slug}.employer"]
+    for code in sorted(workflow_department_codes(data)):
+        names += [f"{slug}.{code}", f"{slug}.{code}.2"]
+    if _states_want_experts(data):
+        names.append(f"{slug}.expert")
+    return names
 
 
 def _user(username, password, **extra):
@@ -41,42 +70,50 @@ def _member(user, department, role):
     user.groups.add(department.group)
 
 
+def demo_users_for(scheme, data, password):
+    """The demo employers and accounts of one loaded scheme (``data``: its parsed file): ``<slug>.applicant``,
+    ``<slug>.employer`` (contact of the first demo employer), ``<slug>.<department>`` and its colleague
+    ``<slug>.<department>.2`` for every department acting in the workflow, ``<slug>.expert`` when a stage asks
+    experts. Idempotent; returns [(username, description)]."""
+    created = []
+    employers = []
+    for code, name, sector in demo_employers(scheme):
+        employer = Department.objects.filter(jurisdiction=scheme.jurisdiction, code=code).first() or Department(
+            jurisdiction=scheme.jurisdiction, code=code
+        )
+        employer.name, employer.kind, employer.sector = name, DepartmentKind.EMPLOYER, sector
+        employer.save()
+        employers.append(employer)
+    applicant = _user(f"{scheme.slug}.applicant", password, first_name="", email=f"{scheme.slug}.applicant@example.org")
+    created.append((applicant.username, f"{scheme.name} · applicant"))
+    contact = _user(f"{scheme.slug}.employer", password, email=f"{scheme.slug}.employer@example.org")
+    _member(contact, employers[0], Role.EMPLOYER_CONTACT)
+    created.append((contact.username, f"{scheme.name} · {employers[0].name}"))
+    for code in sorted(workflow_department_codes(data)):
+        department = scheme.departments.get(code=code)
+        staff = _user(f"{scheme.slug}.{code}", password, is_staff=True, email=f"{scheme.slug}.{code}@example.org")
+        _member(staff, department, Role.REVIEWER)
+        created.append((staff.username, f"{scheme.name} · {department.name}"))
+        # A colleague: with four eyes, the next decision on a dossier is someone else's.
+        colleague = _user(f"{scheme.slug}.{code}.2", password, is_staff=True, email=f"{scheme.slug}.{code}.2@example.org")
+        _member(colleague, department, Role.REVIEWER)
+        created.append((colleague.username, f"{scheme.name} · {department.name}（同事）"))
+    if _states_want_experts(data):
+        last, first = demo_expert_name(scheme.slug)
+        expert = _user(f"{scheme.slug}.expert", password, first_name=first, last_name=last,
+                       email=f"{scheme.slug}.expert@example.org")
+        created.append((expert.username, f"{scheme.name} · 评审专家"))
+    return created
+
+
 @transaction.atomic
 def load_schemes_and_users(password=DEFAULT_DEMO_PASSWORD, stdout=None):
-    """Load the five schemes and create the demo users; returns [(username, description)]."""
+    """Load the shipped schemes and create the demo users; returns [(username, description)]."""
     created = []
     admin = _user("admin", password, is_staff=True, is_superuser=True, email="admin@example.org")
     created.append((admin.username, "administrator"))
-    schemes = schemes_load()
-    for scheme in schemes:
-        data = read_yaml(SCHEME_DIR / f"{scheme.slug}.yaml")
-        employers = []
-        for code, name, sector in DEMO_EMPLOYERS[scheme.slug]:
-            employer = Department.objects.filter(jurisdiction=scheme.jurisdiction, code=code).first() or Department(
-                jurisdiction=scheme.jurisdiction, code=code
-            )
-            employer.name, employer.kind, employer.sector = name, DepartmentKind.EMPLOYER, sector
-            employer.save()
-            employers.append(employer)
-        applicant = _user(f"{scheme.slug}.applicant", password, first_name="", email=f"{scheme.slug}.applicant@example.org")
-        created.append((applicant.username, f"{scheme.name} · applicant"))
-        contact = _user(f"{scheme.slug}.employer", password, email=f"{scheme.slug}.employer@example.org")
-        _member(contact, employers[0], Role.EMPLOYER_CONTACT)
-        created.append((contact.username, f"{scheme.name} · {employers[0].name}"))
-        for code in sorted(workflow_department_codes(data)):
-            department = scheme.departments.get(code=code)
-            staff = _user(f"{scheme.slug}.{code}", password, is_staff=True, email=f"{scheme.slug}.{code}@example.org")
-            _member(staff, department, Role.REVIEWER)
-            created.append((staff.username, f"{scheme.name} · {department.name}"))
-            # A colleague: with four eyes, the next decision on a dossier is someone else's.
-            colleague = _user(f"{scheme.slug}.{code}.2", password, is_staff=True, email=f"{scheme.slug}.{code}.2@example.org")
-            _member(colleague, department, Role.REVIEWER)
-            created.append((colleague.username, f"{scheme.name} · {department.name}（同事）"))
-        if _states_want_experts(data):
-            last, first = DEMO_EXPERT_NAMES[SCHEME_SLUGS.index(scheme.slug) % len(DEMO_EXPERT_NAMES)]
-            expert = _user(f"{scheme.slug}.expert", password, first_name=first, last_name=last,
-                           email=f"{scheme.slug}.expert@example.org")
-            created.append((expert.username, f"{scheme.name} · 评审专家"))
+    for scheme in schemes_load():
+        created += demo_users_for(scheme, scheme.source_data, password)
     return created
 
 

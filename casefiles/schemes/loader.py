@@ -214,7 +214,7 @@ def scheme_load(data):
 
     departments = {}
     for row in data.get("departments", []):
-        jurisdiction = jurisdictions[row.get("jurisdiction") or data["jurisdiction"]]
+        jurisdiction = jurisdictions[row.get("jurisdiction") or home.code]
         dept = Department.objects.filter(jurisdiction=jurisdiction, code=row["code"]).first() or Department(
             jurisdiction=jurisdiction, code=row["code"]
         )
