@@ -42,6 +42,12 @@ def transitions_from(slug, code):
     return [t for t in scheme_data(slug)["workflow"].get("transitions", []) if code in t["from"]]
 
 
+def _four_eyes(slug, transition):
+    if transition.get("four_eyes") is not None:
+        return bool(transition["four_eyes"])
+    return bool((scheme_data(slug)["workflow"].get("four_eyes") or {}).get("default", True))
+
+
 def editable(slug, code):
     return state_spec(slug, code)["kind"] == "start" or code in EDITABLE
 
@@ -113,7 +119,24 @@ class World:
         users = set()
         for principal in (p.strip() for p in transition["by"].split(",")):
             users |= self.principal_users(dossier, spec.get("actor") if principal == "actor" else principal)
+        by_applicant = {p.strip() for p in transition["by"].split(",")} == {"applicant"}
+        if not by_applicant and _four_eyes(dossier.scheme.slug, transition):
+            users -= self.previous_decider(dossier)
         return users
+
+    def previous_decider(self, dossier):
+        """Who made the dossier's last decision, when that decision itself was under four eyes (the workflow's
+        ``four_eyes`` default, a step's own ``four_eyes`` overriding it; the applicant's steps never count)."""
+        from casefiles.models import Opinion
+
+        last = Opinion.objects.filter(dossier_id=dossier.pk).order_by("-created_at", "-pk").first()
+        if last is None:
+            return set()
+        previous = next((t for t in scheme_data(dossier.scheme.slug)["workflow"].get("transitions", [])
+                         if t["code"] == last.transition), None)
+        if previous is None or "applicant" in previous["by"] or not _four_eyes(dossier.scheme.slug, previous):
+            return set()
+        return {last.actor_id}
 
     def dossier_editors(self, dossier):
         """The applicant, while the dossier is a draft or returned for supplement."""

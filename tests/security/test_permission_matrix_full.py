@@ -264,6 +264,13 @@ class Browser:
         return self.client.post(url, json.dumps(data), content_type="application/json", HTTP_X_CSRFTOKEN=self.token)
 
 
+def _a_material(dossier):
+    """A kind of document the dossier's scheme asks for (its materials list), as an applicant would pick it."""
+    from casefiles.selectors_materials import material_kinds
+
+    return material_kinds(dossier.scheme)[0][0]
+
+
 def _in_savepoint(call, probe):
     """Run ``call`` (a request) in a savepoint, read ``probe`` before and after, roll everything back."""
     with transaction.atomic():
@@ -414,11 +421,11 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
 
             def upload_api(d=dossier):
                 return browser.post_api(f"/api/v1/dossiers/{d.pk}/attachments/",
-                                        {"file": SimpleUploadedFile("证明.png", PNG, "image/png"), "kind": "award"}, multipart=True)
+                                        {"file": SimpleUploadedFile("证明.png", PNG, "image/png"), "kind": _a_material(d)}, multipart=True)
 
             def upload_portal(d=dossier):
                 return browser.post_form(f"/applications/{d.pk}/attachments/",
-                                         {"file": SimpleUploadedFile("证明.png", PNG, "image/png"), "kind": "award"})
+                                         {"file": SimpleUploadedFile("证明.png", PNG, "image/png"), "kind": _a_material(d)})
 
             def edit_portal(d=dossier):
                 initial = ApplicationForm.initial_from_dossier(d)
