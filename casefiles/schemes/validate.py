@@ -613,6 +613,7 @@ CARD_RULE_KEYS = {
     "particulars": {"reported_by", "article", "setting"},
     "assessment": {"every_years", "by", "report_to", "filed_with", "article", "setting"},
     "certificate": {"issuing_bodies", "article", "setting"},
+    "production": {"windows", "article", "setting"},
 }
 
 
@@ -625,7 +626,28 @@ DEFAULT_CARD_RULES = {
     "particulars": {"reported_by": ["employer", "department"], "setting": True},
     "assessment": None,
     "certificate": None,
+    "production": None,
 }
+
+
+def production_windows_problems(windows: Any) -> list[tuple[tuple, str]]:
+    """The production calendar (``cards.production.windows``): a non-empty list of ``{month: 1–12}``, each month
+    once — the months in which a production batch (集中制卡) may be made. ``(sub-path, 中文说明)`` per problem."""
+    if not isinstance(windows, list) or not windows:
+        return [(("windows",), "cards.production.windows 应为制卡月份的非空列表，如 [{month: 6}, {month: 12}]")]
+    problems, seen = [], set()
+    for i, window in enumerate(windows):
+        month = window.get("month") if isinstance(window, dict) else None
+        if not isinstance(window, dict) or set(window) != {"month"}:
+            problems.append((("windows", i), f"cards.production.windows 第{i + 1}项应写作 {{month: 6}}：{window!r}"))
+        elif not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
+            problems.append((("windows", i, "month"),
+                             f"cards.production.windows 第{i + 1}项的月份须为 1 至 12 的整数：{month!r}"))
+        elif month in seen:
+            problems.append((("windows", i, "month"), f"cards.production.windows 重复列出了 {month} 月"))
+        else:
+            seen.add(month)
+    return problems
 
 
 def card_rules_of(data: dict) -> dict:
@@ -690,6 +712,9 @@ def card_rules_problems(data: dict) -> list[tuple[tuple, str]]:
                 who = value.get(field)
                 if not isinstance(who, list | str) or not who or any(p not in CARD_PRINCIPALS for p in _as_list(who)):
                     add((*where, field), f"cards.{key}.{field} 只能是 holder、employer、department：{who!r}")
+        if key == "production":
+            for sub, message in production_windows_problems(value.get("windows")):
+                add((*where, *sub), message)
         if key == "assessment":
             years = value.get("every_years")
             if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 10:
@@ -758,8 +783,22 @@ def main(argv: list[str] | None = None) -> int:
         from .controls import controls_problems
         from .lines import load_with_lines
 
-        errors = validate_scheme(data, jurisdictions, controls=False)
         _data, lines = load_with_lines(path)
+        errors, checked, known = [], data, jurisdictions
+        declared = data.get("jurisdiction") if isinstance(data, dict) else None
+        if isinstance(declared, dict):
+            # A file may declare its own jurisdiction ({code, name, level, parent}); the level and a parent loaded
+            # from another file are checked by load_schemes (casefiles/schemes/loader.py scheme_file_problems).
+            line = lines.line_of(("jurisdiction",))
+            errors += [f"{line}: 辖区须写明 {key}" for key in ("code", "name", "level")
+                       if not isinstance(declared.get(key), str) or not declared.get(key).strip()]
+            if declared.get("parent") and jurisdictions is not None and declared.get("parent") not in jurisdictions:
+                errors.append(f"{line}: 上级辖区不在 jurisdictions.yaml 中：{declared.get('parent')!r}"
+                              f"（若由另一方案文件声明，载入时再核对）")
+            checked = {**data, "jurisdiction": declared.get("code")}
+            if known is not None:
+                known = {*known, declared.get("code")}
+        errors = validate_scheme(checked, known, controls=False) + errors
         errors += [f"{lines.line_of(where)}: {message}" for where, message in controls_problems(data)]
         if errors:
             failed = True

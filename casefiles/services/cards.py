@@ -11,6 +11,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
@@ -1013,10 +1014,55 @@ def _bank_or_department(user, scheme):
     return department
 
 
+def production_months(scheme):
+    """The months in which the scheme's cards are made in batches (``cards.production.windows``, e.g. 岱山
+    第五条: 6月和12月集中制卡), in calendar order; None where the scheme makes cards whenever a batch is
+    ready."""
+    production = card_rules(scheme).get("production") or {}
+    months = sorted({w["month"] for w in production.get("windows") or ()})
+    return months or None
+
+
+def production_next_month(scheme, today=None):
+    """The first day of the next month in which the scheme's cards are made (this month's first day when today is
+    in one); None where the scheme sets no production calendar."""
+    months = production_months(scheme)
+    if months is None:
+        return None
+    today = today or timezone.localdate()
+    later = [m for m in months if m >= today.month]
+    return datetime.date(today.year, later[0], 1) if later else datetime.date(today.year + 1, months[0], 1)
+
+
+def _production_calendar_text(scheme):
+    from django.utils.dates import MONTHS
+
+    months = "、".join(str(MONTHS[m]) for m in production_months(scheme))
+    return months, (card_rules(scheme).get("production") or {}).get("article") or _("administrative setting")
+
+
+def production_window_refusal(scheme, today=None):
+    """Why no production batch of the scheme may be made today (its calendar), or None."""
+    today = today or timezone.localdate()
+    months = production_months(scheme)
+    if months is None or today.month in months:
+        return None
+    following = production_next_month(scheme, today)
+    listed, article = _production_calendar_text(scheme)
+    message = _("Cards of %(scheme)s are made in batches in %(months)s only (%(article)s); the next batch is in "
+                "%(next)s.")
+    return message % {"scheme": scheme.name, "months": listed, "article": article,
+                      "next": date_format(following, "YEAR_MONTH_FORMAT")}
+
+
 @transaction.atomic
-def production_batch_create(*, scheme, user, dossiers=None):
-    """A batch of approved holders (dossiers waiting for card production) for the partner bank."""
+def production_batch_create(*, scheme, user, dossiers=None, today=None):
+    """A batch of approved holders (dossiers waiting for card production) for the partner bank. Where the scheme
+    declares a production calendar (``cards.production``), a batch is made only in one of its months."""
     department = _bank_or_department(user, scheme)
+    refusal = production_window_refusal(scheme, today)
+    if refusal:
+        raise CaseFileError(refusal, code="outside_production_window")
     # dossiers in a stage whose way out records the card's production (a step with role card_produced)
     waiting = Dossier.objects.filter(
         scheme=scheme, state__in=WorkflowState.objects.filter(scheme=scheme, outgoing__role=TransitionRole.CARD_PRODUCED)
@@ -1028,7 +1074,7 @@ def production_batch_create(*, scheme, user, dossiers=None):
         raise CaseFileError(_("No approved holders are waiting for card production."), code="empty")
     from .dossiers import next_sequence
 
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     seq = next_sequence(scheme, "batch", today.year)
     batch = ProductionBatch.objects.create(scheme=scheme, number=f"{scheme.slug.upper()}-{today.year}-{seq:03d}", created_by=user)
     ProductionItem.objects.bulk_create([ProductionItem(batch=batch, dossier=d) for d in waiting])
@@ -1089,6 +1135,15 @@ def production_batch_mark_exported(*, batch, user):
 
 
 def card_issue_on_transition(sender, *, dossier, transition, user, department=None, **kwargs):
-    """Receiver of ``dossier_transitioned``: the step whose data says ``issues_card`` issues the card."""
+    """Receiver of ``dossier_transitioned``: the step whose data says ``issues_card`` issues the card. Where the
+    scheme makes its cards in batches on a calendar (``cards.production``), the step whose role is
+    ``card_produced`` is refused (and the transition rolled back) for a dossier that is on no production batch."""
+    if (transition.role == TransitionRole.CARD_PRODUCED and production_months(dossier.scheme) is not None
+            and not dossier.production_items.exists()):
+        listed, article = _production_calendar_text(dossier.scheme)
+        raise CaseFileError(
+            _("Cards of %(scheme)s are made only in the production batches of %(months)s (%(article)s): put the "
+              "dossier on a batch.") % {"scheme": dossier.scheme.name, "months": listed, "article": article},
+            code="outside_production_window")
     if transition.issues_card:
         dossier.issued_card = card_issue(dossier=dossier, user=user, department=department)
