@@ -94,9 +94,15 @@ class SchemeFileView(WagtailAdminTemplateMixin, View):
             messages.error(request, _("Nothing was loaded: %(detail)s") % {"detail": exc.message})
             return redirect(f"{NAMESPACE}:upload")
         for scheme in schemes:
-            messages.success(request, _("%(name)s loaded (SHA-256 %(sha256)s): %(counts)s.") % {
-                "name": scheme.name, "sha256": sha256,
-                "counts": service.describe_counts(service.data_counts(scheme.source_data))})
+            messages.success(
+                request,
+                _("%(name)s loaded (SHA-256 %(sha256)s): %(counts)s.")
+                % {
+                    "name": scheme.name,
+                    "sha256": sha256,
+                    "counts": service.describe_counts(service.data_counts(scheme.source_data)),
+                },
+            )
         return redirect(f"{NAMESPACE}:upload")
 
 
@@ -113,5 +119,10 @@ class SchemeFileMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_scheme_file_menu_item():
-    return SchemeFileMenuItem(gettext_lazy("Load a scheme file"), reverse(f"{NAMESPACE}:upload"),
-                              name="scheme-file-load", icon_name="upload", order=211)
+    return SchemeFileMenuItem(
+        gettext_lazy("Load a scheme file"),
+        reverse(f"{NAMESPACE}:upload"),
+        name="scheme-file-load",
+        icon_name="upload",
+        order=211,
+    )

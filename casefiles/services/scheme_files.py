@@ -32,8 +32,12 @@ MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 40
 STAGED_FOR_SECONDS = 24 * 3600
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-STATE_FIELDS = {"name": gettext_lazy("name"), "kind": gettext_lazy("kind"), "actor": gettext_lazy("actor"),
-                "view": gettext_lazy("who sees it")}
+STATE_FIELDS = {
+    "name": gettext_lazy("name"),
+    "kind": gettext_lazy("kind"),
+    "actor": gettext_lazy("actor"),
+    "view": gettext_lazy("who sees it"),
+}
 TIER_FIELDS = {"name": gettext_lazy("name"), "rank": gettext_lazy("rank")}
 
 
@@ -129,8 +133,9 @@ def scheme_file_changes(data):
     if scheme is None:
         db_states, db_tiers, db_transitions = {}, {}, {}
     else:
-        db_states = {s.code: {"name": s.name, "kind": s.kind, "actor": s.actor, "view": s.view}
-                     for s in scheme.states.all()}
+        db_states = {
+            s.code: {"name": s.name, "kind": s.kind, "actor": s.actor, "view": s.view} for s in scheme.states.all()
+        }
         db_tiers = {t.code: {"name": t.name, "rank": t.rank} for t in scheme.tiers.all()}
         db_transitions = {t.code: {"name": t.name} for t in scheme.transitions.all()}
     return SchemeFileChanges(
@@ -173,8 +178,10 @@ def content_problems(name, content):
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             line = event.start_mark.line + 1 if event.start_mark else 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return [_("%(name)s:%(line)s: YAML anchors and aliases (& and *) are not accepted in a scheme file.")
-                        % {"name": name, "line": line}]
+                return [
+                    _("%(name)s:%(line)s: YAML anchors and aliases (& and *) are not accepted in a scheme file.")
+                    % {"name": name, "line": line}
+                ]
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -184,8 +191,10 @@ def content_problems(name, content):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        return [_("%(name)s:%(line)s: this is not valid YAML (%(problem)s).")
-                % {"name": name, "line": line, "problem": getattr(exc, "problem", None) or exc}]
+        return [
+            _("%(name)s:%(line)s: this is not valid YAML (%(problem)s).")
+            % {"name": name, "line": line, "problem": getattr(exc, "problem", None) or exc}
+        ]
     return []
 
 

@@ -36,12 +36,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "files", nargs="*", metavar="FILE",
+            "files",
+            nargs="*",
+            metavar="FILE",
             help=f"Scheme files (paths) or shipped slugs (default: {' '.join(SCHEME_SLUGS)})",
         )
         parser.add_argument("--dry-run", action="store_true", help="Check and report, store nothing.")
-        parser.add_argument("--demo-users", action="store_true",
-                            help="Also make the demo accounts load_demo makes for each scheme loaded.")
+        parser.add_argument(
+            "--demo-users",
+            action="store_true",
+            help="Also make the demo accounts load_demo makes for each scheme loaded.",
+        )
         parser.add_argument("--password", default=DEFAULT_DEMO_PASSWORD, help="Password of the demo accounts.")
         parser.add_argument("--strict", action="store_true", help="Fail when a loaded scheme has problems.")
 
