@@ -4,8 +4,12 @@ Everything here reads rows loaded from ``casefiles/schemes/*.yaml`` (and edited 
 is hard-coded per scheme.
 """
 
+import datetime
+from dataclasses import dataclass
+
 from django.apps import apps
 from django.db.models import Prefetch
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .models import Criterion, DepartmentKind, Scheme, ServiceItem, StateKind, Tier
@@ -206,3 +210,134 @@ def scheme_detail(scheme):
         },
         "validity": {"max_years": scheme.validity_max_years, "article": scheme.validity_article},
     }
+
+
+# --------------------------------------------------------------------------- the programme's period (issue #17 item 6)
+
+
+@dataclass(frozen=True)
+class SchemePeriod:
+    """When a scheme takes applications, and on what authority.
+
+    ``opens`` is the first day applications are taken, ``closes`` the first day they no longer are (the policy's
+    expiry date, as on its page: 5 years from 2019-06-05 closes on 2024-06-05); either may be None (not stated).
+    ``source`` is ``"policy"`` when the scheme's published policy page states the dates (a revision that changes
+    them is published there), else ``"file"`` (the scheme file's ``cards.applications``); ``article`` cites the
+    article that sets them, empty for an administrative setting. ``repealed``: the page records a repeal.
+    """
+
+    scheme_name: str
+    policy_title: str
+    opens: datetime.date | None
+    closes: datetime.date | None
+    article: str
+    source: str
+    repealed: bool
+    today: datetime.date
+
+    @property
+    def open(self) -> bool:
+        if self.repealed:
+            return False
+        if self.opens is not None and self.today < self.opens:
+            return False
+        return self.closes is None or self.today < self.closes
+
+    @property
+    def last_day(self) -> datetime.date | None:
+        return self.closes - datetime.timedelta(days=1) if self.closes else None
+
+    @property
+    def citation(self) -> str:
+        return self.article or _("an administrative setting")
+
+    @property
+    def message(self) -> str:
+        """Why the scheme takes no applications today, with its dates and article ("" while it is open)."""
+        if self.open:
+            return ""
+        values = {
+            "scheme": self.scheme_name,
+            "policy": self.policy_title,
+            "article": self.citation,
+            "opens": _date(self.opens),
+            "last_day": _date(self.last_day),
+            "closes": _date(self.closes),
+        }
+        if self.repealed:
+            return _("%(scheme)s no longer takes applications: 《%(policy)s》 has been repealed.") % values
+        if self.opens is not None and self.today < self.opens:
+            return _("%(scheme)s takes applications from %(opens)s (《%(policy)s》, %(article)s).") % values
+        if self.opens is not None:
+            return _(
+                "%(scheme)s no longer takes applications: 《%(policy)s》 (%(article)s) was in force from %(opens)s to "
+                "%(last_day)s and expired on %(closes)s."
+            ) % values
+        return _(
+            "%(scheme)s no longer takes applications: 《%(policy)s》 (%(article)s) was in force until %(last_day)s and "
+            "expired on %(closes)s."
+        ) % values
+
+
+def _date(value):
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
+
+
+def _page_article(page):
+    """The article of a policy page that holds its effective clause (第七条), or ""."""
+    from policypages.selectors import raw_values
+
+    clause = "".join((page.effective_clause or "").split())
+    if not clause:
+        return ""
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+
+    for article in raw_values(page, "article"):
+        text = "".join("".join(strings({k: v for k, v in article.items() if k not in ("anchor", "citation")})).split())
+        if clause[:40] in text:
+            return article.get("label") or ""
+    return ""
+
+
+def scheme_period(scheme, today=None) -> SchemePeriod:
+    """The scheme's period as of ``today`` (default: the local date).
+
+    The published policy page of the scheme (``scheme_policy_page``) wins when it states an effective or an expiry
+    date, or records a repeal: publishing a revision that extends the policy reopens the scheme, with no code or data
+    file changed. Otherwise the scheme file's ``cards.applications`` (opens, closes, article or setting) decides; a
+    file that declares none leaves the scheme open.
+    """
+    from policypages.models import PolicyStatus
+
+    from .schemes.validate import applications_date
+
+    today = today or timezone.localdate()
+    declared = (scheme.card_rules or {}).get("applications") or {}
+    common = {"scheme_name": scheme.name, "policy_title": scheme.policy_title, "today": today}
+    page = scheme_policy_page(scheme)
+    if page is not None:
+        repealed = page.status == PolicyStatus.REPEALED
+        if page.effective_date or page.expiry_date or repealed:
+            return SchemePeriod(
+                opens=page.effective_date, closes=page.expiry_date, source="policy", repealed=repealed,
+                article=_page_article(page) or declared.get("article") or "",
+                **{**common, "policy_title": page.title or scheme.policy_title},
+            )
+    return SchemePeriod(
+        opens=applications_date(declared.get("opens")), closes=applications_date(declared.get("closes")),
+        article=declared.get("article") or "", source="file", repealed=False, **common,
+    )
+
+
+def scheme_open_for_applications(scheme, today=None) -> bool:
+    """Whether the scheme takes new applications on ``today`` (``scheme_period``)."""
+    return scheme_period(scheme, today).open

@@ -23,6 +23,7 @@ from .masking import mask_id_number, mask_phone
 from .models import Attachment, Department, DepartmentKind, Dossier, Scheme, StateKind
 from .selectors import dossier_for, dossiers_actionable_by, dossiers_visible_to, transitions_available
 from .selectors_materials import material_kinds, materials_status
+from .selectors_schemes import scheme_period
 from .services.calendar import CalendarDataMissing
 from .services.dossiers import dossier_create, dossier_transition, dossier_update
 from .services.materials import scheme_checklist
@@ -164,12 +165,22 @@ def scheme_materials(request, slug):
     return render(request, "casefiles/portal/scheme_materials.html", {"scheme": scheme, "checklist": scheme_checklist(scheme)})
 
 
+def _scheme_rows():
+    """(scheme, why it takes no applications or "") for the list of programmes (issue #17 item 6)."""
+    schemes = list(Scheme.objects.order_by("slug"))
+    return [(scheme, scheme_period(scheme).message) for scheme in schemes]
+
+
 @login_required
 def application_new(request):
     slug = request.POST.get("scheme") or request.GET.get("scheme")
     scheme = Scheme.objects.select_related("jurisdiction").filter(slug=slug).first() if slug else None
     if scheme is None:
-        return render(request, "casefiles/portal/choose_scheme.html", {"schemes": Scheme.objects.order_by("slug")})
+        return render(request, "casefiles/portal/choose_scheme.html", {"rows": _scheme_rows()})
+    closed_message = scheme_period(scheme).message
+    if closed_message:  # the programme's period has ended (or not begun): no form; dossier_create refuses it too
+        return render(request, "casefiles/portal/choose_scheme.html", {"rows": _scheme_rows(), "closed_message": closed_message},
+                      status=400 if request.method == "POST" else 200)
     if request.method == "POST":
         form = ApplicationForm(request.POST, scheme=scheme)
         if form.is_valid():
@@ -227,6 +238,9 @@ def _detail_context(request, dossier, transition_form=None):
         "materials": materials_rows(dossier),
         "may_waive": not is_applicant and may_waive_materials(user, dossier),
         "transition_form": transition_form,
+        # a draft of a programme that takes no applications any more cannot be submitted: say why, with the dates
+        "closed_message": scheme_period(dossier.scheme).message
+        if is_applicant and dossier.state.kind == StateKind.START and not dossier.submitted_at else "",
     }
 
 

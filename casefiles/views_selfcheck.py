@@ -9,11 +9,19 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .eligibility import evaluate
 from .forms_selfcheck import SelfCheckForm
-from .selectors_schemes import scheme_get, scheme_policy_url, schemes_public, tier_services, workflow_stages
+from .selectors_schemes import (
+    scheme_get,
+    scheme_period,
+    scheme_policy_url,
+    schemes_public,
+    tier_services,
+    workflow_stages,
+)
 
 APPLY_PATH = "/applications/new/"
 
@@ -69,7 +77,11 @@ def where_to_apply(scheme, criteria):
 
 
 def self_check_index(request):
-    return render(request, "casefiles/self_check_index.html", {"schemes": list(schemes_public())})
+    schemes = list(schemes_public())
+    today = timezone.localdate()
+    closed = {scheme.pk: scheme_period(scheme, today).message for scheme in schemes}
+    return render(request, "casefiles/self_check_index.html", {
+        "schemes": schemes, "rows": [(scheme, closed[scheme.pk]) for scheme in schemes]})
 
 
 def self_check(request, slug):
@@ -83,7 +95,10 @@ def self_check(request, slug):
     else:
         data = None
     form = SelfCheckForm(data, scheme=scheme)
-    context = {"scheme": scheme, "form": form, "policy_url": scheme_policy_url(scheme), "result": None}
+    # A scheme whose period has ended (or not begun) says so with its dates and article instead of "you may apply".
+    period = scheme_period(scheme)
+    context = {"scheme": scheme, "form": form, "policy_url": scheme_policy_url(scheme), "result": None,
+               "closed_message": period.message}
     if data is not None and form.is_valid():
         result = evaluate(scheme, form.cleaned_data["criteria"], form.facts())
         context.update(

@@ -17,6 +17,11 @@ from .models import HomePage, PolicyPage, SchemeSectionPage
 # The demo's second revision: an earlier draft of 吉林 第十四条 that named a fixed date. The published
 # text (the seed) replaces it, so the policy's history has a real article-level change to show.
 EARLIER_DRAFT = {"jilin": ("本办法自印发之日起实施。", "本办法自2023年9月1日起实施，由各地人社部门组织落实。")}
+# The demo's later revision: 白云's 细则 ran five years from 2019-06-05 (第七条) and so takes no applications today
+# (issue #17 item 6). The demo publishes a made-up revision that extends 第七条 to ten years, the way a bureau that
+# keeps its programme running would publish one; the page's history shows both, and the demo's 白云 dossiers and
+# cards can be made. Without it 白云 is closed, as it should be.
+LATER_REVISION = {"baiyun": ("有效期5年", "有效期10年")}
 
 
 @transaction.atomic
@@ -78,6 +83,12 @@ def ensure_policy(section, scheme, stdout=None):
     result = services.policy_import(
         section=section, text=text, title=title, publish=True, source_name=seed_path(scheme).name
     )
+    if scheme.slug in LATER_REVISION:
+        current, later = LATER_REVISION[scheme.slug]
+        result = services.policy_import(
+            section=section, text=text.replace(current, later), title=title, publish=True,
+            source_name="demo revision (made up: period extended)",
+        )
     if stdout is not None:
         stdout.write(
             f"  {scheme.slug}: 《{result.page.title}》 {result.article_count} articles, "

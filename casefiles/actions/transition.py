@@ -43,6 +43,12 @@ def principals_of_transition(transition, state):
     return [state.actor if p == "actor" else p for p in principals]
 
 
+def first_submission(dossier, state, transition):
+    """The applicant hands in a draft for the first time (a step from the start state into the review, not to an
+    end such as withdrawing); a dossier submitted before, returned and handed in again, is not new."""
+    return state.kind == StateKind.START and transition.target.kind != StateKind.END and dossier.submitted_at is None
+
+
 def four_eyes_applies(transition, scheme):
     return scheme.four_eyes if transition.four_eyes is None else transition.four_eyes
 
@@ -112,6 +118,10 @@ class TransitionAction:
         if acting_as is None:
             raise TransitionDenied(_("You may not perform “%(action)s” on this dossier.") % {"action": candidate.name})
         self.acting_as = acting_as
+        if acting_as == APPLICANT and first_submission(dossier, state, candidate):
+            from ..services.dossiers import scheme_closed_refuse
+
+            scheme_closed_refuse(dossier.scheme, self.today)  # issue #17 item 6: no new applications once it ends
         if acting_as != APPLICANT and four_eyes_applies(candidate, dossier.scheme):
             self._check_four_eyes(candidate)
         if comment_required and candidate.requires_comment and not self.comment:

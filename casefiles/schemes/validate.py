@@ -9,6 +9,7 @@ prints one line per error and exits with status 1 if any file has errors.
 """
 from __future__ import annotations
 
+import datetime
 import re
 import sys
 from collections import Counter, deque
@@ -614,6 +615,7 @@ CARD_RULE_KEYS = {
     "assessment": {"every_years", "by", "report_to", "filed_with", "article", "setting"},
     "certificate": {"issuing_bodies", "article", "setting"},
     "production": {"windows", "article", "setting"},
+    "applications": {"opens", "closes", "article", "setting"},
 }
 
 
@@ -627,6 +629,7 @@ DEFAULT_CARD_RULES = {
     "assessment": None,
     "certificate": None,
     "production": None,
+    "applications": None,
 }
 
 
@@ -653,7 +656,37 @@ def production_windows_problems(windows: Any) -> list[tuple[tuple, str]]:
 def card_rules_of(data: dict) -> dict:
     """The card rules a scheme file declares, completed with :data:`DEFAULT_CARD_RULES` (stored on the Scheme)."""
     declared = data.get("cards") if isinstance(data, dict) and isinstance(data.get("cards"), dict) else {}
-    return {key: declared[key] if key in declared else default for key, default in DEFAULT_CARD_RULES.items()}
+    rules = {key: declared[key] if key in declared else default for key, default in DEFAULT_CARD_RULES.items()}
+    if isinstance(rules.get("applications"), dict):  # YAML dates are stored as ISO text (a JSON field)
+        rules["applications"] = {k: v.isoformat() if isinstance(v, datetime.date) else v
+                                 for k, v in rules["applications"].items()}
+    return rules
+
+
+def applications_date(value: Any) -> datetime.date | None:
+    """A date of ``cards.applications`` (a YAML date or ISO text); None when absent; ValueError when not a date."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value.strip())
+    raise ValueError(value)
+
+
+def applications_problems(value: dict) -> list[tuple[tuple, str]]:
+    """The programme's period (``cards.applications``, issue #17 item 6): ``opens`` the first day applications are
+    taken, ``closes`` the first day they no longer are (the policy's expiry, as on its page), each a date or null.
+    ``(sub-path, 中文说明)`` per problem."""
+    problems, dates = [], {}
+    for field in ("opens", "closes"):
+        try:
+            dates[field] = applications_date(value.get(field))
+        except ValueError:
+            problems.append(((field,), f"cards.applications.{field} 须为日期（如 2019-06-05）或 null：{value.get(field)!r}"))
+    if dates.get("opens") and dates.get("closes") and dates["closes"] <= dates["opens"]:
+        problems.append((("closes",), f"cards.applications.closes（{dates['closes']}）须晚于 opens（{dates['opens']}）"))
+    return problems
 
 
 def automatic_when_of(reason: dict) -> list:
@@ -714,6 +747,9 @@ def card_rules_problems(data: dict) -> list[tuple[tuple, str]]:
                     add((*where, field), f"cards.{key}.{field} 只能是 holder、employer、department：{who!r}")
         if key == "production":
             for sub, message in production_windows_problems(value.get("windows")):
+                add((*where, *sub), message)
+        if key == "applications":
+            for sub, message in applications_problems(value):
                 add((*where, *sub), message)
         if key == "assessment":
             years = value.get("every_years")

@@ -60,6 +60,16 @@ def _check_criteria(scheme, tier, criteria):
         raise CaseFileError(_("The tier does not belong to this scheme."))
 
 
+def scheme_closed_refuse(scheme, today=None):
+    """CaseFileError (400) with the scheme's dates and article when it takes no applications ``today`` (its policy
+    has expired, is repealed or is not yet in force: ``selectors_schemes.scheme_period``)."""
+    from ..selectors_schemes import scheme_period
+
+    period = scheme_period(scheme, today)
+    if not period.open:
+        raise CaseFileError(period.message, code="scheme_closed")
+
+
 def _departments(scheme):
     return {d.code: d for d in scheme.departments.all()}
 
@@ -77,6 +87,7 @@ def dossier_create(*, applicant, scheme, requested_tier, criteria=(), facts=None
     unknown = set(identity) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown identity fields {sorted(unknown)}")
+    scheme_closed_refuse(scheme)
     _check_identity({**identity, "facts": facts})
     criteria = list(criteria)
     _check_criteria(scheme, requested_tier, criteria)
