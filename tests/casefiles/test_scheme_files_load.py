@@ -171,23 +171,27 @@ def test_demo_users_are_the_ones_load_demo_makes_and_a_new_file_needs_no_python(
     assert listed - {"admin"} == made  # the command and load_demo make the same accounts
     assert set(User.objects.values_list("username", flat=True)) == made | {"admin"}
 
-    path = county_copy(tmp_path, slug="countycard")
-    output = run(str(path), "--demo-users", "--password", PASSWORD)
-    data = read_yaml(path)
-    expected = set(demo_usernames(data))
-    assert {"countycard.applicant", "countycard.employer", "countycard.hr-bureau"} <= expected
-    new = set(User.objects.values_list("username", flat=True)) - made - {"admin"}
-    assert new == expected
-    for username in expected:
-        assert User.objects.get(username=username).check_password(PASSWORD), username
-    contact = User.objects.get(username="countycard.employer")
-    employer = contact.memberships.get().department
-    assert (employer.kind, employer.name, employer.jurisdiction.code) == (
-        "employer",
-        "示范县示范企业",
-        "countycard-county",
-    )
-    assert PASSWORD not in output
+    # A copy of every shipped file under a new slug and a new county: the same accounts, renamed, and made-up
+    # employers named after the county; no Python knows these slugs.
+    for source in SCHEME_SLUGS:
+        slug = f"{source}copy"
+        before = set(User.objects.values_list("username", flat=True))
+        output = run(str(county_copy(tmp_path, slug=slug, source=source)), "--demo-users", "--password", PASSWORD)
+        new = set(User.objects.values_list("username", flat=True)) - before
+        shipped_accounts = {n for n in made if n.startswith(f"{source}.")}
+        assert new == {n.replace(f"{source}.", f"{slug}.", 1) for n in shipped_accounts}, source
+        for username in new:
+            assert User.objects.get(username=username).check_password(PASSWORD), username
+        employer = User.objects.get(username=f"{slug}.employer").memberships.get().department
+        assert (employer.kind, employer.name, employer.jurisdiction.code) == (
+            "employer",
+            "示范县示范企业",
+            f"{slug}-county",
+        )
+        if f"{source}.expert" in made:
+            expert = User.objects.get(username=f"{slug}.expert")
+            assert expert.last_name and expert.first_name and not expert.memberships.exists()
+        assert PASSWORD not in output and f"{slug}.applicant" in output
 
 
 def test_a_reload_that_would_remove_a_state_holding_a_dossier_is_refused_naming_it():
