@@ -241,3 +241,19 @@ def test_a_bad_calendar_is_refused_with_its_line(bad, tmp_path):
     with pytest.raises(SchemeDataError):
         scheme_files_load([path])
     assert not Scheme.objects.filter(slug="daishan").exists()
+
+
+def test_the_documented_check_command_reads_a_declared_county(tmp_path, capsys):
+    """docs/NEW_SCHEME.md step 1: ``python -m casefiles.schemes.validate FILE`` passes the file as it is (it once
+    failed with a TypeError on a declared jurisdiction) and names the line of a declaration missing its level."""
+    from casefiles.schemes.validate import main
+
+    assert main([str(FILE)]) == 0
+    assert capsys.readouterr().out.strip().endswith("daishan.yaml: ok")
+    text = FILE.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("jurisdiction:"))
+    path = tmp_path / "daishan.yaml"
+    path.write_text(text.replace(", level: district}", "}"), encoding="utf-8")
+    assert main([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"daishan.yaml:{line}: " in out and "level" in out, out
