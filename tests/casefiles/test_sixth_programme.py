@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from casefiles.demo import demo_users_for
+from casefiles.demo import demo_usernames, demo_users_for
 from casefiles.exceptions import CaseFileError
 from casefiles.models import Card, Department, DepartmentKind, Dossier, ProductionItem, Scheme
 from casefiles.pdf import verification_token
@@ -85,6 +85,22 @@ def apply(scheme, applicant, *, tier, criterion, facts, name, employer=None, aut
     return created["id"]
 
 
+SWEPT = []  # (transition, username) of every refused attempt by someone not entitled to the step
+
+
+def only_by(dossier_id, department_code, transition, accounts):
+    """Every account outside the department that acts now tries the step: each is refused (403, or 404 for one
+    who may not even see the dossier) and the dossier does not move."""
+    before = Dossier.objects.get(pk=dossier_id).state.code
+    for user in accounts:
+        if user.username.startswith(f"daishan.{department_code}"):
+            continue
+        answer = step(dossier_id, user, transition)
+        assert answer.status_code in (403, 404), (transition, user.username, answer.status_code)
+        SWEPT.append((transition, user.username))
+    assert Dossier.objects.get(pk=dossier_id).state.code == before
+
+
 def offered(dossier_id, user):
     return [t["code"] for t in api(user).get(f"/api/v1/dossiers/{dossier_id}/").json()["transitions"]]
 
@@ -99,6 +115,7 @@ def test_the_file_checks_clean_and_declares_its_county():
 
 def test_both_routes_end_to_end_through_the_api(daishan):
     scheme = daishan
+    SWEPT.clear()
     assert scheme.jurisdiction.name == "岱山县"
     hr, hr2 = person("daishan.hr-bureau"), person("daishan.hr-bureau.2")
     office, office2 = person("daishan.talent-office"), person("daishan.talent-office.2")
@@ -116,6 +133,8 @@ def test_both_routes_end_to_end_through_the_api(daishan):
     assert refused.status_code == 409, refused.content
     assert "须经行业主管部门申报" in refused.json()["error"]["message"]
     assert step(first, teacher, "submit_via_authority").json()["state"] == "authority_review"
+    accounts = [person(name) for name in demo_usernames(scheme.source_data)] + [teacher]
+    only_by(first, "education-bureau", "recommend", accounts)
     assert step(first, person("daishan.education-bureau"), "recommend").json()["state"] == "hr_review"
 
     # Route 2: a self-employed talent applies directly to the HR bureau, with no employer and no authority.
@@ -124,16 +143,21 @@ def test_both_routes_end_to_end_through_the_api(daishan):
                    facts={"contract_years": 0, "self_employed": True, "flexible_introduction": False})
     assert set(offered(second, founder)) == {"submit_via_authority", "submit_direct", "withdraw"}
     assert step(second, founder, "submit_direct").json()["state"] == "hr_review"
+    accounts.append(founder)
 
     for dossier_id in (first, second):
         # another authority's officer may not act (nor see the dossier); the HR bureau reviews, the office decides
-        assert step(dossier_id, person("daishan.health-bureau"), "approve_review").status_code in (403, 404)
+        # each department's step by its own officer: every other account (applicants, the employer, the other
+        # departments, the sector authorities) is refused
+        only_by(dossier_id, "hr-bureau", "approve_review", accounts)
         assert step(dossier_id, hr, "approve_review").json()["state"] == "talent_office_approval"
+        only_by(dossier_id, "talent-office", "approve", accounts)
         assert step(dossier_id, office, "approve").json()["state"] == "public_notice"
         dossier = Dossier.objects.get(pk=dossier_id)
         satisfy_controls(dossier, scheme.transitions.get(code="close_public_notice"))  # a 5-day notice, ended
         same = step(dossier_id, office, "close_public_notice")
         assert same.status_code == 403 and "同事" in same.json()["error"]["message"]  # four eyes
+        only_by(dossier_id, "talent-office", "close_public_notice", accounts)
         assert step(dossier_id, office2, "close_public_notice").json()["state"] == "card_production"
 
     # 第五条第一款: the card is made only in a batch; the production step fired by hand is refused and rolls back.
@@ -155,6 +179,7 @@ def test_both_routes_end_to_end_through_the_api(daishan):
 
     for dossier_id, holder, name in ((first, teacher, "王海燕"), (second, founder, "陈东海")):
         assert Dossier.objects.get(pk=dossier_id).state.code == "issuance"
+        only_by(dossier_id, "hr-bureau", "issue", accounts)
         assert step(dossier_id, hr, "issue").json()["state"] == "issued"
         card = Card.objects.get(dossier_id=dossier_id)
         assert card.number.startswith("DSPL") and card.scheme_id == scheme.pk
@@ -170,6 +195,9 @@ def test_both_routes_end_to_end_through_the_api(daishan):
         assert by_number.status_code == 200 and by_number.json()["valid"] is True
         assert name not in by_number.content.decode()  # the holder's name comes back masked
     assert Card.objects.filter(scheme=scheme).count() == 2
+    # 12 demo accounts and 2 applicants: 11 refused recommendations (the route through the authority, before the
+    # founder applied), then 12 refusals for each of 4 steps of 2 dossiers
+    assert len(SWEPT) == 11 + 12 * 4 * 2
 
 
 def test_production_calendar_swept_over_every_month(daishan):
