@@ -139,7 +139,8 @@ def test_a_broken_copy_of_every_shipped_file_is_refused_with_its_line_and_nothin
         with pytest.raises(CommandError) as refused:
             run(str(good), str(path))
         message = str(refused.value)
-        assert f"{slug}.yaml:{line}: 辖区层级未知：'galaxy'" in message, message
+        # The message's wording is the validator's; the file, the line and the bad value are this test's.
+        assert re.search(rf"{slug}\.yaml:{line}: [^\n]*galaxy", message), message
         assert Scheme.objects.count() == 0 and JournalEntry.objects.count() == 0 and Jurisdiction.objects.count() == 0
 
 
@@ -263,7 +264,7 @@ def test_admin_sees_every_problem_with_its_line_and_nothing_is_kept(admin_client
         response = upload(admin_client, f"{slug}.yaml", path.read_bytes())
         assert response.status_code == 200
         page = response.content.decode()
-        assert f"{slug}.yaml:{line}: 辖区层级未知" in page
+        assert re.search(rf"{slug}\.yaml:{line}: [^\n<]*galaxy", page), slug
         assert 'name="confirm"' not in page
         assert hashlib.sha256(path.read_bytes()).hexdigest() in page
     hostile = {
