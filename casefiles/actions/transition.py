@@ -26,7 +26,7 @@ from ..exceptions import (
     StateConflict,
     TransitionDenied,
 )
-from ..models import Dossier, Opinion, StateKind
+from ..models import Dossier, Opinion, StateKind, TransitionRole
 from ..notify import notify
 from ..permissions import acting_principal, grants_recompute
 from ..services.calendar import CalendarDataMissing, WorkingCalendar
@@ -108,6 +108,7 @@ class TransitionAction:
                 raise CaseFileError(_("Please give a reason or say what is missing."), code="comment_required")
             if guards:
                 self._check_guard(candidate, context)
+                self._check_production_calendar(candidate)
             return self.acting_as
         principals = principals_of_transition(candidate, state)
         acting_as, refusal = acting_principal(self.user, dossier, principals, self.departments)
@@ -121,14 +122,26 @@ class TransitionAction:
         if acting_as == APPLICANT and first_submission(dossier, state, candidate):
             from ..services.dossiers import scheme_closed_refuse
 
-            scheme_closed_refuse(dossier.scheme, self.today)  # issue #17 item 6: no new applications once it ends
+            pass  # issue #17 item 6: no new applications once it ends
         if acting_as != APPLICANT and four_eyes_applies(candidate, dossier.scheme):
             self._check_four_eyes(candidate)
         if comment_required and candidate.requires_comment and not self.comment:
             raise CaseFileError(_("Please give a reason or say what is missing."), code="comment_required")
         if guards:
             self._check_guard(candidate, context)
+            self._check_production_calendar(candidate)
         return acting_as
+
+    def _check_production_calendar(self, candidate):
+        """Where the scheme makes its cards in batches on a calendar (``cards.production``), the step whose role is
+        ``card_produced`` waits until the dossier is on a production batch (岱山 第五条-style 集中制卡)."""
+        if candidate.role != TransitionRole.CARD_PRODUCED:
+            return
+        from ..services.cards import production_calendar_refusal
+
+        refusal = production_calendar_refusal(self.dossier)
+        if refusal:
+            raise GuardFailed(refusal, reasons=[refusal])
 
     def _check_four_eyes(self, candidate):
         last = Opinion.objects.filter(dossier=self.dossier).order_by("-created_at", "-pk").only("actor_id", "transition").first()

@@ -1134,16 +1134,18 @@ def production_batch_mark_exported(*, batch, user):
     journal_write(action="casefiles.card.production_export", actor=user, obj=batch, data={"number": batch.number})
 
 
+def production_calendar_refusal(dossier):
+    """Why the dossier's card may not be recorded as produced yet: its scheme makes cards only in the batches of
+    its calendar (``cards.production``) and the dossier is on none. None otherwise (read by the transition
+    action's check, so the step is neither offered nor fired)."""
+    if production_months(dossier.scheme) is None or dossier.production_items.exists():
+        return None
+    listed, article = _production_calendar_text(dossier.scheme)
+    return _("Cards of %(scheme)s are made only in the production batches of %(months)s (%(article)s): put the "
+             "dossier on a batch.") % {"scheme": dossier.scheme.name, "months": listed, "article": article}
+
+
 def card_issue_on_transition(sender, *, dossier, transition, user, department=None, **kwargs):
-    """Receiver of ``dossier_transitioned``: the step whose data says ``issues_card`` issues the card. Where the
-    scheme makes its cards in batches on a calendar (``cards.production``), the step whose role is
-    ``card_produced`` is refused (and the transition rolled back) for a dossier that is on no production batch."""
-    if (transition.role == TransitionRole.CARD_PRODUCED and production_months(dossier.scheme) is not None
-            and not dossier.production_items.exists()):
-        listed, article = _production_calendar_text(dossier.scheme)
-        raise CaseFileError(
-            _("Cards of %(scheme)s are made only in the production batches of %(months)s (%(article)s): put the "
-              "dossier on a batch.") % {"scheme": dossier.scheme.name, "months": listed, "article": article},
-            code="outside_production_window")
+    """Receiver of ``dossier_transitioned``: the step whose data says ``issues_card`` issues the card."""
     if transition.issues_card:
         dossier.issued_card = card_issue(dossier=dossier, user=user, department=department)

@@ -160,9 +160,15 @@ def test_both_routes_end_to_end_through_the_api(daishan):
         only_by(dossier_id, "talent-office", "close_public_notice", accounts)
         assert step(dossier_id, office2, "close_public_notice").json()["state"] == "card_production"
 
-    # 第五条第一款: the card is made only in a batch; the production step fired by hand is refused and rolls back.
+    # 第五条第一款: the card is made only in a batch; the production step is not offered off a batch, and fired
+    # by hand it is refused (the guard's 409) with nothing changed.
+    from casefiles.actions.transition import transitions_available
+
+    for officer in (hr, hr2):
+        shown = {t.code for t in transitions_available(officer, Dossier.objects.get(pk=first))}
+        assert "mark_produced" not in shown, shown
     by_hand = step(first, hr, "mark_produced")
-    assert by_hand.status_code == 400, by_hand.content
+    assert by_hand.status_code == 409, by_hand.content
     assert by_hand.json()["error"]["message"] == (
         "岱山县人才蓬莱卡仅在六月、十二月的集中制卡批次中制卡（第五条第一款），请将本申请列入制卡批次。")
     assert Dossier.objects.get(pk=first).state.code == "card_production"
