@@ -67,14 +67,14 @@ def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, ap
 def prepare_schemes(slugs, password="demo-pass-123"):
     """Load some schemes with the demo employers and users of ``load_schemes_and_users`` (for tests and
     benchmarks that need fewer than all five)."""
-    from .demo import DEMO_EMPLOYERS, _member, _user
+    from .demo import _member, _user, demo_employers
     from .models import Role
     from .schemes.loader import SCHEME_DIR, read_yaml, schemes_load, workflow_department_codes
 
     schemes = schemes_load(tuple(slugs))
     for scheme in schemes:
         employers = []
-        for code, name, sector in DEMO_EMPLOYERS[scheme.slug]:
+        for code, name, sector in demo_employers(scheme):
             employer, _created = Department.objects.update_or_create(
                 jurisdiction=scheme.jurisdiction, code=code, defaults={"name": name, "kind": DepartmentKind.EMPLOYER, "sector": sector}
             )
