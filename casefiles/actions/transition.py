@@ -122,7 +122,7 @@ class TransitionAction:
         if acting_as == APPLICANT and first_submission(dossier, state, candidate):
             from ..services.dossiers import scheme_closed_refuse
 
-            pass  # issue #17 item 6: no new applications once it ends
+            scheme_closed_refuse(dossier.scheme, self.today)  # issue #17 item 6: no new applications once it ends
         if acting_as != APPLICANT and four_eyes_applies(candidate, dossier.scheme):
             self._check_four_eyes(candidate)
         if comment_required and candidate.requires_comment and not self.comment:
