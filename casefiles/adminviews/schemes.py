@@ -1,5 +1,5 @@
 """Wagtail admin for scheme rules (menu “Scheme rules” / 卡种规则): a viewset per rule table, every form
-checked by ``casefiles.validation`` (tiers need a criterion, ids unique per scheme, citations point to
+checked by ``casefiles.schemes.citations`` (tiers need a criterion, ids unique per scheme, citations point to
 articles of the published policy page)."""
 
 from django import forms
@@ -31,7 +31,7 @@ from ..models import (
     WorkflowState,
     WorkflowTransition,
 )
-from ..validation import citation_problem, duplicate_ref_message, policy_article_numbers, scheme_validate
+from ..schemes.citations import citation_problem, duplicate_ref_message, policy_article_numbers, scheme_validate
 
 # --------------------------------------------------------------------------- who may edit which scheme's rules
 

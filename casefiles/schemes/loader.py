@@ -59,49 +59,14 @@ def declared_jurisdiction(data):
     return value if isinstance(value, dict) else None
 
 
-def _jurisdiction_problems(declared, known):
-    from ..models import JurisdictionLevel
-
-    problems = []
-    for key in ("code", "name", "level"):
-        if not isinstance(declared.get(key), str) or not declared.get(key).strip():
-            problems.append(f"辖区须写明 {key}")
-    if declared.get("level") and declared.get("level") not in JurisdictionLevel.values:
-        problems.append(f"辖区层级未知：{declared.get('level')!r}（可用：{'、'.join(JurisdictionLevel.values)}）")
-    if declared.get("parent") and declared.get("parent") not in known:
-        problems.append(f"上级辖区未知：{declared.get('parent')!r}")
-    return problems
-
-
 def scheme_file_problems(path, known_jurisdictions=None):
-    """(data, problems) of one scheme file: its structure, its jurisdiction and its controls, each problem
-    ``file:line: 说明`` where the line is known (casefiles/schemes/controls.py, validate.py)."""
-    from .controls import controls_problems
-    from .lines import load_with_lines
-    from .validate import load_jurisdiction_codes, validate_scheme
+    """(data, problems) of one scheme file, each problem ``file:line: 说明``: the one check of a file
+    (casefiles/schemes/validate.py scheme_file_problems: the JSON Schema, then the checks across rows, the declared
+    jurisdiction, the controls), knowing also the jurisdictions loaded earlier from other files."""
+    from .validate import scheme_file_problems as file_problems
 
-    name = Path(path).name
-    try:
-        data, lines = load_with_lines(path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        return None, [f"{name}: 无法读取：{exc}"]
-    if not isinstance(data, dict):
-        return None, [f"{name}: 方案文件须为 YAML 映射"]
-    known = set(known_jurisdictions if known_jurisdictions is not None else load_jurisdiction_codes())
-    declared = declared_jurisdiction(data)
-    named = declared.get("parent") if declared is not None else data.get("jurisdiction")
-    if named and isinstance(named, str) and named not in known:
-        # A jurisdiction loaded earlier from another scheme file (not in jurisdictions.yaml).
-        known |= set(Jurisdiction.objects.values_list("code", flat=True))
-    problems = []
-    checked = data
-    if declared is not None:
-        problems += [f"{name}:{lines.line_of(('jurisdiction',))}: {m}" for m in _jurisdiction_problems(declared, known)]
-        known.add(declared.get("code"))
-        checked = {**data, "jurisdiction": declared.get("code")}
-    problems += [f"{name}: {message}" for message in validate_scheme(checked, known, controls=False)]
-    problems += [f"{name}:{lines.line_of(where)}: {message}" for where, message in controls_problems(data)]
-    return data, problems
+    return file_problems(path, known_jurisdictions,
+                         more_jurisdictions=lambda: Jurisdiction.objects.values_list("code", flat=True))
 
 
 def read_scheme_file(path, known_jurisdictions=None):

@@ -10,45 +10,33 @@ prints one line per error and exits with status 1 if any file has errors.
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 import re
 import sys
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["load_scheme_file", "validate_scheme", "load_jurisdiction_codes", "main"]
+__all__ = ["load_scheme_file", "validate_scheme", "scheme_file_problems", "schema_problems", "structure_problems",
+           "load_jurisdiction_codes", "main"]
 
-FORMAT_VERSION = 1
+#: The current format (docs/SCHEME_DATA.md, Format and schema); a file without ``format`` is format 1.
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
 
-ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百]+条")
-ID_RE = re.compile(r"^\d+(\.\d+)*$")
-CODE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# Shapes, types and enumerations are the JSON Schema's (scheme.schema.json); what the checks below still need:
 STATE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 TEST_RE = re.compile(r"^(>=|<=|==|!=|>|<)\s*(-?\d+(\.\d+)?|true|false)$|^any$")
 
-TOP_LEVEL_KEYS = (
-    "format", "version", "slug", "name", "jurisdiction", "policy", "reference_format",
-    "card_number_format", "case_by_case", "departments", "preconditions", "tiers", "services",
-    "workflow", "validity", "revocation_reasons",
-)
 DEPARTMENT_KINDS = {
     "org_dept", "talent_office", "leading_group", "hr_bureau", "competent_authority",
     "supervising_hr", "bank", "responsible_unit", "joint_meeting",
 }
 AUTHORITY_KINDS = {"competent_authority", "supervising_hr"}
-STATE_KINDS = {"start", "stage", "waiting", "end"}
-FAMILY_SCOPES = {"self", "spouse", "children", "parents", "parents_in_law", "companions"}
-CATEGORIES = {
-    "medical", "education", "housing", "household", "travel", "finance", "tourism",
-    "entrepreneurship", "family", "residence", "other",
-}
-VALIDITY_RULES = {"contract_bounded", "fixed_from_issuance", "open_ended", "while_in_post"}
-EFFECTS = {"revoke", "contact_list", "terminate_all", "keep_until_end", "recall"}
-REQUESTERS = {"holder", "employer", "department"}
-AUTOMATIC_RULES = {None, "age_65_category_c", "retired_category_de"}
 FACTS = {
     "contract_years": "number",
     "self_employed": "bool",
@@ -88,433 +76,339 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _walk_articles(node: Any, where: str) -> Iterable[tuple[str, Any]]:
-    """Yield (location, value) for every `article` / `*_article` key in the tree."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            loc = f"{where}.{key}" if where else str(key)
-            if isinstance(key, str) and (key == "article" or key.endswith("_article")):
-                yield loc, value
-            else:
-                yield from _walk_articles(value, loc)
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _walk_articles(item, f"{where}[{i}]")
-
-
 def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls: bool = True) -> list[str]:
-    """Return a list of error messages (empty if the scheme is valid).
+    """Every problem of a parsed scheme file as a Chinese message (empty when the scheme is sound): the JSON Schema
+    (:func:`schema_problems`), then what a schema cannot say (:func:`structure_problems`), then, unless
+    ``controls`` is false, the controls and card rules (casefiles/schemes/controls.py). Without the file's lines;
+    :func:`scheme_file_problems` gives the same messages with ``file:line``.
 
     `jurisdictions`, if given, is the set of known jurisdiction codes.
     """
-    errors: list[str] = []
-    err = errors.append
+    return [message for _path, message in data_problems(data, jurisdictions, controls=controls)]
+
+
+def data_problems(data: Any, jurisdictions: set[str] | None = None, controls: bool = True) -> list[tuple[tuple, str]]:
+    """``(path, 中文说明)`` for every problem of a parsed scheme file, in the order they are reported: the schema's
+    first, then the checks across rows (references, uniqueness, the workflow's shape), then the controls."""
     if not isinstance(data, dict):
-        return ["scheme data is not a mapping"]
+        return [((), "方案文件的顶层须为 YAML 映射（slug、name、tiers…）")]
+    schema = schema_problems(data)
+    return schema + _semantic_problems(data, jurisdictions, controls=controls, shape_broken=bool(schema))
+
+
+def _semantic_problems(data: dict, jurisdictions, *, controls: bool = True, shape_broken: bool = False):
+    """The checks after the schema: across rows (:func:`structure_problems`), then the controls and card rules.
+    They are written for any input; where the schema already found a wrong shape, a check that still trips over
+    it is skipped (the schema's message says what to fix) rather than hiding every other message."""
+    from .controls import controls_problems
+
+    checks = [lambda: structure_problems(data, jurisdictions)] + ([lambda: controls_problems(data)] if controls else [])
+    problems: list[tuple[tuple, str]] = []
+    for check in checks:
+        try:
+            problems += check()
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+            if not shape_broken:
+                raise
+    return problems
+
+
+def file_format(data: Any) -> int:
+    """The format a file is written in: its ``format`` key, 1 when it has none (docs/SCHEME_DATA.md)."""
+    value = data.get("format") if isinstance(data, dict) else None
+    return value if value in FORMAT_VERSIONS else 1
+
+
+def structure_problems(data: dict, jurisdictions: set[str] | None = None) -> list[tuple[tuple, str]]:
+    """``(path, 中文说明)`` for what the JSON Schema cannot check: codes and ids that must be unique, references
+    between rows (departments, tiers, criteria, services, states), the workflow's shape (one start, reachable
+    states, a return, a refusal, a withdrawal, an issuing step), and the flags that must agree. Written to survive
+    any input (a file that fails the schema is checked here too, so all its problems are told at once)."""
+    problems: list[tuple[tuple, str]] = []
+    add = lambda where, message: problems.append((tuple(where), message))  # noqa: E731
+    if not isinstance(data, dict):
+        return problems
+    fmt = file_format(data)
 
     # ---- top level -------------------------------------------------------------------------
-    for key in TOP_LEVEL_KEYS:
-        if key not in data:
-            err(f"missing top-level key: {key}")
-    if data.get("format") != FORMAT_VERSION:
-        err(f"format must be {FORMAT_VERSION}, got {data.get('format')!r}")
-    slug = data.get("slug")
-    if not isinstance(slug, str) or not STATE_CODE_RE.match(slug or ""):
-        err(f"slug must be ascii lower-case: {slug!r}")
-    if jurisdictions is not None and data.get("jurisdiction") not in jurisdictions:
-        err(f"unknown jurisdiction: {data.get('jurisdiction')!r}")
-    policy = data.get("policy") or {}
-    for key in ("seed", "title"):
-        if not (isinstance(policy, dict) and policy.get(key)):
-            err(f"policy.{key} is required")
-    for key in ("reference_format", "card_number_format"):
-        fmt = data.get(key)
-        if key in data and (not isinstance(fmt, str) or "{year}" not in fmt or "{seq" not in fmt):
-            err(f"{key} must contain {{year}} and {{seq…}}: {fmt!r}")
-    if data.get("case_by_case") and not data.get("case_by_case_article"):
-        err("case_by_case is true but case_by_case_article is missing")
+    declared = data.get("jurisdiction")
+    if isinstance(declared, dict):
+        declared = declared.get("code")
+    if jurisdictions is not None and isinstance(declared, str) and declared not in jurisdictions:
+        add(("jurisdiction",),
+            f"辖区未知：{declared!r}（须为 jurisdictions.yaml 中的代码，或在本文件中写明 code、name、level）")
+    if data.get("case_by_case") is True and not data.get("case_by_case_article"):
+        add(("case_by_case",), "case_by_case 为 true（提供一事一议），须以 case_by_case_article 注明条款")
 
     # ---- departments -----------------------------------------------------------------------
     departments = _as_list(data.get("departments"))
     dept_codes: set[str] = set()
-    dept_kinds: dict[str, str] = {}
+    dept_kinds: dict[str, Any] = {}
     for i, dept in enumerate(departments):
-        if not isinstance(dept, dict):
-            err(f"departments[{i}] is not a mapping")
+        if not isinstance(dept, dict) or not isinstance(dept.get("code"), str):
             continue
-        code = dept.get("code")
-        for key in ("code", "name", "kind"):
-            if not dept.get(key):
-                err(f"departments[{i}] ({code}): missing {key}")
-        if code is None:
-            continue
-        if not isinstance(code, str) or not CODE_RE.match(code):
-            err(f"department code must be ascii lower-case with hyphens: {code!r}")
+        code, where = dept["code"], ("departments", i, "code")
         if code in dept_codes:
-            err(f"duplicate department code: {code}")
+            add(where, f"部门代码重复：{code}")
         if code in SPECIAL_BY:
-            err(f"department code {code!r} is reserved")
+            add(where, f"部门代码 {code!r} 为保留字（applicant、employer、authority、actor），请换一个")
         dept_codes.add(code)
-        kind = dept.get("kind")
-        dept_kinds[code] = kind
-        if kind not in DEPARTMENT_KINDS:
-            err(f"department {code}: unknown kind {kind!r}")
-        if kind in AUTHORITY_KINDS and not dept.get("sector"):
-            err(f"department {code}: kind {kind} needs a sector")
-        if jurisdictions is not None and dept.get("jurisdiction") not in (None, *jurisdictions):
-            err(f"department {code}: unknown jurisdiction {dept.get('jurisdiction')!r}")
+        dept_kinds[code] = dept.get("kind")
+        if dept.get("kind") in AUTHORITY_KINDS and not dept.get("sector"):
+            add(("departments", i), f"部门 {code} 的类型为 {dept.get('kind')}，须写明所管行业（sector）")
+        if jurisdictions is not None and dept.get("jurisdiction") not in (None, declared, *jurisdictions):
+            add(("departments", i, "jurisdiction"), f"部门 {code} 的辖区未知：{dept.get('jurisdiction')!r}")
 
-    def check_principal(value: Any, allowed_special: set[str], where: str) -> None:
-        if value in allowed_special:
+    def check_principal(value: Any, allowed_special: set[str], where: tuple, what: str) -> None:
+        if isinstance(value, str) and value not in allowed_special and value not in dept_codes:
+            allowed = "、".join(sorted(allowed_special))
+            add(where, f"{what}引用了本方案没有的部门：{value!r}（须为部门代码{'，或 ' + allowed if allowed else ''}）")
+
+    # ---- ids (unique across the scheme's rows) ---------------------------------------------
+    id_places: dict[str, list[tuple]] = {}
+
+    def note_id(item: Any, where: tuple) -> None:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            id_places.setdefault(item["id"], []).append((*where, "id"))
+
+    # ---- preconditions: a fact's test fits its type -----------------------------------------
+    def check_fact_test(cond: Any, where: tuple) -> None:
+        if not isinstance(cond, dict):
             return
-        if value not in dept_codes:
-            err(f"{where}: unknown department or principal {value!r}")
-
-    # ---- ids ------------------------------------------------------------------------------
-    id_places: list[tuple[str, str]] = []  # (id, where)
-
-    def note_id(item: dict, where: str) -> None:
-        ident = item.get("id")
-        if not isinstance(ident, str) or not ID_RE.match(ident):
-            err(f"{where}: id must be a string of arabic numbers joined by dots, got {ident!r}")
-        id_places.append((str(ident), where))
-
-    def check_text(item: dict, where: str) -> None:
-        if not isinstance(item.get("text"), str) or not item.get("text").strip():
-            err(f"{where}: missing text")
-        if not item.get("article"):
-            err(f"{where}: missing article")
-
-    # ---- preconditions ----------------------------------------------------------------------
-    def check_fact_test(fact: Any, test: Any, where: str) -> None:
-        if fact is None and test is None:
+        fact, test = cond.get("fact"), cond.get("test")
+        if fact not in FACTS or not isinstance(test, str) or not TEST_RE.match(test.strip()) or test.strip() == "any":
             return
-        if fact not in FACTS:
-            err(f"{where}: unknown fact {fact!r}")
-        if not isinstance(test, str) or not TEST_RE.match(test.strip()):
-            err(f"{where}: bad test {test!r}")
-        elif fact in FACTS:
-            operand = test.split()[-1] if test.strip() != "any" else "any"
-            if FACTS[fact] == "bool" and operand not in ("true", "false"):
-                err(f"{where}: fact {fact} is boolean, test {test!r} is not")
-            if FACTS[fact] == "number" and operand in ("true", "false"):
-                err(f"{where}: fact {fact} is a number, test {test!r} is not")
+        operand = test.split()[-1]
+        if FACTS[fact] == "bool" and operand not in ("true", "false"):
+            add((*where, "test"), f"事实 {fact} 为是/否，判断式应为 == true 或 == false，而不是 {test!r}")
+        if FACTS[fact] == "number" and operand in ("true", "false"):
+            add((*where, "test"), f"事实 {fact} 为数值，判断式应为数值比较（如 >= 1），而不是 {test!r}")
 
     for i, pre in enumerate(_as_list(data.get("preconditions"))):
-        where = f"preconditions[{i}]"
         if not isinstance(pre, dict):
-            err(f"{where} is not a mapping")
             continue
-        note_id(pre, where)
-        check_text(pre, where)
-        check_fact_test(pre.get("fact"), pre.get("test"), where)
-        if "any" in pre:
-            alts = pre.get("any")
-            if not isinstance(alts, list) or len(alts) < 2:
-                err(f"{where}: `any` needs at least two alternatives")
-            else:
-                for j, alt in enumerate(alts):
-                    if not isinstance(alt, dict) or alt.get("fact") is None:
-                        err(f"{where}.any[{j}]: needs fact and test")
-                    else:
-                        check_fact_test(alt.get("fact"), alt.get("test"), f"{where}.any[{j}]")
+        note_id(pre, ("preconditions", i))
+        check_fact_test(pre, ("preconditions", i))
+        if (pre.get("fact") is None) != (pre.get("test") is None):
+            add(("preconditions", i), f"前提条件 {pre.get('id')} 须同时写 fact 与 test，或都不写")
+        for key in ("any", "all"):
+            for j, alt in enumerate(_as_list(pre.get(key)) if isinstance(pre.get(key), list) else []):
+                check_fact_test(alt, ("preconditions", i, key, j))
 
     # ---- services --------------------------------------------------------------------------
-    service_ids: set[str] = set()
+    service_ids: dict[str, int] = {}
     for i, svc in enumerate(_as_list(data.get("services"))):
-        where = f"services[{i}]"
         if not isinstance(svc, dict):
-            err(f"{where} is not a mapping")
             continue
-        where = f"service {svc.get('id')}"
-        note_id(svc, where)
-        service_ids.add(str(svc.get("id")))
-        check_text(svc, where)
-        if not svc.get("title"):
-            err(f"{where}: missing title")
-        units = svc.get("responsible_units")
-        if not isinstance(units, list) or not units:
-            err(f"{where}: responsible_units must be a non-empty list")
-        for unit in _as_list(units):
-            check_principal(unit, SPECIAL_UNITS, f"{where}.responsible_units")
-        scope = svc.get("family_scope")
-        if not isinstance(scope, list) or not scope:
-            err(f"{where}: family_scope must be a non-empty list")
-        for member in _as_list(scope):
-            if member not in FAMILY_SCOPES:
-                err(f"{where}: unknown family_scope {member!r}")
-        limit = svc.get("time_limit_working_days")
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0):
-            err(f"{where}: time_limit_working_days must be a positive integer or null")
-        if svc.get("category") not in CATEGORIES:
-            err(f"{where}: unknown category {svc.get('category')!r}")
+        note_id(svc, ("services", i))
+        service_ids.setdefault(str(svc.get("id")), i)
+        units = svc.get("responsible_units") if isinstance(svc.get("responsible_units"), list) else []
+        for j, unit in enumerate(units):
+            check_principal(unit, SPECIAL_UNITS, ("services", i, "responsible_units", j),
+                            f"服务事项 {svc.get('id')} 的责任单位")
 
     # ---- tiers -----------------------------------------------------------------------------
-    tiers = _as_list(data.get("tiers"))
-    tier_codes: list[str] = []
+    tiers = [t if isinstance(t, dict) else {} for t in _as_list(data.get("tiers"))]
     criterion_ids: set[str] = set()
     referenced_services: set[str] = set()
-    if not tiers:
-        err("scheme has no tiers")
+    seen_tiers: set = set()
+    seen_ranks: dict = {}
     for i, tier in enumerate(tiers):
-        if not isinstance(tier, dict):
-            err(f"tiers[{i}] is not a mapping")
-            continue
         code = tier.get("code")
-        where = f"tier {code}"
-        for key in ("code", "name", "rank", "article"):
-            if tier.get(key) in (None, ""):
-                err(f"{where}: missing {key}")
-        tier_codes.append(code)
-        criteria = _as_list(tier.get("criteria"))
-        if not criteria:
-            err(f"{where}: has no criteria")
-        for j, crit in enumerate(criteria):
-            cwhere = f"{where} criterion[{j}]"
-            if not isinstance(crit, dict):
-                err(f"{cwhere} is not a mapping")
-                continue
-            cwhere = f"{where} criterion {crit.get('id')}"
-            note_id(crit, cwhere)
-            criterion_ids.add(str(crit.get("id")))
-            check_text(crit, cwhere)
-            if "direct_recognition" in crit and not isinstance(crit["direct_recognition"], bool):
-                err(f"{cwhere}: direct_recognition must be true/false")
-        services = tier.get("services")
-        if not isinstance(services, list):
-            err(f"{where}: services must be a list")
-        for sid in _as_list(services):
+        if code in seen_tiers and isinstance(code, str):
+            add(("tiers", i, "code"), f"卡种层级代码重复：{code}")
+        seen_tiers.add(code if isinstance(code, str) else None)
+        rank = tier.get("rank")
+        if isinstance(rank, int) and rank in seen_ranks:
+            add(("tiers", i, "rank"), f"卡种层级 {code} 的 rank 与 {seen_ranks[rank]} 相同：各层级的 rank 须互不相同")
+        seen_ranks.setdefault(rank, code)
+        for j, crit in enumerate(_as_list(tier.get("criteria")) if isinstance(tier.get("criteria"), list) else []):
+            if isinstance(crit, dict):
+                note_id(crit, ("tiers", i, "criteria", j))
+                criterion_ids.add(str(crit.get("id")))
+        services = tier.get("services") if isinstance(tier.get("services"), list) else []
+        listed: set[str] = set()
+        for j, sid in enumerate(services):
             if str(sid) not in service_ids:
-                err(f"{where}: unknown service id {sid!r}")
+                add(("tiers", i, "services", j), f"卡种层级 {code} 列出了不存在的服务事项：{sid!r}")
+            if str(sid) in listed:
+                add(("tiers", i, "services", j), f"卡种层级 {code} 重复列出了服务事项 {sid}")
+            listed.add(str(sid))
             referenced_services.add(str(sid))
-        if len(set(map(str, _as_list(services)))) != len(_as_list(services)):
-            err(f"{where}: a service is listed twice")
-    for code, n in Counter(tier_codes).items():
-        if n > 1:
-            err(f"duplicate tier code: {code}")
-    ranks = [t.get("rank") for t in tiers if isinstance(t, dict)]
-    if len(set(ranks)) != len(ranks):
-        err("tier ranks must be distinct")
-    # includes: existing tiers, no cycles
+    tier_codes = {t.get("code") for t in tiers if isinstance(t.get("code"), str)}
     includes = {t.get("code"): [str(c) for c in _as_list(t.get("includes"))]
-                for t in tiers if isinstance(t, dict)}
-    for code, inc in includes.items():
-        for other in inc:
+                for t in tiers if isinstance(t.get("code"), str)}
+    for i, tier in enumerate(tiers):
+        code = tier.get("code")
+        for j, other in enumerate(includes.get(code, []) if isinstance(code, str) else []):
             if other not in includes:
-                err(f"tier {code}: includes unknown tier {other!r}")
+                add(("tiers", i, "includes", j), f"卡种层级 {code} 包含了不存在的层级：{other!r}")
             elif other == code:
-                err(f"tier {code}: includes itself")
-    for code in includes:
-        seen, todo = set(), list(includes[code])
+                add(("tiers", i, "includes", j), f"卡种层级 {code} 包含了自身")
+    for i, tier in enumerate(tiers):
+        code = tier.get("code")
+        if not isinstance(code, str):
+            continue
+        seen, todo = set(), list(includes.get(code, []))
         while todo:
             nxt = todo.pop()
-            if nxt == code:
-                err(f"tier {code}: includes cycle")
+            if nxt == code and code not in includes[code]:
+                add(("tiers", i, "includes"), f"卡种层级 {code} 的包含关系（includes）成环")
                 break
             if nxt in seen or nxt not in includes:
                 continue
             seen.add(nxt)
             todo.extend(includes[nxt])
-    for sid in sorted(service_ids - referenced_services):
-        err(f"service {sid} is not offered by any tier")
+    for sid, i in service_ids.items():
+        if sid not in referenced_services:
+            add(("services", i), f"服务事项 {sid} 没有列入任何卡种层级的 services")
 
     # ---- recognitions ----------------------------------------------------------------------
     for i, rec in enumerate(_as_list(data.get("recognitions"))):
-        where = f"recognitions[{i}]"
         if not isinstance(rec, dict):
-            err(f"{where} is not a mapping")
             continue
-        if not rec.get("card"):
-            err(f"{where}: missing card")
-        if rec.get("grants_tier") not in includes:
-            err(f"{where}: unknown tier {rec.get('grants_tier')!r}")
+        if rec.get("grants_tier") not in tier_codes:
+            add(("recognitions", i, "grants_tier"),
+                f"认可的卡 {rec.get('card')} 授予了不存在的层级：{rec.get('grants_tier')!r}")
         if rec.get("criterion") is not None and str(rec.get("criterion")) not in criterion_ids:
-            err(f"{where}: unknown criterion {rec.get('criterion')!r}")
+            add(("recognitions", i, "criterion"),
+                f"认可的卡 {rec.get('card')} 对应不存在的认定条件：{rec.get('criterion')!r}")
 
     # ---- revocation reasons ----------------------------------------------------------------
     for i, reason in enumerate(_as_list(data.get("revocation_reasons"))):
-        where = f"revocation_reasons[{i}]"
         if not isinstance(reason, dict):
-            err(f"{where} is not a mapping")
             continue
-        where = f"revocation reason {reason.get('id')}"
-        note_id(reason, where)
-        check_text(reason, where)
-        if reason.get("effect") not in EFFECTS:
-            err(f"{where}: unknown effect {reason.get('effect')!r}")
-        requested = reason.get("requested_by")
-        if not isinstance(requested, list) or not requested:
-            err(f"{where}: requested_by must be a non-empty list")
-        for who in _as_list(requested):
-            if who not in REQUESTERS:
-                err(f"{where}: unknown requester {who!r}")
-        if reason.get("automatic_rule") not in AUTOMATIC_RULES and not reason.get("automatic_when"):
-            err(f"{where}: unknown automatic_rule {reason.get('automatic_rule')!r}")  # see card_rules_problems
+        note_id(reason, ("revocation_reasons", i))
+        rule = reason.get("automatic_rule")
+        if fmt >= 2 and rule is not None and reason.get("automatic_when") is None:
+            # Format 1 may name age_65_category_c / retired_category_de alone (card_rules_problems checks the rest).
+            add(("revocation_reasons", i, "automatic_rule"),
+                f"退出情形 {reason.get('id')} 的自动规则 {rule!r} 须以 automatic_when 列出所需事实（格式 2）")
 
     # ---- unique ids ------------------------------------------------------------------------
-    for ident, n in Counter(i for i, _ in id_places).items():
-        if n > 1:
-            places = ", ".join(w for i, w in id_places if i == ident)
-            err(f"duplicate id {ident!r}: {places}")
+    for ident, places in id_places.items():
+        for place in places[1:]:
+            add(place, f"编号 {ident!r} 重复：同一方案的前提条件、认定条件、服务事项、退出情形的编号须互不相同"
+                       f"（第一次出现在 {_dotted(places[0][:-1])}）")
 
-    # ---- validity --------------------------------------------------------------------------
+    # ---- validity and public notice ---------------------------------------------------------
     validity = data.get("validity")
-    if not isinstance(validity, dict):
-        err("validity must be a mapping")
-    else:
-        if validity.get("rule") not in VALIDITY_RULES:
-            err(f"validity: unknown rule {validity.get('rule')!r}")
-        max_years = validity.get("max_years")
-        if max_years is not None and (not isinstance(max_years, int) or max_years <= 0):
-            err("validity.max_years must be a positive integer or null")
-        if validity.get("rule") in ("contract_bounded", "fixed_from_issuance") and max_years is None:
-            err(f"validity: rule {validity.get('rule')} needs max_years")
-        for key in ("renewal", "loss"):
-            block = validity.get(key)
-            if block is not None:
-                if not isinstance(block, dict):
-                    err(f"validity.{key} must be a mapping or null")
-                else:
-                    check_text(block, f"validity.{key}")
-
-    # ---- public notice ---------------------------------------------------------------------
+    if isinstance(validity, dict) and validity.get("rule") in ("contract_bounded", "fixed_from_issuance") \
+            and validity.get("max_years") is None:
+        add(("validity", "rule"), f"有效期规则 {validity.get('rule')} 须写明最长年限（max_years）")
     notice = data.get("public_notice")
-    if notice is not None:
-        if not isinstance(notice, dict):
-            err("public_notice must be a mapping or null")
-        else:
-            if not notice.get("article"):
-                err("public_notice: missing article")
-            check_principal(notice.get("department"), set(), "public_notice.department")
-            days = notice.get("working_days")
-            if days is not None and (not isinstance(days, int) or days <= 0):
-                err("public_notice.working_days must be a positive integer or null")
+    if isinstance(notice, dict) and notice.get("department") is not None:
+        check_principal(notice.get("department"), set(), ("public_notice", "department"), "公示（public_notice）")
 
     # ---- workflow --------------------------------------------------------------------------
-    workflow = data.get("workflow")
-    if not isinstance(workflow, dict):
-        err("workflow must be a mapping")
-        workflow = {}
-    states = [s for s in _as_list(workflow.get("states")) if isinstance(s, dict)]
-    transitions = [t for t in _as_list(workflow.get("transitions")) if isinstance(t, dict)]
+    workflow = data.get("workflow") if isinstance(data.get("workflow"), dict) else {}
+    raw_states = workflow.get("states") if isinstance(workflow.get("states"), list) else []
+    raw_transitions = workflow.get("transitions") if isinstance(workflow.get("transitions"), list) else []
+    states = [(i, s) for i, s in enumerate(raw_states) if isinstance(s, dict) and isinstance(s.get("code"), str)]
+    transitions = [(i, t) for i, t in enumerate(raw_transitions) if isinstance(t, dict)]
     state_by_code: dict[str, dict] = {}
+    state_index: dict[str, int] = {}
     uses_authority = False
-    for s in states:
-        code = s.get("code")
-        where = f"state {code}"
-        if not isinstance(code, str) or not STATE_CODE_RE.match(code):
-            err(f"{where}: bad state code")
+    for i, s in states:
+        code, where = s["code"], ("workflow", "states", i)
         if code in state_by_code:
-            err(f"duplicate state code: {code}")
-        state_by_code[code] = s
-        if not s.get("name"):
-            err(f"{where}: missing name")
-        kind = s.get("kind")
-        if kind not in STATE_KINDS:
-            err(f"{where}: unknown kind {kind!r}")
-        if kind != "end":
-            if not s.get("actor"):
-                err(f"{where}: missing actor")
-            else:
-                check_principal(s.get("actor"), SPECIAL_ACTORS, f"{where}.actor")
-        view = s.get("view")
-        if not isinstance(view, list) or not view:
-            err(f"{where}: view must be a non-empty list")
-        for principal in _as_list(view):
-            check_principal(principal, SPECIAL_VIEW, f"{where}.view")
-        if "applicant" not in _as_list(view):
-            err(f"{where}: the applicant must be able to see their dossier")
-        if s.get("actor") and s.get("actor") not in _as_list(view):
-            err(f"{where}: actor {s.get('actor')!r} cannot see the dossier")
-        if s.get("actor") == "authority" or "authority" in _as_list(view):
+            add((*where, "code"), f"环节代码重复：{code}")
+        state_by_code.setdefault(code, s)
+        state_index.setdefault(code, i)
+        kind, actor = s.get("kind"), s.get("actor")
+        view = s.get("view") if isinstance(s.get("view"), list) else []
+        if kind != "end" and not actor:
+            add(where, f"环节 {code} 须写明办理人（actor）")
+        elif actor:
+            check_principal(actor, SPECIAL_ACTORS, (*where, "actor"), f"环节 {code} 的办理人（actor）")
+        for j, principal in enumerate(view):
+            check_principal(principal, SPECIAL_VIEW, (*where, "view", j), f"环节 {code} 的可查看者（view）")
+        if isinstance(s.get("view"), list) and "applicant" not in view:
+            add((*where, "view"), f"环节 {code} 的 view 须包含 applicant：申请人须能看到自己的申请")
+        if actor and isinstance(s.get("view"), list) and actor not in view:
+            add((*where, "view"), f"环节 {code} 的办理人 {actor!r} 不在 view 中，看不到要办理的申请")
+        if actor == "authority" or "authority" in view:
             uses_authority = True
-        limit = s.get("time_limit_working_days")
-        if limit is not None and (not isinstance(limit, int) or limit <= 0):
-            err(f"{where}: time_limit_working_days must be a positive integer or null")
     # The engine reads the states' kinds and actors and the transitions' principals and roles, never their
     # codes: the rules below say what a workflow must contain in those terms.
     starts = [c for c, s in state_by_code.items() if s.get("kind") == "start"]
-    if len(starts) != 1:
-        err(f"workflow must have exactly one start state, found {starts}")
+    if raw_states and len(starts) != 1:
+        add(("workflow", "states"),
+            f"流程须恰有一个起始环节（kind: start），现有 {len(starts)} 个：{'、'.join(starts) or '无'}")
     start = starts[0] if len(starts) == 1 else None
     if start is not None and state_by_code[start].get("actor") != "applicant":
-        err(f"workflow: the start state {start} must be acted on by the applicant")
+        add(("workflow", "states", state_index[start], "actor"), f"起始环节 {start} 须由申请人（applicant）办理")
     ends = {c for c, s in state_by_code.items() if s.get("kind") == "end"}
     # states after submission in which the dossier waits on the applicant (退回补正)
     back_to_applicant = {c for c, s in state_by_code.items() if c != start and s.get("kind") != "end"
                          and s.get("actor") == "applicant"}
 
     edges: dict[str, set[str]] = {c: set() for c in state_by_code}
-    transition_codes: list[str] = []
+    seen_transitions: set[str] = set()
     issuing_targets: set[str] = set()
     submissions, returns, refusals, withdrawals = [], 0, 0, 0
-    for t in transitions:
-        code = t.get("code")
-        where = f"transition {code}"
-        transition_codes.append(code)
-        if not isinstance(code, str) or not STATE_CODE_RE.match(code):
-            err(f"{where}: bad transition code")
-        if not t.get("name"):
-            err(f"{where}: missing name")
-        sources = t.get("from")
-        if not isinstance(sources, list) or not sources:
-            err(f"{where}: from must be a non-empty list")
-        target = t.get("to")
-        if target not in state_by_code:
-            err(f"{where}: unknown to-state {target!r}")
-        by = t.get("by")
+    for i, t in transitions:
+        code, where = t.get("code"), ("workflow", "transitions", i)
+        if isinstance(code, str) and code in seen_transitions:
+            add((*where, "code"), f"步骤代码重复：{code}")
+        seen_transitions.add(code if isinstance(code, str) else "")
+        sources = [x for x in t.get("from")] if isinstance(t.get("from"), list) else []
+        target, by = t.get("to"), t.get("by")
+        if isinstance(target, str) and target not in state_by_code:
+            add((*where, "to"), f"步骤 {code} 通往不存在的环节：{target!r}")
         withdrawal = by == "applicant" and target in ends and not t.get("issues_card")
-        for src in _as_list(sources):
-            if src not in state_by_code:
-                err(f"{where}: unknown from-state {src!r}")
+        for j, src in enumerate(sources):
+            if not isinstance(src, str) or src not in state_by_code:
+                add((*where, "from", j), f"步骤 {code} 从不存在的环节出发：{src!r}")
                 continue
             if state_by_code[src].get("kind") == "end":
-                err(f"{where}: leaves end state {src}")
+                add((*where, "from", j), f"步骤 {code} 从结束环节 {src} 出发：结束环节不能再有步骤")
             if target in state_by_code:
                 edges[src].add(target)
             if by == "actor":
                 continue
             actor = state_by_code[src].get("actor")
             if by != actor and not withdrawal:
-                err(f"{where}: by {by!r} but state {src} is acted on by {actor!r}")
-        check_principal(by, SPECIAL_BY, f"{where}.by")
+                add((*where, "by"), f"步骤 {code} 由 {by!r} 操作，但环节 {src} 的办理人是 {actor!r}（可写 by: actor）")
+        for j, who in enumerate(by if isinstance(by, list) else [by]):
+            check_principal(who, SPECIAL_BY, (*where, "by", j) if isinstance(by, list) else (*where, "by"),
+                            f"步骤 {code} 的操作人（by）")
         if by == "authority":
             uses_authority = True
-        sources_list = [x for x in _as_list(sources) if isinstance(x, str)]
-        if start in sources_list and by == "applicant" and target not in ends:
-            submissions.append(t)
+        if start in sources and by == "applicant" and target not in ends:
+            submissions.append((i, t))
         if withdrawal:
             withdrawals += 1
         elif target in back_to_applicant and by != "applicant":
             returns += 1
             if not t.get("requires_comment"):
-                err(f"{where}: returns the dossier to the applicant, so requires_comment must be true")
+                add(where, f"步骤 {code} 把申请退回申请人，须写 requires_comment: true（须说明退回理由）")
         elif target in ends and not t.get("issues_card") and by != "applicant":
             refusals += 1
             if not t.get("requires_comment"):
-                err(f"{where}: ends the application without a card, so requires_comment must be true")
+                add(where, f"步骤 {code} 不发卡而结束申请，须写 requires_comment: true（须说明理由）")
         if t.get("issues_card"):
             if target not in ends:
-                err(f"{where}: issues_card but does not lead to an end state")
+                add((*where, "issues_card"), f"步骤 {code} 发卡（issues_card），但没有通往结束环节")
             elif isinstance(target, str):
                 issuing_targets.add(target)
-    for code, n in Counter(transition_codes).items():
-        if n > 1:
-            err(f"duplicate transition code: {code}")
-    if not issuing_targets:
-        err("workflow: no transition has issues_card: true")
-    if start is not None and not submissions:
-        err(f"workflow: no transition by the applicant submits from {start}")
-    if not back_to_applicant or not returns:
-        err("workflow: no step returns the dossier to the applicant for supplement (a state acted on by the applicant after submission)")
-    if not refusals:
-        err("workflow: no step ends an application without a card (rejection)")
-    if not withdrawals:
-        err("workflow: the applicant has no step to withdraw")
-    for t in submissions:
-        missing = back_to_applicant - set(_as_list(t.get("from")))
+    if raw_states and raw_transitions:
+        here = ("workflow", "transitions")
+        if not issuing_targets:
+            add(here, "流程中没有发卡的步骤（issues_card: true）")
+        if start is not None and not submissions:
+            add(here, f"流程中没有申请人从 {start} 提交申请的步骤")
+        if not back_to_applicant or not returns:
+            add(here, "流程中没有退回申请人补正的步骤（退回到一个由 applicant 办理的非起始环节）")
+        if not refusals:
+            add(here, "流程中没有不予通过（不发卡而结束申请）的步骤")
+        if not withdrawals:
+            add(here, "流程中没有申请人撤回申请的步骤")
+    for i, t in submissions:
+        missing = back_to_applicant - set(t.get("from"))
         if missing:
-            err(f"transition {t.get('code')}: submits from {start} and must also leave from {sorted(missing)}")
+            add(("workflow", "transitions", i, "from"),
+                f"步骤 {t.get('code')} 从 {start} 提交申请，也须能从 {'、'.join(sorted(missing))} 提交")
     # reachability
     reachable: set[str] = set()
     if start is not None:
@@ -526,74 +420,154 @@ def validate_scheme(data: dict, jurisdictions: set[str] | None = None, controls:
                     reachable.add(nxt)
                     queue.append(nxt)
     for code, s in state_by_code.items():
-        if s.get("kind") != "end" and code not in reachable:
-            err(f"workflow: state {code} is not reachable from {start}")
+        where = ("workflow", "states", state_index[code])
+        if start is not None and s.get("kind") != "end" and code not in reachable:
+            add(where, f"环节 {code} 无法从起始环节 {start} 到达")
         if s.get("kind") != "end" and not edges.get(code):
-            err(f"workflow: state {code} has no way out")
+            add(where, f"环节 {code} 没有出路（没有从它出发的步骤）")
     for target in sorted(issuing_targets - reachable):
-        err(f"workflow: {target} (where the card is issued) is not reachable from {start}")
+        if start is not None:
+            add(("workflow", "states", state_index[target]), f"发卡的结束环节 {target} 无法从起始环节 {start} 到达")
     # the scheme's flags and the workflow agree
-    roles = {t.get("role") for t in transitions}
-    if data.get("case_by_case") and "meeting_decision" not in roles:
-        err("workflow: case_by_case scheme has no transition with role meeting_decision")
-    if data.get("public_notice") and not any(s.get("notice") for s in states):
-        err("workflow: public_notice is configured but no state declares a notice")
-    # authority
+    roles = {t.get("role") for _i, t in transitions}
+    if data.get("case_by_case") is True and "meeting_decision" not in roles:
+        add(("case_by_case",), "方案提供一事一议（case_by_case: true），但流程中没有 role: meeting_decision 的步骤")
+    if data.get("public_notice") and not any(s.get("notice") for _i, s in states):
+        add(("public_notice",), "方案写有公示（public_notice），但没有环节声明公示期（notice）")
     authority_kind = workflow.get("authority_kind")
     if uses_authority and not authority_kind:
-        err("workflow uses 'authority' but authority_kind is not set")
-    if authority_kind is not None:
-        if authority_kind not in AUTHORITY_KINDS:
-            err(f"workflow: unknown authority_kind {authority_kind!r}")
-        elif authority_kind not in dept_kinds.values():
-            err(f"workflow: authority_kind {authority_kind} but no department of that kind")
+        add(("workflow",), "流程用到了 authority（申请人的主管部门），须写明 workflow.authority_kind")
+    if authority_kind in AUTHORITY_KINDS and authority_kind not in dept_kinds.values():
+        add(("workflow", "authority_kind"), f"authority_kind 为 {authority_kind}，但本方案没有这一类型的部门")
+    return problems
 
-    # ---- lengths the database columns allow --------------------------------------------------
-    def too_long(value: Any, limit: int, where: str) -> None:
-        if isinstance(value, str) and len(value) > limit:
-            err(f"{where}: longer than {limit} characters")
 
-    too_long(data.get("name"), 100, "name")
-    too_long(policy.get("title") if isinstance(policy, dict) else None, 200, "policy.title")
-    for dept in departments:
-        if isinstance(dept, dict):
-            too_long(dept.get("code"), 60, f"department {dept.get('code')}.code")
-            too_long(dept.get("name"), 150, f"department {dept.get('code')}.name")
-            too_long(dept.get("sector"), 100, f"department {dept.get('code')}.sector")
-    for ident, where in id_places:
-        too_long(ident, 20, f"{where}.id")
-    for tier in tiers:
-        if isinstance(tier, dict):
-            too_long(tier.get("name"), 100, f"tier {tier.get('code')}.name")
-            for crit in _as_list(tier.get("criteria")):
-                if isinstance(crit, dict):
-                    too_long(crit.get("talent_category"), 30, f"criterion {crit.get('id')}.talent_category")
-    for svc in _as_list(data.get("services")):
-        if isinstance(svc, dict):
-            too_long(svc.get("title"), 200, f"service {svc.get('id')}.title")
-    for s in states:
-        too_long(s.get("code"), 40, f"state {s.get('code')}.code")
-        too_long(s.get("name"), 60, f"state {s.get('code')}.name")
-    for t in transitions:
-        too_long(t.get("code"), 60, f"transition {t.get('code')}.code")
-        too_long(t.get("name"), 60, f"transition {t.get('code')}.name")
+def _dotted(path: tuple) -> str:
+    """``("workflow", "states", 3, "view")`` → ``workflow.states[3].view`` (how a message names a place)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "顶层"
 
-    # ---- articles --------------------------------------------------------------------------
-    for where, value in _walk_articles(data, ""):
-        if value is None:
-            continue
-        if not isinstance(value, str) or not ARTICLE_RE.match(value):
-            err(f"{where}: article must look like 第…条, got {value!r}")
-        else:
-            too_long(value, 100, where)
 
-    # ---- controls: guards, materials, opinion requests, experts, notice, four eyes (casefiles/schemes/controls.py)
-    if controls:
-        from .controls import controls_problems
+# ---- the JSON Schema (casefiles/schemes/scheme.schema.json) and its Chinese messages --------------------------------
 
-        for where, message in controls_problems(data):
-            err(f"{'.'.join(str(p) for p in where)}: {message}")
-    return errors
+SCHEMA_PATH = Path(__file__).with_name("scheme.schema.json")
+_TYPE_NAMES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "true 或 false", "array": "列表",
+               "object": "映射（键: 值）", "null": "null"}
+
+
+@functools.lru_cache(maxsize=1)
+def scheme_schema() -> dict:
+    """The published JSON Schema of a scheme file (draft 2020-12)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def _schema_validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(scheme_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _as_json(node: Any) -> Any:
+    """The parsed YAML as JSON would hold it: YAML dates become ISO text, keys become text."""
+    if isinstance(node, dict):
+        return {str(key): _as_json(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_as_json(value) for value in node]
+    if isinstance(node, datetime.date):
+        return node.isoformat()
+    return node
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _expected_types(schema: dict) -> list[str]:
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+    if "enum" in schema:
+        kinds.append("enum")
+    for branch in schema.get("anyOf", []):
+        kinds += _expected_types(branch)
+    if "$ref" in schema:
+        target = scheme_schema()["$defs"].get(schema["$ref"].rsplit("/", 1)[-1], {})
+        kinds += _expected_types(target)
+    return kinds
+
+
+def _schema_error_problems(error, lenient: bool) -> list[tuple[tuple, str]]:
+    """``(path, 中文说明)`` for one jsonschema error (several for an unknown-keys error: one per key, at its line)."""
+    path = tuple(error.absolute_path)
+    where, value, kind, schema = _dotted(path), error.instance, error.validator, error.schema
+    if kind == "additionalProperties":
+        if lenient or not isinstance(value, dict):
+            return []
+        allowed = schema.get("properties", {})
+        return [((*path, key), f"{where} 含有未知的键：{key}（可用：{'、'.join(allowed)}）")
+                for key in value if key not in allowed]
+    if kind == "required":
+        match = re.match(r"^'(.+)' is a required property", error.message)
+        key = match.group(1) if match else "、".join(k for k in error.validator_value if k not in value)
+        return [(path, f"{where} 缺少必填的键：{key}")]
+    if kind in ("anyOf", "oneOf"):
+        if error.validator_value and all("required" in b for b in error.validator_value) and {
+                tuple(b["required"]) for b in error.validator_value} == {("article",), ("setting",)}:
+            return [(path, f"{where} 须注明政策条款（article），或标明为管理设置（setting: true）")]
+        branches: dict[int, list] = {}
+        for sub in error.context or ():
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        # The branch the value has the shape of (its errors are not about the value's own type) says what is wrong.
+        fitting = [errs for errs in branches.values() if not any(
+            e.validator in ("type", "const", "enum") and tuple(e.absolute_path) == path for e in errs)]
+        if len(fitting) == 1:
+            found = [p for sub in fitting[0] for p in _schema_error_problems(sub, lenient)]
+            return found if found or lenient else []
+        if lenient and all(any(e.validator == "additionalProperties" for e in errs) for errs in fitting) and fitting:
+            return []
+        kinds = [_TYPE_NAMES.get(k, k) for k in dict.fromkeys(_expected_types(schema)) if k != "enum"]
+        return [(path, f"{where} 的值不对：{_shown(value)}（应为{'或'.join(kinds) or '规定的格式'}）")]
+    if kind == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        wanted = "或".join(_TYPE_NAMES.get(k, k) for k in kinds)
+        return [(path, f"{where} 的类型不对：应为{wanted}，而不是 {_shown(value)}")]
+    if kind in ("enum", "const"):
+        options = error.validator_value if kind == "enum" else [error.validator_value]
+        return [(path, f"{where} 的取值 {_shown(value)} 不在可选范围内（可用：{'、'.join(map(str, options))}）")]
+    if kind == "pattern":
+        hint = schema.get("x-zh") or f"须符合格式 {error.validator_value}"
+        return [(path, f"{where} 的格式不对：{_shown(value)}（{hint}）")]
+    if kind == "minItems":
+        if error.validator_value <= 1:
+            return [(path, f"{where} 不能为空列表")]
+        return [(path, f"{where} 至少须有 {error.validator_value} 项，现有 {len(value)} 项")]
+    if kind == "minProperties":
+        return [(path, f"{where} 不能为空映射")]
+    if kind == "minLength":
+        return [(path, f"{where} 不能为空")]
+    if kind == "maxLength":
+        return [(path, f"{where} 超过 {error.validator_value} 个字符（现有 {len(value)} 个）")]
+    if kind == "minimum":
+        return [(path, f"{where} 须不小于 {error.validator_value}：{_shown(value)}")]
+    if kind == "maximum":
+        return [(path, f"{where} 须不大于 {error.validator_value}：{_shown(value)}")]
+    if kind == "format" and error.validator_value == "date":
+        return [(path, f"{where} 须为日期（如 2019-06-05）：{_shown(value)}")]
+    return [(path, f"{where} 不符合方案文件格式：{error.message}")]
+
+
+def schema_problems(data: Any) -> list[tuple[tuple, str]]:
+    """``(path, 中文说明)`` for every place a parsed scheme file breaks the JSON Schema, in file order. A format-1
+    file (no ``format`` key, or ``format: 1``) is checked with unknown keys ignored, as the loader always ignored
+    them; a format-2 file may have none."""
+    lenient = file_format(data) < 2
+    problems: list[tuple[tuple, str]] = []
+    for error in _schema_validator().iter_errors(_as_json(data)):
+        problems += _schema_error_problems(error, lenient)
+    return problems
 
 
 # ---- card rules (issue #17): the `cards` block and the facts of the automatic exit rules ------------------------
@@ -796,52 +770,63 @@ def card_rules_problems(data: dict) -> list[tuple[tuple, str]]:
     return problems
 
 
+def scheme_file_problems(path: str | Path, known_jurisdictions: Iterable[str] | None = None, *,
+                         more_jurisdictions=None) -> tuple[dict | None, list[str]]:
+    """``(data, problems)`` of one scheme file: the one check of a file, for ``load_schemes``, the admin upload and
+    this module's command line. Each problem is ``file:line: 中文说明``: the JSON Schema's first (unknown keys, wrong
+    types, missing keys, values out of range), then the checks across rows, the declared jurisdiction, the controls
+    and the card rules. ``known_jurisdictions`` defaults to jurisdictions.yaml; ``more_jurisdictions()``, when given,
+    returns the codes loaded earlier from other files (the loader passes the database's)."""
+    from .lines import load_with_lines
+
+    name = Path(path).name
+    try:
+        data, lines = load_with_lines(path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"{name}:{mark.line + 1}" if mark is not None else name
+        return None, [f"{at}: 不是有效的 YAML：{exc.problem or exc.context}"]
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        return None, [f"{name}: 无法读取：{exc}"]
+    if not isinstance(data, dict):
+        return None, [f"{name}:1: 方案文件的顶层须为 YAML 映射（slug、name、tiers…）"]
+    known = set(known_jurisdictions if known_jurisdictions is not None else load_jurisdiction_codes())
+    declared = data.get("jurisdiction") if isinstance(data.get("jurisdiction"), dict) else None
+    named = declared.get("parent") if declared is not None else data.get("jurisdiction")
+    if isinstance(named, str) and named and named not in known and more_jurisdictions is not None:
+        known |= set(more_jurisdictions())  # a jurisdiction loaded earlier from another scheme file
+    found: list[tuple[tuple, str]] = []
+    if declared is not None:
+        parent = declared.get("parent")
+        if isinstance(parent, str) and parent and parent not in known:
+            found.append((("jurisdiction", "parent"), f"上级辖区未知：{parent!r}（须为 jurisdictions.yaml 中的代码，"
+                                                        f"或先载入声明它的方案文件）"))
+        if isinstance(declared.get("code"), str):
+            known.add(declared["code"])
+    schema = schema_problems(data)
+    rest = found + _semantic_problems(data, known, shape_broken=bool(schema))
+    by_line = lambda item: lines.line_of(item[0])  # noqa: E731
+    return data, [f"{name}:{lines.line_of(where)}: {message}"
+                  for where, message in sorted(schema, key=by_line) + sorted(rest, key=by_line)]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """``python -m casefiles.schemes.validate FILE.yaml …``: the loader's messages, one per line, or ``FILE: ok``."""
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         print("usage: python -m casefiles.schemes.validate FILE.yaml …", file=sys.stderr)
         return 2
-    try:
-        jurisdictions = load_jurisdiction_codes()
-    except OSError:
-        jurisdictions = None
     failed = False
     for name in argv:
         path = Path(name)
         if path.name in ("jurisdictions.yaml", "shipped.yaml"):  # next to the scheme files, not schemes
             continue
-        try:
-            data = load_scheme_file(path)
-        except (OSError, ValueError, yaml.YAMLError) as exc:
-            print(f"{path}: cannot load: {exc}")
-            failed = True
-            continue
-        from .controls import controls_problems
-        from .lines import load_with_lines
-
-        _data, lines = load_with_lines(path)
-        errors, checked, known = [], data, jurisdictions
-        declared = data.get("jurisdiction") if isinstance(data, dict) else None
-        if isinstance(declared, dict):
-            # A file may declare its own jurisdiction ({code, name, level, parent}); the level and a parent loaded
-            # from another file are checked by load_schemes (casefiles/schemes/loader.py scheme_file_problems).
-            line = lines.line_of(("jurisdiction",))
-            errors += [f"{line}: 辖区须写明 {key}" for key in ("code", "name", "level")
-                       if not isinstance(declared.get(key), str) or not declared.get(key).strip()]
-            if declared.get("parent") and jurisdictions is not None and declared.get("parent") not in jurisdictions:
-                errors.append(f"{line}: 上级辖区不在 jurisdictions.yaml 中：{declared.get('parent')!r}"
-                              f"（若由另一方案文件声明，载入时再核对）")
-            checked = {**data, "jurisdiction": declared.get("code")}
-            if known is not None:
-                known = {*known, declared.get("code")}
-        errors = validate_scheme(checked, known, controls=False) + errors
-        errors += [f"{lines.line_of(where)}: {message}" for where, message in controls_problems(data)]
-        if errors:
-            failed = True
-            for message in errors:
-                print(f"{path}:{message}" if message[:1].isdigit() else f"{path}: {message}")
-        else:
-            print(f"{path}: ok")
+        _data, problems = scheme_file_problems(path)
+        for message in problems:
+            print(message)
+        if not problems:
+            print(f"{path.name}: ok")
+        failed = failed or bool(problems)
     return 1 if failed else 0
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from casefiles.models import Criterion, Tier
 from casefiles.schemes.loader import schemes_load
-from casefiles.validation import cited_article, policy_article_numbers, scheme_validate
+from casefiles.schemes.citations import cited_article, policy_article_numbers, scheme_validate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -45,7 +45,7 @@ def admin_client(client, django_user_model):
 @pytest.fixture
 def published_policy(monkeypatch, tonghua):
     """The scheme has a published policy page with articles 1–24 (as 通化's has)."""
-    monkeypatch.setattr("casefiles.validation.scheme_policy_page", lambda scheme: FakePolicyPage(range(1, 25)))
+    monkeypatch.setattr("casefiles.schemes.citations.scheme_policy_page", lambda scheme: FakePolicyPage(range(1, 25)))
 
 
 def criterion_post(criterion, **changes):

@@ -17,7 +17,7 @@ from django.conf import settings
 from casefiles.models import StateKind
 from casefiles.schemes.loader import schemes_load
 from casefiles.selectors_schemes import scheme_detail, tier_services, workflow_stages
-from casefiles.validation import cited_article, cn_number
+from casefiles.schemes.citations import cited_article, cn_number
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 

@@ -646,17 +646,17 @@ def _errors_after(mutate) -> list[str]:
 @pytest.mark.parametrize(
     ("mutate", "fragment"),
     [
-        (lambda d: d["services"].pop(), "unknown service id"),
-        (lambda d: d.pop("validity"), "missing top-level key"),
-        (lambda d: d["tiers"][0].__setitem__("criteria", []), "has no criteria"),
-        (lambda d: d["services"][0].__setitem__("responsible_units", ["nobody"]), "unknown department"),
-        (lambda d: d["services"][1].__setitem__("id", "4.1"), "duplicate id"),
-        (lambda d: d["services"][0].__setitem__("article", "第4条"), "article must look like"),
-        (lambda d: d["workflow"].__setitem__("authority_kind", None), "authority_kind is not set"),
-        (lambda d: d["workflow"]["transitions"][0].__setitem__("to", "nowhere"), "unknown to-state"),
+        (lambda d: d["services"].pop(), "不存在的服务事项"),
+        (lambda d: d.pop("validity"), "缺少必填的键：validity"),
+        (lambda d: d["tiers"][0].__setitem__("criteria", []), "不能为空列表"),
+        (lambda d: d["services"][0].__setitem__("responsible_units", ["nobody"]), "引用了本方案没有的部门：'nobody'"),
+        (lambda d: d["services"][1].__setitem__("id", "4.1"), "编号 '4.1' 重复"),
+        (lambda d: d["services"][0].__setitem__("article", "第4条"), "条款须以“第…条”"),
+        (lambda d: d["workflow"].__setitem__("authority_kind", None), "须写明 workflow.authority_kind"),
+        (lambda d: d["workflow"]["transitions"][0].__setitem__("to", "nowhere"), "通往不存在的环节：'nowhere'"),
         (lambda d: d["workflow"]["transitions"].__setitem__(
-            0, {**d["workflow"]["transitions"][0], "to": "rejected"}), "not reachable from draft"),
-        (lambda d: d["workflow"]["states"][1]["view"].append("ghost"), "unknown department or principal"),
+            0, {**d["workflow"]["transitions"][0], "to": "rejected"}), "无法从起始环节 draft 到达"),
+        (lambda d: d["workflow"]["states"][1]["view"].append("ghost"), "引用了本方案没有的部门：'ghost'"),
     ],
 )
 def test_validator_catches(mutate, fragment):

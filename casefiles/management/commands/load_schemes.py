@@ -14,7 +14,7 @@ from django.db import transaction
 from casefiles.demo import DEFAULT_DEMO_PASSWORD, demo_usernames, demo_users_for
 from casefiles.schemes.loader import SCHEME_DIR, SCHEME_SLUGS, SchemeDataError, scheme_files_load
 from casefiles.services.scheme_files import data_counts, describe_counts
-from casefiles.validation import scheme_validate
+from casefiles.schemes.citations import scheme_validate
 
 
 def scheme_file_paths(arguments, directory=SCHEME_DIR):
