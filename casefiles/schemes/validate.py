@@ -289,7 +289,7 @@ def structure_problems(data: dict, jurisdictions: set[str] | None = None) -> lis
     for ident, places in id_places.items():
         for place in places[1:]:
             add(place, f"编号 {ident!r} 重复：同一方案的前提条件、认定条件、服务事项、退出情形的编号须互不相同"
-                       f"（第一次出现在 {_dotted(places[0][:-1])}）")
+                       f"（第一次出现在 {_dotted(places[0][:-1], data)}）")
 
     # ---- validity and public notice ---------------------------------------------------------
     validity = data.get("validity")
@@ -442,12 +442,21 @@ def structure_problems(data: dict, jurisdictions: set[str] | None = None) -> lis
     return problems
 
 
-def _dotted(path: tuple) -> str:
-    """``("workflow", "states", 3, "view")`` → ``workflow.states[3].view`` (how a message names a place)."""
-    out = ""
+def _dotted(path: tuple, root: Any = None) -> str:
+    """``("workflow", "states", 3, "view")`` → ``workflow.states[3]（draft）.view`` (how a message names a place; the
+    row's code or id, when ``root`` is given and the row has one)."""
+    out, node = "", root
     for part in path:
+        node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "顶层"
+        label = (node.get("code") or node.get("id")) if isinstance(part, int) and isinstance(node, dict) else None
+        if isinstance(label, str):
+            out += f"（{label}）"
+    return out or "文件顶层"
+
+
+def _has(node: Any, part: Any) -> bool:
+    return part in node if isinstance(node, dict) else isinstance(part, int) and 0 <= part < len(node)
 
 
 # ---- the JSON Schema (casefiles/schemes/scheme.schema.json) and its Chinese messages --------------------------------
@@ -499,10 +508,10 @@ def _expected_types(schema: dict) -> list[str]:
     return kinds
 
 
-def _schema_error_problems(error, lenient: bool) -> list[tuple[tuple, str]]:
+def _schema_error_problems(error, lenient: bool, root: Any = None) -> list[tuple[tuple, str]]:
     """``(path, 中文说明)`` for one jsonschema error (several for an unknown-keys error: one per key, at its line)."""
     path = tuple(error.absolute_path)
-    where, value, kind, schema = _dotted(path), error.instance, error.validator, error.schema
+    where, value, kind, schema = _dotted(path, root), error.instance, error.validator, error.schema
     if kind == "additionalProperties":
         if lenient or not isinstance(value, dict):
             return []
@@ -524,7 +533,7 @@ def _schema_error_problems(error, lenient: bool) -> list[tuple[tuple, str]]:
         fitting = [errs for errs in branches.values() if not any(
             e.validator in ("type", "const", "enum") and tuple(e.absolute_path) == path for e in errs)]
         if len(fitting) == 1:
-            found = [p for sub in fitting[0] for p in _schema_error_problems(sub, lenient)]
+            found = [p for sub in fitting[0] for p in _schema_error_problems(sub, lenient, root)]
             return found if found or lenient else []
         if lenient and all(any(e.validator == "additionalProperties" for e in errs) for errs in fitting) and fitting:
             return []
@@ -565,8 +574,9 @@ def schema_problems(data: Any) -> list[tuple[tuple, str]]:
     them; a format-2 file may have none."""
     lenient = file_format(data) < 2
     problems: list[tuple[tuple, str]] = []
-    for error in _schema_validator().iter_errors(_as_json(data)):
-        problems += _schema_error_problems(error, lenient)
+    document = _as_json(data)
+    for error in _schema_validator().iter_errors(document):
+        problems += _schema_error_problems(error, lenient, document)
     return problems
 
 
