@@ -93,7 +93,19 @@ def data_problems(data: Any, jurisdictions: set[str] | None = None, controls: bo
     if not isinstance(data, dict):
         return [((), "方案文件的顶层须为 YAML 映射（slug、name、tiers…）")]
     schema = schema_problems(data)
-    return schema + _semantic_problems(data, jurisdictions, controls=controls, shape_broken=bool(schema))
+    return _merged(schema, _semantic_problems(data, jurisdictions, controls=controls, shape_broken=bool(schema)))
+
+
+def _merged(schema: list, rest: list) -> list:
+    """The schema's problems, then the other checks'; one mistake is told once. Where a later check speaks about the
+    same place (an unknown guard word, a notice period of 0, a bad production month), its message is the more
+    specific one and replaces the schema's generic one; an unknown field is told by the schema, at its own line,
+    rather than by a later check at the line of the row holding it."""
+    places = {path for path, _message in rest}
+    kept = [(path, message) for path, message in schema if path not in places]
+    unknown = {(path[:-1], str(path[-1])) for path, message in kept if path and "未知字段" in message}
+    return kept + [(path, message) for path, message in rest
+                   if not ("未知字段" in message and any(where == path and key in message for where, key in unknown))]
 
 
 def _semantic_problems(data: dict, jurisdictions, *, controls: bool = True, shape_broken: bool = False):
@@ -516,7 +528,7 @@ def _schema_error_problems(error, lenient: bool, root: Any = None) -> list[tuple
         if lenient or not isinstance(value, dict):
             return []
         allowed = schema.get("properties", {})
-        return [((*path, key), f"{where} 含有未知的键：{key}（可用：{'、'.join(allowed)}）")
+        return [((*path, key), f"{where} 含有未知字段：{key}（可用：{'、'.join(allowed)}）")
                 for key in value if key not in allowed]
     if kind == "required":
         match = re.match(r"^'(.+)' is a required property", error.message)
@@ -559,6 +571,8 @@ def _schema_error_problems(error, lenient: bool, root: Any = None) -> list[tuple
         return [(path, f"{where} 不能为空")]
     if kind == "maxLength":
         return [(path, f"{where} 超过 {error.validator_value} 个字符（现有 {len(value)} 个）")]
+    if kind in ("minimum", "maximum") and "minimum" in schema and "maximum" in schema:
+        return [(path, f"{where} 须在 {schema['minimum']} 至 {schema['maximum']} 之间：{_shown(value)}")]
     if kind == "minimum":
         return [(path, f"{where} 须不小于 {error.validator_value}：{_shown(value)}")]
     if kind == "maximum":
@@ -817,7 +831,7 @@ def scheme_file_problems(path: str | Path, known_jurisdictions: Iterable[str] | 
     rest = found + _semantic_problems(data, known, shape_broken=bool(schema))
     by_line = lambda item: lines.line_of(item[0])  # noqa: E731
     return data, [f"{name}:{lines.line_of(where)}: {message}"
-                  for where, message in sorted(schema, key=by_line) + sorted(rest, key=by_line)]
+                  for where, message in _merged(sorted(schema, key=by_line), sorted(rest, key=by_line))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -246,6 +246,7 @@ def test_a_broken_file_is_refused_at_the_line_of_the_offending_key(path, mutate,
     assert first.startswith(f"{path.name}:{number}: "), (number, _line_text(target.read_text(encoding="utf-8"), number),
                                                          problems)
     assert word in first and CHINESE.search(first), first
+    assert sum(p.startswith(f"{path.name}:{number}: ") for p in problems) == 1, problems  # told once
     assert all(re.match(rf"^{re.escape(path.name)}:\d+: \S", p) and CHINESE.search(p) for p in problems), problems
     with pytest.raises(SchemeDataError):
         read_scheme_file(target)
@@ -278,6 +279,26 @@ def test_format_2_states_its_exit_rules_and_card_rules(tmp_path):
     assert any("缺少必填的键：cards" in m for m in messages), messages
     assert any("缺少必填的键：materials" in m for m in messages), messages
     assert sum("须以 automatic_when 列出所需事实" in m for m in messages) == 2, messages
+
+
+def test_one_mistake_is_told_once(tmp_path):
+    """Where the schema and a later check both see a mistake, the more specific message is kept: an unknown field at
+    its own line (not also at its row's), a notice period of 0 by the controls' wording."""
+    path = next(p for p in SHIPPED if p.stem == "tonghua")
+    text = path.read_text(encoding="utf-8")
+    data, lines = load_with_lines(path)
+    changed, number = _add_key(text, lines, ("materials", 0), "code", "colour: red")
+    target = tmp_path / path.name
+    target.write_text(changed, encoding="utf-8")
+    problems = scheme_file_problems(target)[1]
+    assert len(problems) == 1 and problems[0].startswith(f"{path.name}:{number}: "), problems
+    assert "未知字段：colour" in problems[0]
+    stage = next(i for i, s in enumerate(data["workflow"]["states"]) if s["kind"] == "stage")
+    period = "notice: {working_days: 0, setting: true}"
+    changed, number = _add_key(text, lines, ("workflow", "states", stage), "code", period)
+    target.write_text(changed, encoding="utf-8")
+    problems = [p for p in scheme_file_problems(target)[1] if p.startswith(f"{path.name}:{number}: ")]
+    assert len(problems) == 1 and "公示期须为正整数" in problems[0], problems
 
 
 def test_a_yaml_syntax_error_names_its_line(tmp_path):
