@@ -102,6 +102,58 @@ def test_the_schemas_words_are_the_engines():
     assert props["format"]["enum"] == list(scheme_validate.FORMAT_VERSIONS)
 
 
+def _max_lengths():
+    """(schema place, its maxLength, the model field the value lands in) for every text the loader stores."""
+    from casefiles import models
+
+    props = SCHEMA["properties"]
+    items = lambda key: props[key]["items"]["properties"]  # noqa: E731
+    workflow = props["workflow"]["properties"]
+    state, transition = workflow["states"]["items"]["properties"], workflow["transitions"]["items"]["properties"]
+    criterion = props["tiers"]["items"]["properties"]["criteria"]["items"]["properties"]
+    declared = props["jurisdiction"]["anyOf"][1]["properties"]
+    reason = items("revocation_reasons")
+    return [
+        ("slug", props["slug"], models.Scheme, "slug"), ("name", props["name"], models.Scheme, "name"),
+        ("version", props["version"], models.Scheme, "data_version"),
+        ("policy.title", props["policy"]["properties"]["title"], models.Scheme, "policy_title"),
+        ("reference_format", props["reference_format"], models.Scheme, "reference_format"),
+        ("card_number_format", props["card_number_format"], models.Scheme, "card_number_format"),
+        ("departments.code", SCHEMA["$defs"]["department_code"], models.Department, "code"),
+        ("departments.name", items("departments")["name"], models.Department, "name"),
+        ("departments.sector", items("departments")["sector"]["anyOf"][0], models.Department, "sector"),
+        ("tiers.code", props["tiers"]["items"]["properties"]["code"], models.Tier, "code"),
+        ("tiers.name", props["tiers"]["items"]["properties"]["name"], models.Tier, "name"),
+        ("ids", SCHEMA["$defs"]["id"], models.Criterion, "ref"),
+        ("articles", SCHEMA["$defs"]["article"], models.Criterion, "article"),
+        ("criteria.talent_category", criterion["talent_category"]["anyOf"][0], models.Criterion, "talent_category"),
+        ("services.title", items("services")["title"], models.ServiceItem, "title"),
+        ("recognitions.card", props["recognitions"]["anyOf"][0]["items"]["properties"]["card"], models.Recognition,
+         "card_name"),
+        ("states.code", state["code"], models.WorkflowState, "code"),
+        ("states.name", state["name"], models.WorkflowState, "name"),
+        ("transitions.code", transition["code"], models.WorkflowTransition, "code"),
+        ("transitions.name", transition["name"], models.WorkflowTransition, "name"),
+        ("transitions.guard_message", transition["guard_message"], models.WorkflowTransition, "guard_message"),
+        ("materials.code", items("materials")["code"], models.MaterialRequirement, "code"),
+        ("materials.name", items("materials")["name"], models.MaterialRequirement, "name"),
+        ("materials.note", items("materials")["note"], models.MaterialRequirement, "note"),
+        ("revocation_reasons.automatic_rule", reason["automatic_rule"]["anyOf"][0], models.RevocationReason,
+         "automatic_rule"),
+        ("jurisdiction.code", declared["code"], models.Jurisdiction, "code"),
+        ("jurisdiction.name", declared["name"], models.Jurisdiction, "name"),
+        ("jurisdiction.short_name", declared["short_name"], models.Jurisdiction, "short_name"),
+    ]
+
+
+def test_the_schemas_lengths_are_the_columns():
+    """A text the schema lets through fits the column it is loaded into: no database error on load."""
+    wrong = [(place, schema.get("maxLength"), model._meta.get_field(field).max_length)
+             for place, schema, model, field in _max_lengths()
+             if schema.get("maxLength") != model._meta.get_field(field).max_length]
+    assert wrong == []
+
+
 @pytest.mark.parametrize("path", FILES, ids=ids)
 def test_every_file_validates_against_the_schema_and_has_no_problem(path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
