@@ -98,8 +98,9 @@ def main():
                      f"{wall:.1f} | {cpu:.1f} | {run['dossiers'] / wall:,.0f} |")
     lines.append(f"| one dossier at a time (`grants_recompute`), sample | {len(sample):,} | — | — | — | {wall_3:.1f} | {cpu_3:.1f} | "
                  f"{len(sample) / wall_3:,.0f} |")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     body = (
-        f"{total:,} dossiers across the five schemes (loadgen mix: about one in twelve open). One review stage per scheme "
+        f"Load average at the end (1, 5, 15 min): {load}.\n\n{total:,} dossiers across the five schemes (loadgen mix: about one in twelve open). One review stage per scheme "
         f"gained a department in its `view` ({', '.join(f'{k}: {v}' for k, v in changed.items())}); every dossier of every "
         f"scheme was then recomputed, {args.batch_size:,} per transaction (each batch locks its dossiers).\n\n"
         + "\n".join(lines)
