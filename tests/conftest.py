@@ -16,8 +16,11 @@ def pytest_configure(config):
         "markers", "real_scheme_periods: the schemes' periods as the files ship them (no lifting for the test day)")
 
 
-@pytest.fixture(autouse=True)
-def scheme_periods_cover_the_test_day(request):
+_PERIODS = {"lift": True}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scheme_periods_cover_the_test_day():
     """Tests run every programme inside its period, as its administration would keep it open.
 
     A shipped scheme file states its policy's period (``cards.applications``, issue #17 item 6): 白云's 细则 第七条
@@ -26,10 +29,7 @@ def scheme_periods_cover_the_test_day(request):
     loaded gets the administrative edit an administration would make to keep it running (``closes`` lifted, marked
     a setting) — the fallback period only: a published policy page still decides where a test publishes one. The
     rule itself is untouched; tests/casefiles/test_scheme_period.py (marker ``real_scheme_periods``) runs the files
-    as shipped."""
-    if request.node.get_closest_marker("real_scheme_periods"):
-        yield
-        return
+    as shipped. Session-wide, so schemes loaded by module- and session-scoped fixtures are covered too."""
     from django.db.models.signals import post_save
 
     from casefiles.models import Scheme
@@ -39,11 +39,26 @@ def scheme_periods_cover_the_test_day(request):
     post_save.disconnect(sender=Scheme, dispatch_uid="tests-scheme-period")
 
 
+@pytest.fixture(autouse=True)
+def _real_scheme_periods_when_marked(request):
+    """A test marked ``real_scheme_periods`` loads the files' periods as shipped."""
+    if not request.node.get_closest_marker("real_scheme_periods"):
+        yield
+        return
+    _PERIODS["lift"] = False
+    try:
+        yield
+    finally:
+        _PERIODS["lift"] = True
+
+
 def _scheme_period_lifted(sender, instance, **kwargs):
     import datetime
 
     from django.utils import timezone
 
+    if not _PERIODS["lift"]:
+        return
     rules = instance.card_rules or {}
     period = rules.get("applications") or {}
     closes = period.get("closes")
