@@ -79,7 +79,9 @@ class Dossier(models.Model):
             models.UniqueConstraint(fields=["scheme", "year", "sequence"], name="dossier_unique_sequence")
         ]
         indexes = [
-            models.Index(fields=["state", "due_date"], name="dossier_state_due"),
+            # The worklist order within a state (casefiles.selectors.WORKLIST_ORDER; ascending puts NULL
+            # due dates last, as the order does): a page is read off the index, not sorted.
+            models.Index(fields=["state", "due_date", "-created_at", "-id"], name="dossier_state_worklist"),
             models.Index(fields=["scheme", "-created_at"], name="dossier_scheme_created"),
         ]
 
