@@ -1,11 +1,12 @@
 """Queue objects for (re)indexing inside the transaction that changed them.
 
-The row commits or rolls back with the change, so the index can lag but never miss a change. Right
-after the commit the rows of that transaction are indexed synchronously (best effort: when the engine
-is down they stay for ``manage.py search_drain``).
+The row commits or rolls back with the change, so the index can lag but never miss a change. The indexing itself
+is a background task (search/tasks.py ``index_outbox``) enqueued with the change (huicai/background.py): with the
+database backend one task per transaction, committed with the rows, that the worker runs after the commit; with the
+immediate backend (tests) a task for this transaction's rows, run right after the commit. Either way no request
+waits on the engine, and rows a failed run leaves behind are taken by the next run or ``manage.py search_drain``.
 """
 
-import logging
 import threading
 
 from django.conf import settings
@@ -13,7 +14,6 @@ from django.db import transaction
 
 from .models import OutboxEntry
 
-logger = logging.getLogger(__name__)
 _pending = threading.local()
 
 
@@ -28,8 +28,15 @@ def enqueue(kind, object_id):
     """Record that an object must be (re)indexed; call inside the transaction that changed it."""
     entry = OutboxEntry.objects.create(kind=kind, object_id=str(object_id))
     if getattr(settings, "HUICAI_SEARCH_INDEX_ON_COMMIT", True):
-        _pending_ids().append(entry.pk)
-        transaction.on_commit(_index_after_commit)
+        from huicai.background import enqueue_with_transaction, runs_in_database
+
+        from .tasks import index_outbox
+
+        if runs_in_database(index_outbox):
+            enqueue_with_transaction(index_outbox, once=True)  # drains the outbox, these rows included
+        else:
+            _pending_ids().append(entry.pk)
+            transaction.on_commit(_index_after_commit)
     return entry
 
 
@@ -39,9 +46,6 @@ def _index_after_commit():
         return  # an earlier callback of the same transaction took them
     batch = list(ids)
     ids.clear()
-    try:
-        from .service import index_pending_now
+    from .tasks import index_outbox
 
-        index_pending_now(entry_ids=batch)
-    except Exception:  # never let indexing break the request that saved the data
-        logger.warning("search: indexing after commit failed; the rows stay in the outbox", exc_info=True)
+    index_outbox.enqueue(entry_ids=batch)

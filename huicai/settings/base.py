@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "huicai.api",  # token lifetime and revocation (huicai/api/authentication.py)
     "drf_spectacular",
+    "django_tasks_db",  # background tasks as database rows, run by `manage.py db_worker` (huicai/background.py)
     "guardian",
     "axes",
     "django.contrib.admin",
@@ -212,6 +213,19 @@ HUICAI_SEARCH_INDEX_PREFIX = os.environ.get("HUICAI_SEARCH_INDEX_PREFIX", "huica
 # The embedded index's own SQLite file, used when the default database is not SQLite.
 HUICAI_SEARCH_SQLITE_PATH = Path(os.environ.get("HUICAI_SEARCH_SQLITE_PATH", BASE_DIR / "var" / "search.sqlite3"))
 HUICAI_SEARCH_INDEX_ON_COMMIT = env_bool("HUICAI_SEARCH_INDEX_ON_COMMIT", True)  # index right after each commit
+# Background work (huicai/background.py): tasks are rows committed with the change that asked for them and run by
+# `manage.py db_worker` (scripts/run.sh starts one; docs/DEPLOYMENT.md). HUICAI_TASKS_BACKEND=immediate runs each
+# task in the process that enqueued it, right after the commit (no worker; the test default).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {
+    "default": {
+        "BACKEND": TASK_BACKENDS[os.environ.get("HUICAI_TASKS_BACKEND", "database")],
+        "QUEUES": ["default", "search"],  # search: indexing the outbox, so a worker can be given to it alone
+    }
+}
 HUICAI_SEARCH_TIMEOUT = float(os.environ.get("HUICAI_SEARCH_TIMEOUT", "10"))  # seconds per Elasticsearch request
 
 # REST API

@@ -16,3 +16,6 @@ HUICAI_PAGE_CACHE_ENABLED = False
 # Its version token also keys remembered routes (policypages.routing): kept in the process, not in var/.
 CACHES = {**CACHES, "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"}}  # noqa: F405
 HUICAI_FRAGMENT_CACHE_ENABLED = False  # test data is rolled back and ids reused: a cached body could outlive its page
+# Tasks run in the test process right after the commit, as indexing and mail always did in tests; tests/worker/
+# starts a real `db_worker` process against the test database (tests/worker/worker_settings.py).
+TASKS = {"default": {**TASKS["default"], "BACKEND": TASK_BACKENDS[os.environ.get("HUICAI_TASKS_BACKEND", "immediate")]}}  # noqa: F405

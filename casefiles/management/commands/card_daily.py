@@ -1,4 +1,5 @@
-"""The daily card job (run by cron): expire cards, send expiry reminders, list automatic exit candidates.
+"""The daily card job: expire cards, send expiry reminders, list automatic exit candidates (``manage.py
+run_daily`` enqueues the same work for the worker every day: casefiles/tasks.py ``card_daily``).
 
 It never revokes a card: holders who meet an automatic exit rule are listed for a reviewer to confirm.
 """

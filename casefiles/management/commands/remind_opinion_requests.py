@@ -1,5 +1,5 @@
 """Remind departments and experts of open requests for an opinion that are overdue or due within one working
-day, at most once a day per request (run daily by cron)."""
+day, at most once a day per request (``manage.py run_daily`` enqueues it daily: casefiles/tasks.py)."""
 
 import datetime
 
