@@ -45,6 +45,7 @@ def _backend_key():
     return (
         settings.ELASTICSEARCH_URL,
         settings.HUICAI_SEARCH_INDEX_PREFIX,
+        getattr(settings, "HUICAI_SEARCH_REPLICAS", None),
         str(getattr(settings, "HUICAI_SEARCH_SQLITE_PATH", "")),
         default.vendor,
         str(default.settings_dict.get("NAME")),

@@ -13,6 +13,12 @@ shingles (``index_phrases``), which turn those phrases into lookups of rare term
 this mapping keeps working, without the speed-up, until ``search_reindex``). Dossier permissions are a
 ``terms`` filter on ``principals`` with the caller's own principals, in ``bool.filter`` (cached, not scored).
 Totals are counted up to the service's cap (``track_total_hits``) and facets only when asked for.
+
+A cluster: ``ELASTICSEARCH_URL`` may name several nodes, comma-separated; the client spreads requests over them and
+retries a request that met a dead node on another one. Each index has one primary shard and
+``HUICAI_SEARCH_REPLICAS`` replicas (default: 0 for one URL, where a replica could never be placed, 1 for several), so
+one node can be lost without losing a shard; a changed setting reaches existing indices the first time a process uses
+them (docs/DEPLOYMENT.md, "Elasticsearch as a cluster").
 """
 
 import datetime
@@ -30,7 +36,7 @@ from .base import CONTENT, DOSSIER, FILTER_FIELDS, RawHit, RawResult, SearchBack
 
 logger = logging.getLogger(__name__)
 
-INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
+INDEX_SETTINGS = {"number_of_shards": 1, "refresh_interval": "1s"}
 PHRASE_BOOST = 10.0
 INDEX_PHRASES = True
 WORDS_BOOST = 2.0
@@ -96,7 +102,20 @@ def _batches(iterable, size):
         yield batch
 
 
-def index_body(index):
+def hosts(url):
+    """``http://a:9200,http://b:9200`` → the list of node URLs."""
+    return [u.strip() for u in str(url).split(",") if u.strip()]
+
+
+def replicas_for(url):
+    """Replicas per shard: ``HUICAI_SEARCH_REPLICAS`` if set, else 1 when several nodes are named, else 0."""
+    configured = getattr(settings, "HUICAI_SEARCH_REPLICAS", None)
+    if configured not in (None, ""):
+        return int(configured)
+    return 1 if len(hosts(url)) > 1 else 0
+
+
+def index_body(index, replicas=0):
     mapping = DOCUMENTS[index]._doc_type.mapping.to_dict()
     # The analysed copies are not kept in _source: documents are rebuilt from the database anyway.
     mapping["_source"] = {"excludes": ["search_text", "words"]}
@@ -105,17 +124,20 @@ def index_body(index):
         # Two-character shingles in a hidden sub-field: a phrase of single CJK characters (落户, 同意 制卡)
         # becomes a lookup of rare two-character terms instead of a positions walk over common characters.
         mapping["properties"]["search_text"]["index_phrases"] = True
-    return {"settings": {"index": INDEX_SETTINGS}, "mappings": mapping}
+    return {"settings": {"index": {**INDEX_SETTINGS, "number_of_replicas": replicas}}, "mappings": mapping}
 
 
 class ElasticBackend(SearchBackend):
     name = "elasticsearch"
 
-    def __init__(self, url, prefix, timeout=None):
+    def __init__(self, url, prefix, timeout=None, replicas=None):
         self.url, self.prefix = url, prefix
+        self.replicas = replicas_for(url) if replicas is None else int(replicas)
+        nodes = hosts(url)
+        # A request that meets a dead node (refused, reset) is retried once on each other node.
         self.client = Elasticsearch(
-            url, request_timeout=timeout or getattr(settings, "HUICAI_SEARCH_TIMEOUT", 10), max_retries=1,
-            retry_on_timeout=False,
+            nodes, request_timeout=timeout or getattr(settings, "HUICAI_SEARCH_TIMEOUT", 10),
+            max_retries=max(1, len(nodes) - 1), retry_on_timeout=False,
         )
         self._ensured = False
 
@@ -125,8 +147,19 @@ class ElasticBackend(SearchBackend):
     def _new_index(self, index):
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S%f")
         name = f"{self.alias(index)}-{stamp}"
-        self.client.indices.create(index=name, **index_body(index))
+        self.client.indices.create(index=name, **index_body(index, self.replicas))
         return name
+
+    def _sync_replicas(self, alias):
+        """Give the indices behind ``alias`` the configured number of replicas (a dynamic setting)."""
+        current = self.client.indices.get_settings(index=alias, name="index.number_of_replicas")
+        stale = [name for name, body in current.items()
+                 if int(body["settings"]["index"]["number_of_replicas"]) != self.replicas]
+        if stale:
+            self.client.indices.put_settings(
+                index=",".join(stale), settings={"index": {"number_of_replicas": self.replicas}}
+            )
+            logger.info("search: %s now with %s replicas", ",".join(stale), self.replicas)
 
     def ensure(self):
         if self._ensured:
@@ -139,6 +172,8 @@ class ElasticBackend(SearchBackend):
                 except Exception:
                     self.client.indices.delete(index=name, ignore_unavailable=True)
                     raise
+            else:
+                self._sync_replicas(self.alias(index))
         self._ensured = True
 
     # ------------------------------------------------------------------ writing

@@ -20,16 +20,20 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Starts a single-node Elasticsearch cluster in this JVM, for development and CI only.
+ * Starts one Elasticsearch node in this JVM, for development and CI only: by default a single-node cluster; with
+ * {@code --seed-hosts} a member of a multi-node cluster on this machine (one JVM per node).
  *
  * <pre>
- * java -jar huicai-es-launcher.jar [--http-port 9200] [--data-dir DIR] [--cluster-name NAME] [-E key=value ...]
+ * java -jar huicai-es-launcher.jar [--http-port 9200] [--data-dir DIR] [--cluster-name NAME]
+ *      [--node-name NAME] [--transport-port PORT] [--seed-hosts HOST:PORT,...] [--initial-master-nodes NAME,...]
+ *      [-E key=value ...]
  * </pre>
  *
  * Layout under the data dir: {@code home/} (path.home, config/, empty modules/ and plugins/), {@code data/},
@@ -67,12 +71,20 @@ public final class Launcher {
         int httpPort = 9200;
         Path dataDir = null;
         String clusterName = "huicai-dev";
+        String nodeName = "huicai-es";
+        int transportPort = 0;
+        String seedHosts = null;
+        String initialMasterNodes = null;
         Settings.Builder extra = Settings.builder();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--http-port" -> httpPort = Integer.parseInt(args[++i]);
                 case "--data-dir" -> dataDir = Path.of(args[++i]);
                 case "--cluster-name" -> clusterName = args[++i];
+                case "--node-name" -> nodeName = args[++i];
+                case "--transport-port" -> transportPort = Integer.parseInt(args[++i]);
+                case "--seed-hosts" -> seedHosts = args[++i];
+                case "--initial-master-nodes" -> initialMasterNodes = args[++i];
                 case "-E" -> {
                     String kv = args[++i];
                     int eq = kv.indexOf('=');
@@ -82,7 +94,9 @@ public final class Launcher {
                     extra.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
                 case "-h", "--help" -> {
-                    out.println("usage: Launcher [--http-port 9200] [--data-dir DIR] [--cluster-name NAME] [-E key=value ...]");
+                    out.println("usage: Launcher [--http-port 9200] [--data-dir DIR] [--cluster-name NAME] [--node-name NAME]"
+                        + " [--transport-port PORT] [--seed-hosts HOST:PORT,...] [--initial-master-nodes NAME,...]"
+                        + " [-E key=value ...]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -103,17 +117,32 @@ public final class Launcher {
             Files.copy(in, config.resolve("log4j2.properties"), StandardCopyOption.REPLACE_EXISTING);
         }
 
+        if (initialMasterNodes != null && seedHosts == null) {
+            throw new IllegalArgumentException("--initial-master-nodes needs --seed-hosts");
+        }
+        Settings.Builder discovery = Settings.builder();
+        if (seedHosts == null) {
+            // single-node discovery: no cluster bootstrapping, and (outside the real bootstrap) no bootstrap checks
+            discovery.put("discovery.type", "single-node");
+        } else {
+            // A cluster on this machine: every node master-eligible and a data node (the default roles). The initial
+            // master nodes bootstrap the cluster once, on its first start only; a node restarted later finds the
+            // others through the seed hosts and must not be given them again.
+            discovery.putList("discovery.seed_hosts", List.of(seedHosts.split(",")));
+            if (initialMasterNodes != null) {
+                discovery.putList("cluster.initial_master_nodes", List.of(initialMasterNodes.split(",")));
+            }
+        }
         Settings settings = Settings.builder()
             .put("cluster.name", clusterName)
-            .put("node.name", "huicai-es")
+            .put("node.name", nodeName)
             .put("path.home", home.toString())
             .put("path.data", dataDir.resolve("data").toString())
             .put("path.logs", dataDir.resolve("logs").toString())
-            // single-node discovery: no cluster bootstrapping, and (outside the real bootstrap) no bootstrap checks
-            .put("discovery.type", "single-node")
+            .put(discovery.build())
             .put("network.host", "127.0.0.1")
             .put("http.port", httpPort)
-            .put("transport.port", freePort())
+            .put("transport.port", transportPort > 0 ? transportPort : freePort())
             .put("http.type", Netty4Plugin.NETTY_HTTP_TRANSPORT_NAME)
             .put("transport.type", Netty4Plugin.NETTY_TRANSPORT_NAME)
             // writes logs/http.ports once HTTP is bound
@@ -159,8 +188,9 @@ public final class Launcher {
         node.start();
         var http = node.injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress();
         out.printf(
-            "huicai-es: started Elasticsearch %s in %d ms at http://%s (data dir %s)%n",
+            "huicai-es: started Elasticsearch %s node %s in %d ms at http://%s (data dir %s)%n",
             org.elasticsearch.Build.current().version(),
+            nodeName,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
             http,
             dataDir
