@@ -207,8 +207,10 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 
-# Full-text search (search/): Elasticsearch when ELASTICSEARCH_URL is set, else SQLite FTS5.
+# Full-text search (search/): Elasticsearch when ELASTICSEARCH_URL is set, else SQLite FTS5. A cluster: list its
+# nodes comma-separated. Replicas per index: HUICAI_SEARCH_REPLICAS, unset = 0 for one URL, 1 for several.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+HUICAI_SEARCH_REPLICAS = os.environ.get("HUICAI_SEARCH_REPLICAS") or None
 HUICAI_SEARCH_INDEX_PREFIX = os.environ.get("HUICAI_SEARCH_INDEX_PREFIX", "huicai")
 # The embedded index's own SQLite file, used when the default database is not SQLite.
 HUICAI_SEARCH_SQLITE_PATH = Path(os.environ.get("HUICAI_SEARCH_SQLITE_PATH", BASE_DIR / "var" / "search.sqlite3"))
