@@ -13,6 +13,8 @@ if [[ -f scripts/elasticsearch.sh ]]; then
   export ELASTICSEARCH_URL=$es_url
   # This script owns the node, so the fault test (tests/search/test_fault.py) really stops and restarts it.
   export HUICAI_SEARCH_FAULT_STOP_NODE=${HUICAI_SEARCH_FAULT_STOP_NODE:-1}
+  # tests/search/test_cluster.py starts its own 3-node cluster (ports 9250-9252) for its two tests, then stops it.
+  export HUICAI_SEARCH_CLUSTER_TEST=${HUICAI_SEARCH_CLUSTER_TEST:-1}
   trap 'bash scripts/elasticsearch.sh stop || true' EXIT
 fi
 export DJANGO_SETTINGS_MODULE=huicai.settings.test
