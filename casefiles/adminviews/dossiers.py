@@ -34,8 +34,11 @@ from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
 from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, TransitionRole, WorkflowState
 from ..selectors import (
+    WORKLIST_COUNT_CAP,
+    WorklistCursor,
     dossier_for,
     dossiers_actionable_by,
+    dossiers_actionable_page,
     dossiers_handled_by,
     dossiers_visible_to,
     transitions_available,
@@ -98,8 +101,23 @@ class DueColumn(Column):
         return context
 
 
+def count_label(count, cap=WORKLIST_COUNT_CAP):
+    """A capped count for people: "1,234", or "1,000+" (1,000 件以上) when counting stopped at the cap."""
+    # Grouped with commas in both languages (zh-Hans locale formats would print 1000).
+    if count > cap:
+        return _("%(count)s+") % {"count": f"{cap:,}"}
+    return f"{count:,}"
+
+
 class WorklistView(BaseListingView):
-    """One of the three lists; ``kind`` is todo, done or overdue."""
+    """One of the three lists; ``kind`` is todo, done or overdue.
+
+    待办 in its default order is paged by key (``?after=``, see ``dossiers_actionable_page``) and counted up to
+    a cap, so its pages cost the same at 90,000 dossiers as at 90; the other orders and lists page by number.
+    """
+
+    cursor_kwarg = "after"
+    count_cap = WORKLIST_COUNT_CAP
 
     kind = "todo"
     template_name = "casefiles/admin/worklist.html"
@@ -170,6 +188,28 @@ class WorklistView(BaseListingView):
         limit = self.soon or (self.today - datetime.timedelta(days=1))
         return dossiers_visible_to(user, base).filter(due_date__lte=limit).exclude(state__kind=StateKind.END)
 
+    @cached_property
+    def keyset(self):
+        return self.kind == "todo" and self.ordering == self.default_ordering
+
+    def paginate_queryset(self, queryset, page_size):
+        if not self.keyset:
+            return super().paginate_queryset(queryset, page_size)
+        self.cursor = WorklistCursor.decode(self.request.GET.get(self.cursor_kwarg))
+        narrowed = self.filter_queryset(Dossier.objects.select_related(*LIST_RELATED))
+        rows, self.next_cursor, self.capped_total = dossiers_actionable_page(
+            self.request.user, narrowed, after=self.cursor, size=page_size, count_cap=self.count_cap
+        )
+        return (None, None, rows, self.next_cursor is not None)
+
+    def _page_url(self, cursor):
+        query = self.request.GET.copy()
+        for name in (self.cursor_kwarg, self.page_kwarg, "_w_filter_fragment"):
+            query.pop(name, None)
+        if cursor is not None:
+            query[self.cursor_kwarg] = cursor.encode()
+        return f"{self.index_url}?{query.urlencode()}" if query else self.index_url
+
     def order_queryset(self, queryset):
         if self.ordering == "due_date":  # open steps first, undated ones last on every database
             return queryset.order_by(F("due_date").asc(nulls_last=True), "-created_at")
@@ -191,6 +231,13 @@ class WorklistView(BaseListingView):
         context["soon"] = self.soon
         context["calendar_missing"] = self.soon is None
         context["kind"] = self.kind
+        context["keyset"] = self.keyset
+        if self.keyset:
+            context["items_count"] = min(self.capped_total, self.count_cap)
+            context["count_capped"] = self.capped_total > self.count_cap
+            context["count_label"] = count_label(self.capped_total, cap=self.count_cap)
+            context["next_url"] = self._page_url(self.next_cursor) if self.next_cursor else None
+            context["first_url"] = self._page_url(None) if self.cursor else None
         return context
 
     def export(self):
