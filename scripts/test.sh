@@ -22,8 +22,20 @@ export HUICAI_ARTIFACTS=${HUICAI_ARTIFACTS:-$PWD/var/test-artifacts}
 export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 mkdir -p "$HUICAI_ARTIFACTS"
 
-echo "== main pass: PostgreSQL, Elasticsearch, Chromium"
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# pytest-xdist workers (HUICAI_TEST_WORKERS, default 2 = CI's cores): each has its own test database and search
+# indices (huicai/settings/test.py). Tests marked `serial` (they stop the node) run alone afterwards. With arguments,
+# the main pass runs them as given, in one process.
+workers=${HUICAI_TEST_WORKERS:-2}
+pytest=(.venv/bin/python -m pytest -p no:cacheprovider)
+if [[ $# -gt 0 ]]; then
+  echo "== main pass: PostgreSQL, Elasticsearch, Chromium"
+  "${pytest[@]}" "$@"
+else
+  echo "== main pass: PostgreSQL, Elasticsearch, Chromium ($workers workers)"
+  "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m "not serial"
+  echo "== serial tests: PostgreSQL, Elasticsearch"
+  "${pytest[@]}" -m serial
+fi
 
-echo "== smoke pass: SQLite and the embedded search"
-env -u DATABASE_URL -u ELASTICSEARCH_URL .venv/bin/python -m pytest -p no:cacheprovider -m smoke -q
+echo "== smoke pass: SQLite and the embedded search ($workers workers)"
+env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m smoke -q

@@ -16,6 +16,24 @@ def pytest_configure(config):
         "markers", "real_scheme_periods: the schemes' periods as the files ship them (no lifting for the test day)")
 
 
+# Modules with one long test (minutes: the permission sweeps, the generated-request fuzzers). Under pytest-xdist
+# they are handed out first, so that no worker starts one when the others are about to finish.
+LONG_MODULES = (
+    "tests/security/test_permission_matrix_full.py",
+    "tests/casefiles/test_permission_matrix.py",
+    "tests/security/test_api_fuzz.py",
+    "tests/api/test_contract.py",
+    "tests/security/test_permission_matrix_opinions.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    first = {path: rank for rank, path in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::")[0], len(first)))
+
+
 _PERIODS = {"lift": True}
 
 
@@ -50,6 +68,34 @@ def _real_scheme_periods_when_marked(request):
         yield
     finally:
         _PERIODS["lift"] = True
+
+
+def periods_lifted():
+    return _PERIODS["lift"]
+
+
+@pytest.fixture(scope="module")
+def schemes_once(django_db_setup, django_db_blocker):
+    """The five shipped schemes and their demo users (``setup_schemes``), loaded once for the module inside a
+    transaction rolled back at its end; each test runs in a savepoint inside it and ``setup_schemes`` only reads them.
+    A module opts in with ``pytestmark = pytest.mark.usefixtures("schemes_once")`` (then every test of the module
+    starts with the schemes loaded); not for modules with transactional or live-server tests."""
+    from django.db import transaction
+
+    from casefiles.demo import load_schemes_and_users
+    from tests.casefiles import factories
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            load_schemes_and_users(password=factories.PASSWORD)
+            factories.PRELOADED["schemes"] = True
+            yield
+        finally:
+            factories.PRELOADED["schemes"] = False
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def _scheme_period_lifted(sender, instance, **kwargs):

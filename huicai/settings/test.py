@@ -19,3 +19,12 @@ HUICAI_FRAGMENT_CACHE_ENABLED = False  # test data is rolled back and ids reused
 # Tasks run in the test process right after the commit, as indexing and mail always did in tests; tests/worker/
 # starts a real `db_worker` process against the test database (tests/worker/worker_settings.py).
 TASKS = {"default": {**TASKS["default"], "BACKEND": TASK_BACKENDS[os.environ.get("HUICAI_TASKS_BACKEND", "immediate")]}}  # noqa: F405
+# Under pytest-xdist (scripts/test.sh) each worker gets its own private files, search indices and embedded search
+# file, as it gets its own test database: tests list stored files and drop indices. Processes a test starts inherit it.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # noqa: F405
+if _xdist_worker:
+    PRIVATE_ROOT = PRIVATE_ROOT / _xdist_worker
+    STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_ROOT  # noqa: F405
+    HUICAI_SEARCH_INDEX_PREFIX = f"{HUICAI_SEARCH_INDEX_PREFIX}-{_xdist_worker}"  # noqa: F405
+    _search_file = HUICAI_SEARCH_SQLITE_PATH  # noqa: F405
+    HUICAI_SEARCH_SQLITE_PATH = _search_file.with_name(f"{_search_file.stem}-{_xdist_worker}.sqlite3")

@@ -7,7 +7,7 @@ import pytest
 
 from casefiles.models import Dossier, Opinion, Scheme, WorkflowTransition
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
 
 def test_planned_transitions_commit_and_move_their_dossiers():

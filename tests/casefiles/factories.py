@@ -11,8 +11,18 @@ from casefiles.models import Scheme
 PASSWORD = "test-pass-12345"
 
 
+# True while the ``schemes_once`` fixture (tests/conftest.py) holds the five schemes loaded for the module.
+PRELOADED = {"schemes": False}
+
+
 def setup_schemes():
-    load_schemes_and_users(password=PASSWORD)
+    """The five shipped schemes and their demo users; loaded here unless ``schemes_once`` loaded them for the module
+    (then each test starts from them, rolled back to the loaded state; files as shipped are loaded again for a test
+    marked ``real_scheme_periods``)."""
+    from tests.conftest import periods_lifted
+
+    if not (PRELOADED["schemes"] and periods_lifted()):
+        load_schemes_and_users(password=PASSWORD)
     return {s.slug: s for s in Scheme.objects.all()}
 
 

@@ -5,7 +5,7 @@ import pytest
 from casefiles.models import CalendarDay, CalendarYear
 from casefiles.services.calendar import CalendarDataMissing, WorkingCalendar
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 D = datetime.date
 
 

@@ -24,6 +24,8 @@ from casefiles.testing import attach_required_materials, path_to, route_choice, 
 
 from .factories import new_dossier, setup_schemes, user
 
+pytestmark = [pytest.mark.usefixtures("schemes_once")]
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 CASES = [

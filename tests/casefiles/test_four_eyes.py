@@ -18,6 +18,8 @@ from casefiles.workflow.states import APPLICANT
 
 from .factories import new_dossier, setup_schemes
 
+pytestmark = [pytest.mark.usefixtures("schemes_once")]
+
 
 def _walk(scheme):
     """Walk one dossier to issuance; at each step the previous decider tries first. Returns (refused, exempt)."""

@@ -24,7 +24,7 @@ from casefiles.views_portal import needs_confirmation
 from casefiles.workflow.states import is_returned_to_applicant
 from tests.casefiles.factories import setup_schemes, user
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -19,7 +19,7 @@ from casefiles.services.notices import (
 
 from .factories import setup_schemes, user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 
 def test_open_objection_blocks_leaving_public_notice():

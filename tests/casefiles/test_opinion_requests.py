@@ -26,7 +26,7 @@ from casefiles.workflow.guards import guard_failures
 
 from .factories import new_dossier, setup_schemes, user
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
 SLUG = "liaocheng"
 ASKED = {"talent-office": 5, "org-dept": 3}  # department code -> working days

@@ -19,7 +19,7 @@ from casefiles.workflow.states import notice_minimum
 
 from .factories import setup_schemes, user
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
 HOW = "对公示对象如有异议，请于公示期内以书面形式向州委人才工作领导小组办公室反映。"
 OBJECTOR, PHONE = "赵异议", "13912345678"

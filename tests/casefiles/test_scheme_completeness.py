@@ -19,7 +19,7 @@ from casefiles.schemes.loader import schemes_load
 from casefiles.selectors_schemes import scheme_detail, tier_services, workflow_stages
 from casefiles.schemes.citations import cited_article, cn_number
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 SEED_FILES = {
     "tonghua": "tonghua-yingcai-card.txt",

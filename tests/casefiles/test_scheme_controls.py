@@ -39,7 +39,7 @@ from casefiles.testing import demo_user_for, identity
 
 from .factories import setup_schemes, user
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
 #: Schemes with a state that asks for experts (read from the files, so the parametrisation follows the data).
 EXPERT_SLUGS = [

@@ -12,7 +12,7 @@ from casefiles.testing import satisfy_controls
 
 from .factories import colleague_if_last, new_dossier, setup_schemes, user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 # (transition, username, state after) — the main route of each policy.
 ROUTES = {

@@ -6,14 +6,17 @@ from django.contrib.auth import get_user_model
 PASSWORD = "test-pass-12345"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _schemes_loaded_for_the_module(schemes_once):
+    """Every module here starts its tests from the five schemes, loaded once per module (tests/conftest.py)."""
+
+
 @pytest.fixture
 def schemes(db):
     """The five schemes with their departments and demo staff (no dossiers)."""
-    from casefiles.demo import load_schemes_and_users
-    from casefiles.models import Scheme
+    from tests.casefiles.factories import setup_schemes
 
-    load_schemes_and_users(password=PASSWORD)
-    return {s.slug: s for s in Scheme.objects.all()}
+    return setup_schemes()
 
 
 def user(username):

@@ -20,7 +20,7 @@ from .conftest import TEST_PREFIX
 from .test_contract import make_dossier
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.elasticsearch
+pytestmark = [pytest.mark.elasticsearch, pytest.mark.serial]  # scripts/test.sh runs it after the parallel pass
 
 
 def _node(command):

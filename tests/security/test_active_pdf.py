@@ -27,7 +27,7 @@ from casefiles.models import Attachment
 from casefiles.services.attachments import sniff_content_type
 from tests.casefiles.factories import PASSWORD, new_dossier, setup_schemes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
 ACTIVE = "PDF files with scripts or embedded files are not accepted."
 UNREADABLE = "The PDF file is damaged or uses an encoding that cannot be checked, and is refused."

@@ -20,7 +20,7 @@ from schemathesis.generation import GenerationMode
 from casefiles.models import DepartmentKind, Membership
 from tests.casefiles.factories import new_dossier, setup_schemes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 SCHEMA_PATH = "/api/v1/schema/"
 MAX_EXAMPLES = 8  # per operation, mode and caller: ~1–2 minutes in all on the shared CI machine

@@ -26,7 +26,7 @@ from casefiles.services.registry_import import HEADERS
 from casefiles.testing import identity, resident_id
 from tests.casefiles.factories import PASSWORD, new_dossier, setup_schemes, user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 BAD_TYPE = "Only PDF, JPEG, PNG and OFD files are accepted."

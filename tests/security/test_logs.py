@@ -13,7 +13,7 @@ from tests.casefiles.factories import setup_schemes
 
 from .people import ALICE, full_flow, staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.casefiles.factories import setup_schemes
 
 from .people import ALICE, BOB, full_flow, needles, scan_database, staff, start
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 
 @pytest.fixture
