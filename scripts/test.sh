@@ -25,9 +25,10 @@ mkdir -p "$HUICAI_ARTIFACTS"
 # pytest-xdist workers (HUICAI_TEST_WORKERS, default 2 = CI's cores): each has its own test database and search
 # indices (huicai/settings/test.py). Tests marked `serial` (they stop the node) run alone afterwards. With arguments,
 # the main pass runs them as given, in one process.
-workers=${HUICAI_TEST_WORKERS:-2}
+# Default 0 (one process) until a whole -n 2 pass has been verified on PostgreSQL + Elasticsearch + Chromium.
+workers=${HUICAI_TEST_WORKERS:-0}
 pytest=(.venv/bin/python -m pytest -p no:cacheprovider)
-if [[ $# -gt 0 ]]; then
+if [[ $# -gt 0 || $workers == 0 ]]; then
   echo "== main pass: PostgreSQL, Elasticsearch, Chromium"
   "${pytest[@]}" "$@"
 else
@@ -37,5 +38,9 @@ else
   "${pytest[@]}" -m serial
 fi
 
-echo "== smoke pass: SQLite and the embedded search ($workers workers)"
-env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m smoke -q
+echo "== smoke pass: SQLite and the embedded search"
+if [[ $workers == 0 ]]; then
+  env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -m smoke -q
+else
+  env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m smoke -q
+fi
