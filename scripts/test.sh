@@ -27,15 +27,20 @@ mkdir -p "$HUICAI_ARTIFACTS"
 # the main pass runs them as given, in one process.
 # Default 0 (one process) until a whole -n 2 pass has been verified on PostgreSQL + Elasticsearch + Chromium.
 workers=${HUICAI_TEST_WORKERS:-0}
-pytest=(.venv/bin/python -m pytest -p no:cacheprovider)
+pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=15)
+started=$SECONDS
+elapsed() { echo "== $1 done after $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"; }
 if [[ $# -gt 0 || $workers == 0 ]]; then
   echo "== main pass: PostgreSQL, Elasticsearch, Chromium"
   "${pytest[@]}" "$@"
+  elapsed "main pass"
 else
   echo "== main pass: PostgreSQL, Elasticsearch, Chromium ($workers workers)"
   "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m "not serial"
+  elapsed "main pass"
   echo "== serial tests: PostgreSQL, Elasticsearch"
   "${pytest[@]}" -m serial
+  elapsed "serial tests"
 fi
 
 echo "== smoke pass: SQLite and the embedded search"
@@ -44,3 +49,4 @@ if [[ $workers == 0 ]]; then
 else
   env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m smoke -q
 fi
+elapsed "smoke pass"
