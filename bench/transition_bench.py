@@ -1,4 +1,4 @@
-"""Committed workflow transitions on PostgreSQL, two versions of the code in one run (issue #16).
+"""Committed workflow transitions on PostgreSQL, two versions of the code in one run (issues #16 and #21).
 
     .venv/bin/python -m bench.transition_bench --before /tmp/bench-before --after /work/main
     .venv/bin/python -m bench.transition_bench --before /tmp/bench-before --after /tmp/bench-before   # sanity: ≈ 1.0
@@ -12,7 +12,7 @@ Every timed transition is COMMITTED (the after-commit callbacks run inside the t
 index too with ``--index-on-commit``), each on a fresh dossier (no opinion yet) that can take the step. Transitions
 come from scheme data only: scheme by scheme in turn, a fresh dossier, and the first transition of its state (in the
 scheme's order) that ``transitions_available`` offers to the demo user standing for one of its principals
-(``casefiles.testing.demo_user_for``). For 1, 2 and 4 clients (processes, one database connection each) all clients
+(``casefiles.testing.demo_user_for``). For 1, 2, 4 and 8 clients (processes, one database connection each) all clients
 start together after their warm-up; the two sides alternate round by round (which one goes first alternates too),
 so that the ratios compare runs made under the same load of this shared machine.
 
@@ -462,6 +462,14 @@ def report(sides, clients_list, args, load_start, load_end, started, ended):
             f"{ratio(a['throughput'], b['throughput'])} | {paired(ra, rb, 'wall_ms')}, {paired(ra, rb, 'cpu_ms')} | "
             f"{same_steps(ra, rb)} |"
         )
+    scaling = []
+    for side in sides:
+        throughput = {c: aggregate(side.rounds[c])["throughput"] for c in clients_list}
+        steps = ", ".join(f"{c}: {throughput[c]:.1f}/s" for c in clients_list)
+        tail = ""
+        if 2 in throughput and clients_list[-1] > 2 and throughput[2]:
+            tail = f"; {clients_list[-1]} clients / 2 clients = {throughput[clients_list[-1]] / throughput[2]:.2f}"
+        scaling.append(f"- Throughput by clients, {side.name}: {steps}{tail}.")
     entries = {s.name: sorted({r["entry"] for rs in s.rounds.values() for r in rs}) for s in sides}
     mixes = {s.name: sorted({m for rs in s.rounds.values() for r in rs for m in r["mix"]}) for s in sides}
     refused = {s.name: sorted({k for rs in s.rounds.values() for r in rs for k in r["refused_kinds"]}) for s in sides}
@@ -487,6 +495,7 @@ def report(sides, clients_list, args, load_start, load_end, started, ended):
         "",
         "\n".join(ratios),
         "",
+        *scaling,
         f"- Transitions fired (scheme:transition, from scheme data): {before.name} {len(mixes[before.name])} kinds, "
         f"{after.name} {len(mixes[after.name])} kinds"
         + (
@@ -522,7 +531,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, help="checkout measured as 'before' (has its own .venv)")
     parser.add_argument("--after", required=True, help="checkout measured as 'after'")
-    parser.add_argument("--clients", default="1,2,4")
+    parser.add_argument("--clients", default="1,2,4,8")
     parser.add_argument("--per-client", type=int, default=25, help="timed transitions per client per round")
     parser.add_argument("--warmup", type=int, default=5, help="committed, untimed transitions per client first")
     parser.add_argument("--reps", type=int, default=3, help="rounds per client count and side")

@@ -89,8 +89,8 @@ def desired_grants(dossier, departments_by_code=None):
     return grants
 
 
-def current_grants(dossier):
-    perms = {pk: codename for codename, pk in _permission_ids().items()}
+def current_grants(dossier, permission_ids=None):
+    perms = {pk: codename for codename, pk in (permission_ids or _permission_ids()).items()}
     grants = {
         ("group", g, perms[p])
         for g, p in DossierGroupObjectPermission.objects.filter(content_object=dossier).values_list("group_id", "permission_id")
@@ -108,7 +108,7 @@ def grants_recompute(dossier, departments_by_code=None):
     """Bring the guardian rows of one dossier in line with its state; returns (added, removed)."""
     perm_ids = _permission_ids()
     want = desired_grants(dossier, departments_by_code)
-    have = current_grants(dossier)
+    have = current_grants(dossier, perm_ids)
     added, removed = want - have, have - want
     for kind, principal, codename in removed:
         model = DossierGroupObjectPermission if kind == "group" else DossierUserObjectPermission

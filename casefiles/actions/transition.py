@@ -12,6 +12,7 @@ the registry import and ``transitions_available`` (which asks ``check``).
 """
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,11 +27,11 @@ from ..exceptions import (
     StateConflict,
     TransitionDenied,
 )
-from ..models import Dossier, Opinion, StateKind, TransitionRole
+from ..models import Dossier, Opinion, StateKind, TransitionRole, WorkflowTransition
 from ..notify import notify
 from ..permissions import acting_principal, grants_recompute
 from ..services.calendar import CalendarDataMissing, WorkingCalendar
-from ..services.journal import journal_write
+from ..services.journal import journal_deferred, journal_write
 from ..services.refusals import refusals_journaled
 from ..workflow.guards import GuardContext, guard_failures, guard_reads_materials
 from ..workflow.signals import dossier_transitioned
@@ -81,12 +82,23 @@ class TransitionAction:
         scheme, state = self.dossier.scheme, self.dossier.state
         candidate = self.transition
         if candidate is None or candidate.scheme_id != scheme.pk:
-            candidate = scheme.transitions.filter(code=self.transition_code).select_related("target").first()
+            # One query: the step and whether it leaves the dossier's state.
+            sources = WorkflowTransition.sources.through.objects.filter(
+                workflowtransition_id=OuterRef("pk"), workflowstate_id=state.pk
+            )
+            candidate = (
+                scheme.transitions.filter(code=self.transition_code)
+                .select_related("target")
+                .annotate(_leaves_state=Exists(sources))
+                .first()
+            )
+            if candidate is not None:
+                candidate._source_ids = {state.pk} if candidate._leaves_state else set()
         if candidate is None:
             raise CaseFileError(_("Unknown action “%(code)s”.") % {"code": self.transition_code}, code="unknown_transition")
         sources = getattr(candidate, "_source_ids", None)
         if sources is None:
-            sources = set(candidate.sources.values_list("pk", flat=True))
+            sources = {state.pk} if candidate.sources.filter(pk=state.pk).exists() else set()
         if state.pk not in sources:
             raise StateConflict(
                 _("“%(action)s” is not possible while the dossier is in “%(state)s”.") % {"action": candidate.name, "state": state.name},
@@ -192,8 +204,12 @@ class TransitionAction:
         return _execute(self)
 
     def _write(self):
-        locked = Dossier.objects.select_for_update().get(pk=self.dossier.pk)
-        locked = Dossier.objects.select_related("scheme", "state", "employer", "authority", "requested_tier").get(pk=locked.pk)
+        # Lock first, then read with the joins: a row locked by a query with joins that another transaction has
+        # just moved to a new state is re-checked by PostgreSQL against the old joined state and dropped.
+        Dossier.objects.select_for_update().filter(pk=self.dossier.pk).values_list("pk", flat=True).get()
+        locked = Dossier.objects.select_related(
+            "scheme", "state", "employer", "authority", "requested_tier", "applicant"
+        ).get(pk=self.dossier.pk)
         self.dossier = locked
         acting_as = self.check()
         candidate, state, scheme = self.transition, locked.state, locked.scheme
@@ -250,7 +266,9 @@ class TransitionAction:
 @refusals_journaled
 @transaction.atomic
 def _execute(action):
-    return action._write()
+    # The journal entries are appended last: the chain's head stays locked only for the append and the commit.
+    with journal_deferred():
+        return action._write()
 
 
 def _department_for(dossier, principal, departments):

@@ -1,4 +1,10 @@
-"""The journal (audit log): append-only, each entry chained to the previous one by hash."""
+"""The journal (audit log): append-only, each entry chained by hash to the previous entry of its chain.
+
+There is one chain per jurisdiction (the dossier's scheme's, else the acting department's) and a ``site`` chain
+for entries that belong to no jurisdiction (site-wide administration). Appends to different chains never wait for
+each other; appends to one chain are serialised by locking that chain's :class:`JournalHead`. Entries written
+before issue #21 stay in the single chain they were written in, ``global``, hashed exactly as they were.
+"""
 
 import hashlib
 import json
@@ -6,6 +12,9 @@ import json
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+LEGACY_CHAIN = "global"  # the single chain of every entry written before issue #21
+SITE_CHAIN = "site"  # entries of no jurisdiction
 
 
 class JournalEntry(models.Model):
@@ -23,6 +32,8 @@ class JournalEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=60, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
+    chain = models.CharField(_("chain"), max_length=40, default="global")
+    position = models.PositiveBigIntegerField(_("position in chain"), null=True, blank=True)
     previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     entry_hash = models.CharField(_("hash"), max_length=64, unique=True)
 
@@ -31,23 +42,32 @@ class JournalEntry(models.Model):
         verbose_name_plural = _("journal entries")
         ordering = ["pk"]
         default_permissions = ("view",)
+        constraints = [
+            # A chain never forks: two appends that both read the same head could not both commit.
+            models.UniqueConstraint(fields=["chain", "position"], name="journal_entry_unique_chain_position"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
     def compute_hash(self):
+        fields = {
+            "previous": self.previous_hash,
+            "action": self.action,
+            "actor": self.actor_id,
+            "department": self.department_id,
+            "dossier": self.dossier_id,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "data": self.data,
+            "time": self.created_at.isoformat(),
+        }
+        if self.chain != LEGACY_CHAIN:
+            # Entries of the per-jurisdiction chains also hash their chain and place in it; the ``global`` chain's
+            # entries (before issue #21) hash what they always hashed.
+            fields["chain"], fields["position"] = self.chain, self.position
         payload = json.dumps(
-            {
-                "previous": self.previous_hash,
-                "action": self.action,
-                "actor": self.actor_id,
-                "department": self.department_id,
-                "dossier": self.dossier_id,
-                "object_type": self.object_type,
-                "object_id": self.object_id,
-                "data": self.data,
-                "time": self.created_at.isoformat(),
-            },
+            fields,
             sort_keys=True,
             ensure_ascii=False,
             default=str,
@@ -64,6 +84,11 @@ class JournalEntry(models.Model):
 
 
 class JournalHead(models.Model):
-    """One row holding the newest hash; locking it serialises appends so the chain never forks."""
+    """One row per chain holding its newest hash and position; locking it serialises appends to that chain only."""
 
+    chain = models.CharField(max_length=40, unique=True)
     last_hash = models.CharField(max_length=64, blank=True)
+    last_position = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.chain} @{self.last_position}"

@@ -1,15 +1,12 @@
 """The journal's hash chain: ``manage.py journal_verify`` passes on an intact chain and names the row
 when one is edited behind the application's back (raw SQL) or deleted."""
 
-import io
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db import connection
 
 from casefiles.models import JournalEntry
 from casefiles.services.journal import journal_check, journal_write
+from tests.security.journal_tampering import tamper, verify, verify_fails
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -19,28 +16,15 @@ def chain(db):
     return [journal_write(action="tests.security.step", data={"n": n, "comment": f"step {n}"}) for n in range(6)]
 
 
-def _run():
-    out = io.StringIO()
-    call_command("journal_verify", stdout=out)
-    return out.getvalue()
-
-
-def _table():
-    return connection.ops.quote_name(JournalEntry._meta.db_table)
-
-
 def test_intact_chain_verifies(chain):
-    output = _run()
+    output = verify()
     assert f"{JournalEntry.objects.count()} entries" in output and "OK" in output
 
 
 def test_raw_sql_edit_is_named(chain):
     victim = chain[3]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_table()} SET action = %s WHERE id = %s", ["tests.security.forged", victim.pk])
-    with pytest.raises(CommandError) as failure:
-        _run()
-    message = str(failure.value)
+    tamper("UPDATE {table} SET action = %s WHERE id = %s", ["tests.security.forged", victim.pk])
+    message = verify_fails()
     assert f"id={victim.pk}" in message and "check=content" in message
     assert "tests.security.forged" in message
     assert victim.created_at.isoformat() in message
@@ -50,31 +34,24 @@ def test_raw_sql_edit_is_named(chain):
 
 def test_edited_data_is_named(chain):
     victim = chain[1]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_table()} SET data = %s WHERE id = %s", ['{"n": 99, "comment": "step 1"}', victim.pk])
-    with pytest.raises(CommandError) as failure:
-        _run()
-    assert f"id={victim.pk}" in str(failure.value) and "check=content" in str(failure.value)
+    tamper("UPDATE {table} SET data = %s WHERE id = %s", ['{"n": 99, "comment": "step 1"}', victim.pk])
+    message = verify_fails()
+    assert f"id={victim.pk}" in message and "check=content" in message
 
 
 def test_deleted_middle_row_is_named_as_a_gap(chain):
     gone, after = chain[2], chain[3]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table()} WHERE id = %s", [gone.pk])
-    with pytest.raises(CommandError) as failure:
-        _run()
-    message = str(failure.value)
+    tamper("DELETE FROM {table} WHERE id = %s", [gone.pk])
+    message = verify_fails()
     assert f"id={after.pk}" in message and "check=link" in message
     assert f"ids {gone.pk}..{gone.pk} are missing" in message
     assert f"previous intact entry id={chain[1].pk}" in message
 
 
 def test_deleted_last_row_is_noticed(chain):
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table()} WHERE id = %s", [chain[-1].pk])
-    with pytest.raises(CommandError) as failure:
-        _run()
-    assert "check=head" in str(failure.value) and f"id={chain[-2].pk}" in str(failure.value)
+    tamper("DELETE FROM {table} WHERE id = %s", [chain[-1].pk])
+    message = verify_fails()
+    assert "check=head" in message and f"id={chain[-2].pk}" in message
 
 
 def test_journal_data_never_holds_raw_identity(db):
