@@ -116,34 +116,33 @@ process_alive() {
     echo "$found" >"$PID_FILE"
 }
 
+# Runs "$@" every second until it succeeds; fails (saying why) when the node's process exits ("exited $1") or the
+# shared deadline $DEADLINE passes (message $2).
+wait_until() {
+    local while_doing=$1 too_late=$2
+    shift 2
+    until "$@"; do
+        if [[ -f "$PID_FILE" ]] && ! process_alive; then
+            log "the node on $URL exited $while_doing; last lines of $LOG_FILE:"
+            tail -n 40 "$LOG_FILE" >&2 || true
+            return 1
+        fi
+        if ((SECONDS >= DEADLINE)); then
+            log "$too_late"
+            return 1
+        fi
+        sleep 1
+    done
+}
+
 # Waits until the selected node answers (until the shared deadline $DEADLINE); in a cluster, until it sees all
 # NODES nodes (it has joined the cluster, which has a master).
 wait_node() {
-    until answers; do
-        if [[ -f "$PID_FILE" ]] && ! process_alive; then
-            log "the node on $URL exited during start-up; last lines of $LOG_FILE:"
-            tail -n 40 "$LOG_FILE" >&2 || true
-            return 1
-        fi
-        if ((SECONDS >= DEADLINE)); then
-            log "no answer from $URL after ${TIMEOUT}s; see $LOG_FILE and $NODE_DIR/logs/"
-            return 1
-        fi
-        sleep 1
-    done
+    wait_until "during start-up" "no answer from $URL after ${TIMEOUT}s; see $LOG_FILE and $NODE_DIR/logs/" answers \
+        || return 1
     ((NODES == 1)) && return 0
-    until http_ok "$URL/_cluster/health?wait_for_nodes=$NODES&timeout=5s" 10; do
-        if ! process_alive; then
-            log "the node on $URL exited while joining; last lines of $LOG_FILE:"
-            tail -n 40 "$LOG_FILE" >&2 || true
-            return 1
-        fi
-        if ((SECONDS >= DEADLINE)); then
-            log "$URL does not see $NODES nodes after ${TIMEOUT}s; see $NODE_DIR/logs/"
-            return 1
-        fi
-        sleep 1
-    done
+    wait_until "while joining" "$URL does not see $NODES nodes after ${TIMEOUT}s; see $NODE_DIR/logs/" \
+        http_ok "$URL/_cluster/health?wait_for_nodes=$NODES&timeout=5s" 10
 }
 
 # Nodes named by the command's argument (one node of a cluster), or all.
