@@ -62,6 +62,14 @@ def cards_managed_by(user, queryset=None):
     return queryset.filter(scheme__in=_managed_scheme_ids(user))
 
 
+
+def batch_certificate_cards(user, batch):
+    """The cards of a production batch whose certificates ``user`` prints: those of the schemes the user manages,
+    or, for the bank (which manages no cards), every card it produced in the batch."""
+    cards = Card.objects.filter(production_items__batch=batch, scheme=batch.scheme)
+    managed = cards_managed_by(user, cards)
+    return managed if managed.exists() else cards
+
 def assessments_overdue(scheme, today):
     """白云 第六条: live cards whose last assessment (or issuance) is as old as the scheme's assessment period
     (``cards.assessment.every_years``) or older."""

@@ -37,3 +37,12 @@ def remind_opinion_requests(date=None):
     from .services.opinions import opinion_requests_remind
 
     return {"reminders": opinion_requests_remind(today=_day(date))}
+
+
+@task()
+def run_job(job_id):
+    """A job someone waits for: a batch's print file, an announcement's PDF, grants after a rule change
+    (casefiles/services/jobs.py)."""
+    from .services.jobs import job_run
+
+    return job_run(job_id)

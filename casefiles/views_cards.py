@@ -5,10 +5,11 @@ Downloads of personal documents are journalled.
 """
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,6 @@ from .selectors_cards import (
     card_for_number,
     card_for_token,
     card_status,
-    cards_managed_by,
     verification_payload,
 )
 from .services.cards import _bank_or_department, acting_as
@@ -170,19 +170,35 @@ def _batch(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def batch_certificates(request, pk):
-    """One print file with the certificates of every card of a production batch."""
+    """The print file with the certificates of every card of a production batch. Rendering a batch takes seconds
+    to minutes, so the worker makes it: POST asks for a new file and answers at once; GET shows the requester's
+    files of this batch (queued, being made, finished, failed), and ``?job=<id>`` downloads a finished one."""
+    from .models import BackgroundJob, JobKind, JobStatus
+    from .selectors_cards import batch_certificate_cards
+    from .services.jobs import job_enqueue
+
     batch = _batch(request, pk)
-    cards = cards_managed_by(request.user, Card.objects.filter(production_items__batch=batch, scheme=batch.scheme))
-    if not cards.exists():  # the bank, which does not manage cards, prints what it produced
-        cards = Card.objects.filter(production_items__batch=batch, scheme=batch.scheme)
-    cards = list(cards.select_related("scheme", "tier").order_by("number"))
-    if not cards:
-        raise Http404(_("No card of this batch has been issued yet."))
-    content = pdf.certificates_pdf(cards)
-    journal_write(action="casefiles.card.batch_certificates_download", actor=request.user, obj=batch,
-                  data={"number": batch.number, "cards": len(cards)})
-    return _pdf_response(content, f"certificates-{batch.number}.pdf")
+    jobs = BackgroundJob.objects.filter(kind=JobKind.BATCH_CERTIFICATES, object_id=batch.pk, requested_by=request.user)
+    if request.method == "POST":
+        if not batch_certificate_cards(request.user, batch).exists():
+            raise Http404(_("No card of this batch has been issued yet."))
+        job_enqueue(kind=JobKind.BATCH_CERTIFICATES, user=request.user, scheme=batch.scheme, object_id=batch.pk,
+                    label=batch.number)
+        messages.info(request, _("The print file is being made. When it is finished you can download it on this page."))
+        return redirect(request.path)
+    if "job" in request.GET:
+        job_id = request.GET["job"] if request.GET["job"].isdigit() else 0
+        job = get_object_or_404(jobs, pk=job_id, status=JobStatus.DONE)
+        journal_write(action="casefiles.card.batch_certificates_download", actor=request.user, obj=batch,
+                      data={"number": batch.number, "cards": job.result.get("cards"), "job": job.pk})
+        with job.file.open("rb") as handle:
+            return _pdf_response(handle.read(), f"certificates-{batch.number}.pdf")
+    jobs = list(jobs[:10])
+    return render(request, "casefiles/batch_certificates.html", {
+        "batch": batch, "jobs": jobs, "pending": any(j.pending for j in jobs),
+    })
 
 
 @login_required

@@ -2,7 +2,8 @@
 
 Staff create a draft for a scheme and a year; its rows are compiled from the card history (names masked)
 when the draft is first saved and can be recompiled until it is published. It goes through Wagtail's
-approval workflow like any page; once live, ``pdf/`` serves it in the red-header style of the seeds.
+approval workflow like any page; once live, ``pdf/`` serves it in the red-header style of the seeds, rendered by the
+task worker when the page is published (a request never waits for the renderer).
 """
 
 from django.core.files.base import ContentFile
@@ -72,15 +73,59 @@ class ExitAnnouncementPage(RememberedRouteMixin, RoutablePageMixin, Page):
         return pdf.announcement_pdf(title=self.title, issuing_body_name=self.issuing_body, document_number=self.document_number,
                                     date=self.issued_on, intro=self.intro, rows=self.rows, scheme_name=self.scheme.name)
 
+    def pdf_name(self):
+        return f"announcements/{self.pk}-{self.live_revision_id or 0}.pdf"
+
+    def store_pdf(self):
+        """Render the PDF of the live revision into private storage unless it is there (the worker calls this:
+        casefiles/services/jobs.py; a long list takes the renderer minutes). Returns its name."""
+        storage = storages["private"]
+        name = self.pdf_name()
+        if not storage.exists(name):
+            storage.save(name, ContentFile(self.pdf_bytes()))
+        return name
+
+    def pdf_build(self, *, retry_after_seconds=600):
+        """Ask the worker for the PDF of the live revision, unless it is stored already or a job for this revision
+        is waiting or running, or failed less than ``retry_after_seconds`` ago (a visitor's reload asks again only
+        then). Returns the job (the existing one when nothing was enqueued), or None when the file is stored."""
+        import datetime
+
+        from django.utils import timezone
+
+        from casefiles.models import BackgroundJob, JobKind, JobStatus
+        from casefiles.services.jobs import job_enqueue
+
+        if storages["private"].exists(self.pdf_name()):
+            return None
+        key = str(self.live_revision_id or 0)
+        jobs = BackgroundJob.objects.filter(kind=JobKind.EXIT_ANNOUNCEMENT, object_id=self.pk, key=key)
+        recent_failure = timezone.now() - datetime.timedelta(seconds=retry_after_seconds)
+        existing = (jobs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+                    or jobs.filter(status=JobStatus.FAILED, finished_at__gte=recent_failure).first())
+        if existing is not None:
+            return existing
+        return job_enqueue(kind=JobKind.EXIT_ANNOUNCEMENT, scheme=self.scheme, object_id=self.pk, key=key,
+                           label=self.title)
+
     @path("pdf/", name="pdf")
     def pdf_view(self, request):
-        """The published announcement as PDF, made once per published revision and kept in private storage."""
+        """The published announcement as PDF, made once per published revision by the worker (on publish:
+        policypages/apps.py) and kept in private storage. Until it is there, a page that says so (202) and reloads."""
+        from django.template.response import TemplateResponse
+
         if not self.live:
             raise Http404
         storage = storages["private"]
-        name = f"announcements/{self.pk}-{self.live_revision_id or 0}.pdf"
+        name = self.pdf_name()
         if not storage.exists(name):
-            storage.save(name, ContentFile(self.pdf_bytes()))
+            job = self.pdf_build()
+            if job is not None:
+                response = TemplateResponse(request, "policypages/announcement_pdf_pending.html",
+                                            {"page": self, "job": job}, status=202)
+                response["Retry-After"] = "10"
+                response["Cache-Control"] = "no-store"
+                return response
         with storage.open(name, "rb") as handle:
             response = HttpResponse(handle.read(), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="exit-announcement-{self.scheme.slug}-{self.year}.pdf"'

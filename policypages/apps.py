@@ -18,9 +18,20 @@ class PolicypagesConfig(AppConfig):
 
         page_published.connect(_guide_published, sender=ServiceGuidePage, dispatch_uid="huicai-guide-permissions")
 
+        from .announcements import ExitAnnouncementPage
+
+        page_published.connect(
+            _announcement_published, sender=ExitAnnouncementPage, dispatch_uid="huicai-announcement-pdf"
+        )
+
 
 def _guide_published(sender, instance, **kwargs):
     """A guide published by any path (the generator, a catalogue change) is editable by its own responsible units."""
     from . import services
 
     services.guide_permissions_ensure(guides=type(instance).objects.filter(pk=instance.pk))
+
+
+def _announcement_published(sender, instance, **kwargs):
+    """The worker renders the PDF of each published revision of an exit announcement, so no visitor waits for it."""
+    instance.pdf_build()

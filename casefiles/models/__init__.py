@@ -31,6 +31,7 @@ from .dossiers import (
     OpinionRequestStatus,
     SequenceCounter,
 )
+from .jobs import BackgroundJob, JobKind, JobStatus
 from .journal import JournalEntry, JournalHead
 from .notifications import Notification, SmsOutbox
 from .organisations import Department, DepartmentKind, Jurisdiction, JurisdictionLevel, Membership, Role
@@ -53,6 +54,7 @@ from .schemes import (
 )
 
 __all__ = [
+    "BackgroundJob", "JobKind", "JobStatus",
     "OTHER_MATERIAL", "MaterialRequirement", "MaterialWaiver", "OpinionRequest", "OpinionRequestStatus", "Attachment", "CalendarDay", "CalendarYear", "Card", "CardStatus", "Criterion",
     "Department", "DepartmentKind", "Dossier", "DossierGroupObjectPermission", "DossierUserObjectPermission",
     "ExitEffect", "IdType", "JournalEntry", "JournalHead", "Jurisdiction", "JurisdictionLevel", "Membership",

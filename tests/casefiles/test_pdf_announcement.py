@@ -7,18 +7,19 @@ import tempfile
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
 from pypdf import PdfReader
 from wagtail.models import Site
 
 from casefiles.demo_cards import issue_card, prepare_schemes
-from casefiles.models import RevocationReason
+from casefiles.models import BackgroundJob, JobKind, JobStatus, RevocationReason
 from casefiles.services import cards as svc
 from policypages.announcements import ExitAnnouncementPage
 
 pytestmark = [pytest.mark.django_db]
 
 
-def test_announcement_compiles_exits_masks_names_and_publishes_pdf(client):
+def test_announcement_compiles_exits_masks_names_and_publishes_pdf(client, django_capture_on_commit_callbacks):
     prepare_schemes(["chuxiong"])
     office = get_user_model().objects.get(username="chuxiong.talent-office")
     gone = issue_card("chuxiong", applicant_name="赵子涵")
@@ -35,8 +36,15 @@ def test_announcement_compiles_exits_masks_names_and_publishes_pdf(client):
     assert stays.number not in str(page.rows)
     # a draft has no public PDF
     assert client.get(page.url + "pdf/").status_code == 404
-    page.save_revision().publish()
+    revision = page.save_revision()
+    storages["private"].delete(f"announcements/{page.pk}-{revision.pk}.pdf")  # a file left by an earlier run
+    # Publishing asks the worker for the PDF (run on commit by the immediate backend here).
+    with django_capture_on_commit_callbacks(execute=True):
+        revision.publish()
     page.refresh_from_db()
+    (job,) = BackgroundJob.objects.filter(kind=JobKind.EXIT_ANNOUNCEMENT, object_id=page.pk)
+    assert job.status == JobStatus.DONE and job.key == str(revision.pk) and job.result == {"rows": 1}
+    assert storages["private"].exists(page.pdf_name())
     response = client.get(page.url + "pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
@@ -79,3 +87,35 @@ def test_long_announcement_pdf_from_the_page_is_chunked_masked_and_numbered(monk
     assert "孙思邈" not in whole and gone.dossier.id_number not in whole
     assert [re.findall(r"—(\d+)—", t)[-1] for t in texts] == [str(n) for n in range(1, len(texts) + 1)]
     assert len(texts) >= 4 and f"{year + 1}年1月20日" in texts[-1] and f"{year + 1}年1月20日" not in texts[0]
+
+
+def test_a_visitor_before_the_worker_gets_a_page_saying_so_and_asks_once(client, django_capture_on_commit_callbacks):
+    """Published, but the worker has not run yet (its task waits): the PDF URL answers at once with 202 and a page
+    that reloads; visitors asking again add no job; once the task runs, the same URL serves the PDF."""
+    prepare_schemes(["chuxiong"])
+    office = get_user_model().objects.get(username="chuxiong.talent-office")
+    gone = issue_card("chuxiong", applicant_name="周子轩")
+    svc.card_revoke(card=gone, reason=RevocationReason.objects.get(scheme=gone.scheme, ref="9.2"), user=office, comment="调离。")
+    year = datetime.date.today().year
+    page = ExitAnnouncementPage(title=f"{year}年度退出情况公告", slug="exits-wait", scheme=gone.scheme, year=year,
+                                issuing_body="中共楚雄州委人才工作领导小组办公室", document_number=f"楚人才办〔{year + 1}〕7号",
+                                issued_on=datetime.date(year + 1, 1, 16), intro="现予公告。", live=False)
+    Site.objects.get(is_default_site=True).root_page.add_child(instance=page)
+    revision = page.save_revision()
+    storages["private"].delete(f"announcements/{page.pk}-{revision.pk}.pdf")
+    with django_capture_on_commit_callbacks(execute=False) as waiting:  # enqueued, not run
+        revision.publish()
+        page.refresh_from_db()
+        for _ in range(3):
+            response = client.get(page.url + "pdf/")
+            assert response.status_code == 202 and response["Retry-After"] == "10"
+            assert 'data-job-status="queued"' in response.content.decode()
+    (job,) = BackgroundJob.objects.filter(kind=JobKind.EXIT_ANNOUNCEMENT, object_id=page.pk)
+    assert job.status == JobStatus.QUEUED and not storages["private"].exists(page.pdf_name())
+    for callback in waiting:  # the worker's turn
+        callback()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    response = client.get(page.url + "pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "周*轩" in "".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from casefiles import pdf
 from casefiles.demo_cards import issue_card, prepare_schemes
 from casefiles.exceptions import StateConflict, TransitionDenied
-from casefiles.models import CardStatus, Dossier, JournalEntry, ObjectionStatus
+from casefiles.models import BackgroundJob, CardStatus, Dossier, JobKind, JobStatus, JournalEntry, ObjectionStatus
 from casefiles.services import cards as svc
 from casefiles.services import notices
 from casefiles.testing import fire, identity, path_to
@@ -100,7 +100,7 @@ def _to_production(scheme_slug, n):
 
 
 @pytest.mark.parametrize("slug", ["chuxiong", "baiyun"])
-def test_bank_production_batch_export_produce_issue_hand_out(client, slug):
+def test_bank_production_batch_export_produce_issue_hand_out(client, slug, django_capture_on_commit_callbacks):
     prepare_schemes([slug])
     scheme, dossiers = _to_production(slug, 3)
     bank = get_user_model().objects.get(username=f"{slug}.bank")
@@ -129,10 +129,24 @@ def test_bank_production_batch_export_produce_issue_hand_out(client, slug):
     svc.card_mark_handed_out(card=items[0].card, user=bank)
     items[0].card.refresh_from_db()
     assert items[0].card.handed_out_at is not None and items[0].card.events.filter(kind="hand_out").exists()
-    response = client.get(f"/cards/batches/{batch.pk}/certificates.pdf")
-    assert response.status_code == 200
+    url = f"/cards/batches/{batch.pk}/certificates.pdf"
+    assert "data-jobs" not in client.get(url).content.decode(), "no print file asked for yet"
+    # The request asks for the print file and answers at once; the task (run on commit by the immediate backend
+    # here, by db_worker in production: tests/worker/test_jobs_worker.py) renders and stores it.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url)
+    assert response.status_code == 302 and len(callbacks) == 1
+    (job,) = BackgroundJob.objects.filter(kind=JobKind.BATCH_CERTIFICATES, object_id=batch.pk)
+    assert job.status == JobStatus.DONE and job.requested_by == bank and (job.done, job.total) == (3, 3)
+    assert job.file.name.startswith("jobs/") and job.result == {"cards": 3}
+    page = client.get(url).content.decode()
+    assert f'data-job="{job.pk}" data-status="done"' in page and f'href="?job={job.pk}"' in page
+    response = client.get(url, {"job": job.pk})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     content = response.content
     assert len(PdfReader(io.BytesIO(content)).pages) == 3
+    assert JournalEntry.objects.filter(action="casefiles.card.batch_certificates_download", object_id=str(batch.pk)).exists()
+    assert client.get(url, {"job": job.pk + 1}).status_code == 404
     compact = "".join(text_of(content).split())
     assert all(i.card.number in compact for i in items) and all(d.applicant_name in compact for d in dossiers)
 
