@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-for module in ("schemes", "scheme_files", "dossiers", "cards", "cards_actions", "calendar", "opinions", "notices"):
+for module in ("schemes", "scheme_files", "jobs", "dossiers", "cards", "cards_actions", "calendar", "opinions", "notices"):
     try:
         import_module(f"casefiles.adminviews.{module}")
     except ModuleNotFoundError as exc:

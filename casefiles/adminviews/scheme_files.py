@@ -103,6 +103,11 @@ class SchemeFileView(WagtailAdminTemplateMixin, View):
                     "counts": service.describe_counts(service.data_counts(scheme.source_data)),
                 },
             )
+            if scheme.grants_job is not None:
+                messages.info(request, _(
+                    "Access to %(count)s dossiers is being brought in line with the changed states in the background; "
+                    "its progress is shown under Background jobs."
+                ) % {"count": scheme.grants_job.total})
         return redirect(f"{NAMESPACE}:upload")
 
 

@@ -350,18 +350,28 @@ class SchemeViewSet(ScopedModelViewSet):
 
 
 class WorkflowStateEditView(generic.EditView):
-    """Saving a state whose ``view`` or ``actor`` changed brings the grants of its dossiers in line at once."""
+    """Saving a state whose ``view`` or ``actor`` changed brings the grants of its dossiers in line: the worker does
+    it (a state may hold tens of thousands of dossiers), queued in the transaction that saves the state, and the
+    editor follows it on the background jobs page."""
 
     def save_instance(self):
-        from ..services.grants import scheme_grants_recompute
+        from django.db import transaction
+
+        from ..services.jobs import grants_recompute_enqueue
 
         before = type(self.object).objects.filter(pk=self.object.pk).values_list("code", "view", "actor").first()
-        instance = super().save_instance()
-        if before is not None and (sorted(before[1] or []), before[2] or "") != (sorted(instance.view or []), instance.actor or ""):
-            codes = {before[0], instance.code}
-            result = scheme_grants_recompute(instance.scheme, states=codes)
-            if result.dossiers:
-                messages.info(self.request, _("Access to %(count)s dossiers in this state now follows the new rule.") % {"count": result.dossiers})
+        with transaction.atomic():
+            instance = super().save_instance()
+            changed = before is not None and (
+                (sorted(before[1] or []), before[2] or "") != (sorted(instance.view or []), instance.actor or "")
+            )
+            codes = {before[0], instance.code} if changed else set()
+            job = grants_recompute_enqueue(instance.scheme, codes, user=self.request.user) if changed else None
+        if job is not None:
+            messages.info(self.request, _(
+                "Access to the %(count)s dossiers in this state is being brought in line with the new rule in the "
+                "background; its progress is shown under Background jobs."
+            ) % {"count": job.total})
         return instance
 
 

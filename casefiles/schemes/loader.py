@@ -372,12 +372,13 @@ def file_digest(path):
 
 
 @transaction.atomic
-def scheme_files_load(paths, *, user=None, dry_run=False, progress=None):
+def scheme_files_load(paths, *, user=None, dry_run=False, progress=None, defer_grants=False):
     """Check every file first (structure, controls, jurisdictions, states still in use), then load them all in
     one transaction: a bad file loads nothing. Each load is journaled with the file's SHA-256. ``dry_run``
     checks and loads, then rolls everything back. When a state's ``view`` or ``actor`` changed, the grants of its
-    dossiers are recomputed in batches (``progress(done, total)``). Returns the schemes (each with ``source_data``
-    and ``grants_recomputed``)."""
+    dossiers are recomputed in batches (``progress(done, total)``), or with ``defer_grants`` queued for the worker in
+    this transaction (the admin upload: a request does not wait for it). Returns the schemes (each with
+    ``source_data``, ``grants_recomputed`` and ``grants_job``)."""
     from ..services.journal import journal_write
 
     jurisdictions_load()
@@ -405,13 +406,18 @@ def scheme_files_load(paths, *, user=None, dry_run=False, progress=None):
         scheme.source_data = data
         # Who sees and acts in a state changed: the dossiers in it follow now (casefiles/services/grants.py).
         changed = changed_grant_states(before, grant_rules(scheme))
-        scheme.grants_recomputed = (
-            scheme_grants_recompute(scheme, states=changed, progress=progress) if changed and not dry_run else None
-        )
+        scheme.grants_recomputed = scheme.grants_job = None
+        if changed and not dry_run and defer_grants:
+            from ..services.jobs import grants_recompute_enqueue
+
+            scheme.grants_job = grants_recompute_enqueue(scheme, changed, user=user)
+        elif changed and not dry_run:
+            scheme.grants_recomputed = scheme_grants_recompute(scheme, states=changed, progress=progress)
         journal_write(action="casefiles.scheme.load", actor=user, obj=scheme,
                       data={"file": path.name, "sha256": file_digest(path), "dry_run": dry_run,
                             "grants_changed_states": changed,
-                            "grants_dossiers": scheme.grants_recomputed.dossiers if scheme.grants_recomputed else 0})
+                            "grants_dossiers": scheme.grants_recomputed.dossiers if scheme.grants_recomputed else 0,
+                            "grants_job": scheme.grants_job.pk if scheme.grants_job else None})
         schemes.append(scheme)
     if dry_run:
         transaction.set_rollback(True)

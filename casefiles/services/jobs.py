@@ -24,15 +24,30 @@ from ..models import BackgroundJob, JobKind, JobStatus
 logger = logging.getLogger(__name__)
 
 
-def job_enqueue(*, kind, user=None, scheme=None, object_id=None, key="", label="", params=None):
+def job_enqueue(*, kind, user=None, scheme=None, object_id=None, key="", label="", params=None, total=0):
     """A queued job and its task, committed together (or not at all) with the caller's transaction."""
     from ..tasks import run_job
 
     with transaction.atomic():
         job = BackgroundJob.objects.create(kind=kind, requested_by=user, scheme=scheme, object_id=object_id, key=key,
-                                           label=label[:200], params=params or {})
+                                           label=label[:200], params=params or {}, total=total)
         enqueue_with_transaction(run_job, job_id=job.pk)
     return job
+
+
+def grants_recompute_enqueue(scheme, states, *, user=None):
+    """Queue the recomputation of the grants of ``scheme``'s dossiers in the state codes ``states`` after their
+    ``view`` or ``actor`` changed (casefiles/services/grants.py), in the caller's transaction: the rule and the job
+    commit together. Until the worker has run, those dossiers keep the grants of the old rule. Returns the job, or
+    None when no dossier is in those states."""
+    from ..models import Dossier
+
+    states = sorted(states)
+    count = Dossier.objects.filter(scheme=scheme, state__scheme=scheme, state__code__in=states).count()
+    if not count:
+        return None
+    return job_enqueue(kind=JobKind.GRANTS_RECOMPUTE, user=user, scheme=scheme, label=scheme.name,
+                       params={"states": states}, total=count)
 
 
 def job_progress(job, done, total):

@@ -273,7 +273,7 @@ def scheme_file_load(*, user, sha256):
         shutil.rmtree(path.parent, ignore_errors=True)
         raise CaseFileError(_("The kept file no longer matches its SHA-256; please upload it again."))
     try:
-        schemes = scheme_files_load([path], user=user)
+        schemes = scheme_files_load([path], user=user, defer_grants=True)
     except SchemeDataError as exc:
         raise CaseFileError(str(exc)) from None
     shutil.rmtree(path.parent, ignore_errors=True)

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from casefiles.demo import load_schemes_and_users
 from casefiles.demo_dossiers import load_dossiers
-from casefiles.models import Dossier, DossierGroupObjectPermission, Scheme, StateKind
+from casefiles.models import BackgroundJob, Dossier, DossierGroupObjectPermission, JobKind, JobStatus, Scheme, StateKind
 from casefiles.permissions import current_grants, desired_grants
 from casefiles.schemes.loader import SCHEME_DIR, SCHEME_SLUGS, scheme_files_load
 from casefiles.services.grants import scheme_grants_recompute
@@ -76,6 +76,32 @@ def test_a_reloaded_file_moves_the_grants_of_every_scheme(dossiers, tmp_path):
     assert swept == len(SCHEME_SLUGS)
 
 
+def test_a_file_loaded_from_the_admin_queues_the_grants_for_the_worker(dossiers, tmp_path,
+                                                                      django_capture_on_commit_callbacks):
+    """``defer_grants`` (the admin upload, casefiles/services/scheme_files.py): the load commits a queued job with
+    the new rules; the dossiers keep their old grants until the job runs, then follow."""
+    shutil.copy(SCHEME_DIR / "jurisdictions.yaml", tmp_path / "jurisdictions.yaml")
+    scheme = Scheme.objects.get(slug="chuxiong")
+    state, newcomer = _a_state_with_dossiers(scheme)
+    held = state.dossiers.count()
+    data = yaml.safe_load((SCHEME_DIR / "chuxiong.yaml").read_text(encoding="utf-8"))
+    for row in data["workflow"]["states"]:
+        if row["code"] == state.code:
+            row["view"] = [*(row.get("view") or []), newcomer]
+    changed = tmp_path / "chuxiong.yaml"
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        (loaded,) = scheme_files_load([changed], defer_grants=True)
+    job = loaded.grants_job
+    assert loaded.grants_recomputed is None and job.status == JobStatus.QUEUED and job.total == held
+    assert job.params == {"states": [state.code]}
+    assert _stale(loaded), "the load itself recomputed the grants"
+    for callback in waiting:
+        callback()
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.done == held and _stale(loaded) == []
+
+
 def test_batches_repair_any_drift_for_every_scheme(dossiers):
     """Whatever the rows say, a recompute in small batches leaves exactly what each state calls for."""
     DossierGroupObjectPermission.objects.filter(
@@ -93,7 +119,10 @@ def test_batches_repair_any_drift_for_every_scheme(dossiers):
     assert all(r.added == 0 and r.removed == 0 for r in again), "a second pass changes nothing"
 
 
-def test_editing_a_state_in_the_admin_moves_its_dossiers_grants(dossiers, client, django_user_model):
+def test_editing_a_state_in_the_admin_moves_its_dossiers_grants(dossiers, client, django_user_model,
+                                                                django_capture_on_commit_callbacks):
+    """The admin request queues the recomputation (a job, run by the worker; here on commit by the immediate
+    backend), and the background jobs page shows it finished with its progress."""
     admin = django_user_model.objects.create_superuser("grants-admin", "grants@example.org", "pw-123-secure")
     client.force_login(admin)
     for slug in SCHEME_SLUGS:
@@ -104,8 +133,19 @@ def test_editing_a_state_in_the_admin_moves_its_dossiers_grants(dossiers, client
             "article": state.article, "time_limit_working_days": state.time_limit_working_days or "",
             "view": json.dumps([*(state.view or []), newcomer]), "order": state.order,
         }
-        response = client.post(reverse("workflow_states:edit", args=[state.pk]), post)
+        held = state.dossiers.count()
+        with django_capture_on_commit_callbacks(execute=False) as waiting:
+            response = client.post(reverse("workflow_states:edit", args=[state.pk]), post)
         assert response.status_code == 302, (slug, response.content.decode()[:2000])
         state.refresh_from_db()
         assert newcomer in state.view
+        job = BackgroundJob.objects.filter(kind=JobKind.GRANTS_RECOMPUTE, scheme=scheme).latest("pk")
+        assert job.status == JobStatus.QUEUED and job.params == {"states": [state.code]} and job.total == held
+        assert _stale(scheme), f"{slug}: the request itself recomputed the grants"
+        for callback in waiting:  # the worker's turn
+            callback()
+        job.refresh_from_db()
+        assert job.status == JobStatus.DONE and job.done == job.total == held and job.result["dossiers"] == held
         assert _stale(scheme) == [], slug
+    page = client.get(reverse("casefiles_background_jobs")).content.decode()
+    assert page.count('data-status="done"') == len(SCHEME_SLUGS)
