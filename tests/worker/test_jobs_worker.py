@@ -82,8 +82,8 @@ def test_publishing_an_announcement_queues_its_pdf_and_the_worker_makes_it(worke
 
     scheme, cards = chuxiong
     office = get_user_model().objects.get(username="chuxiong.talent-office")
-    card_services.card_revoke(card=cards[0], reason=RevocationReason.objects.filter(scheme=scheme).first(), user=office,
-                              comment="按规定退出。")
+    reason = RevocationReason.objects.filter(scheme=scheme).first()
+    card_services.card_revoke(card=cards[0], reason=reason, user=office, comment="按规定退出。")
     ensure_wagtail_root()
     year = datetime.date.today().year
     page = ExitAnnouncementPage(title=f"{year}年度退出情况公告", slug="exits-worker", scheme=scheme, year=year,
@@ -128,3 +128,44 @@ def test_a_job_failing_in_the_worker_is_recorded_on_the_job_and_the_task(worker,
     assert job.status == JobStatus.FAILED and "生成失败" in job.error and "DoesNotExist" in job.error
     task = DBTaskResult.objects.get(task_path=RUN_JOB)
     assert task.status == "FAILED" and "DoesNotExist" in task.traceback
+
+
+def test_a_rule_edited_in_the_admin_queues_the_grants_and_the_worker_moves_them(
+    worker, chuxiong, settings, client  # noqa: F811
+):
+    import json
+
+    from django.urls import reverse
+
+    from casefiles.permissions import current_grants, desired_grants
+
+    scheme, cards = chuxiong
+    state = cards[0].dossier.state
+    newcomer = next(code for code in sorted(scheme.departments.values_list("code", flat=True))
+                    if code != state.actor and code not in (state.view or []))
+    admin = get_user_model().objects.create_superuser("jobs-admin", "jobs@example.org", "pw-123-secure")
+    client.force_login(admin)
+    settings.TASKS = DATABASE_TASKS
+    post = {
+        "scheme": scheme.pk, "code": state.code, "name": state.name, "kind": state.kind, "actor": state.actor,
+        "article": state.article, "time_limit_working_days": state.time_limit_working_days or "",
+        "view": json.dumps([*(state.view or []), newcomer]), "order": state.order,
+    }
+
+    response = client.post(reverse("workflow_states:edit", args=[state.pk]), post)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    state.refresh_from_db()
+    assert newcomer in state.view
+    held = list(state.dossiers.all())
+    (job,) = BackgroundJob.objects.filter(kind=JobKind.GRANTS_RECOMPUTE)
+    assert job.status == JobStatus.QUEUED and job.total == len(held) >= 3
+    assert all(current_grants(d) != desired_grants(d) for d in held), "the request did not recompute"
+    assert 'data-status="queued"' in client.get(reverse("casefiles_background_jobs")).content.decode()
+
+    worker()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.done == job.total and job.result["dossiers"] == len(held)
+    assert all(current_grants(d) == desired_grants(d) for d in state.dossiers.all())
+    assert 'data-status="done"' in client.get(reverse("casefiles_background_jobs")).content.decode()
