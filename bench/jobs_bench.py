@@ -92,7 +92,8 @@ def run(args, secrets):
 
     from django.test import override_settings
 
-    override_settings(TASKS={"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}).enable()
+    database_tasks = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    override_settings(TASKS=database_tasks).enable()
     client = Client()
     client.force_login(bank)
     url = f"/cards/batches/{batch.pk}/certificates.pdf"
