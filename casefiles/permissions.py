@@ -8,7 +8,8 @@ granted to department groups and to the applicant's user; the workflow service c
 """
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Exists, Q, Value
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext as _
 
 from .exceptions import SelfDealing
@@ -25,9 +26,27 @@ def permission_ids():
     return _permission_ids()
 
 
+#: {database alias: {codename: permission id}}. The two rows are created by ``migrate`` and never change while
+#: a process runs; a flush or a migration (tests) emits ``post_migrate``, which empties it.
+_permission_ids_cache = {}
+
+
 def _permission_ids():
-    rows = Permission.objects.filter(content_type__app_label="casefiles", codename__in=[VIEW, ACT])
-    return {p.codename: p.pk for p in rows}
+    alias = "default"
+    cached = _permission_ids_cache.get(alias)
+    if cached is None:
+        rows = Permission.objects.filter(content_type__app_label="casefiles", codename__in=[VIEW, ACT])
+        cached = {p.codename: p.pk for p in rows}
+        if len(cached) == 2:  # not remembered half-made (before migrate has created both)
+            _permission_ids_cache[alias] = cached
+    return cached
+
+
+def _forget_permission_ids(**kwargs):
+    _permission_ids_cache.clear()
+
+
+post_migrate.connect(_forget_permission_ids, dispatch_uid="casefiles-permission-ids")
 
 
 def principal_target(principal, applicant_id, employer_group_id, authority_group_id, group_of_code):
@@ -89,44 +108,56 @@ def desired_grants(dossier, departments_by_code=None):
     return grants
 
 
+def _current_rows(dossier, permission_ids):
+    """{(kind, principal id, codename): row id} of the dossier's guardian rows, both tables in one query."""
+    perms = {pk: codename for codename, pk in permission_ids.items()}
+    groups = (
+        DossierGroupObjectPermission.objects.filter(content_object=dossier)
+        .order_by()
+        .annotate(kind=Value("group"))
+        .values_list("kind", "group_id", "permission_id", "pk")
+    )
+    users = (
+        DossierUserObjectPermission.objects.filter(content_object=dossier)
+        .order_by()
+        .annotate(kind=Value("user"))
+        .values_list("kind", "user_id", "permission_id", "pk")
+    )
+    return {(kind, principal, perms[p]): pk for kind, principal, p, pk in groups.union(users, all=True) if p in perms}
+
+
 def current_grants(dossier, permission_ids=None):
-    perms = {pk: codename for codename, pk in (permission_ids or _permission_ids()).items()}
-    grants = {
-        ("group", g, perms[p])
-        for g, p in DossierGroupObjectPermission.objects.filter(content_object=dossier).values_list("group_id", "permission_id")
-        if p in perms
-    }
-    grants |= {
-        ("user", u, perms[p])
-        for u, p in DossierUserObjectPermission.objects.filter(content_object=dossier).values_list("user_id", "permission_id")
-        if p in perms
-    }
-    return grants
+    return set(_current_rows(dossier, permission_ids or _permission_ids()))
 
 
 def grants_recompute(dossier, departments_by_code=None):
     """Bring the guardian rows of one dossier in line with its state; returns (added, removed)."""
     perm_ids = _permission_ids()
     want = desired_grants(dossier, departments_by_code)
-    have = current_grants(dossier, perm_ids)
+    rows = _current_rows(dossier, perm_ids)
+    have = set(rows)
     added, removed = want - have, have - want
-    for kind, principal, codename in removed:
-        model = DossierGroupObjectPermission if kind == "group" else DossierUserObjectPermission
-        model.objects.filter(content_object=dossier, permission_id=perm_ids[codename], **{f"{kind}_id": principal}).delete()
-    DossierGroupObjectPermission.objects.bulk_create(
-        [
-            DossierGroupObjectPermission(content_object=dossier, group_id=p, permission_id=perm_ids[c])
-            for kind, p, c in added
-            if kind == "group"
-        ]
-    )
-    DossierUserObjectPermission.objects.bulk_create(
-        [
-            DossierUserObjectPermission(content_object=dossier, user_id=p, permission_id=perm_ids[c])
-            for kind, p, c in added
-            if kind == "user"
-        ]
-    )
+    for kind, model in (("group", DossierGroupObjectPermission), ("user", DossierUserObjectPermission)):
+        ids = [rows[grant] for grant in removed if grant[0] == kind]
+        if ids:
+            # One DELETE by id: ``QuerySet.delete()`` would first SELECT the rows, because the page cache listens
+            # to every model's post_delete (policypages/cache.py) and nothing listens to these rows.
+            queryset = model.objects.filter(pk__in=ids)
+            queryset._raw_delete(queryset.db)
+    added_groups = [
+        DossierGroupObjectPermission(content_object=dossier, group_id=p, permission_id=perm_ids[c])
+        for kind, p, c in added
+        if kind == "group"
+    ]
+    added_users = [
+        DossierUserObjectPermission(content_object=dossier, user_id=p, permission_id=perm_ids[c])
+        for kind, p, c in added
+        if kind == "user"
+    ]
+    if added_groups:
+        DossierGroupObjectPermission.objects.bulk_create(added_groups)
+    if added_users:
+        DossierUserObjectPermission.objects.bulk_create(added_users)
     return sorted(added), sorted(removed)
 
 
@@ -135,7 +166,45 @@ def principals_of(user):
     return {"user": user.pk, "groups": list(user.groups.values_list("pk", flat=True))}
 
 
-def user_matches(user, dossier, principal, departments_by_code=None):
+class _Standing:
+    """What one user is, read in one query for one question (:func:`acting_principal`): the ids of their groups,
+    whether they work for any department and whether for an employer. The same answers as ``user.groups`` and
+    :func:`_departments_of`, asked once instead of once per principal and once more for the self-dealing floor."""
+
+    def __init__(self, user):
+        self.user = user
+        self._loaded = False
+
+    def _load(self):
+        if self._loaded:
+            return
+        from django.contrib.auth import get_user_model
+
+        departments = _departments_of(self.user)
+        rows = list(
+            get_user_model().objects.filter(pk=self.user.pk).annotate(
+                _member=Exists(departments), _employer=Exists(departments.filter(kind=DepartmentKind.EMPLOYER))
+            ).values_list("groups__pk", "_member", "_employer")
+        )
+        self._group_ids = {group_id for group_id, _member, _employer in rows if group_id is not None}
+        self._member = bool(rows and rows[0][1])
+        self._employer = bool(rows and rows[0][2])
+        self._loaded = True
+
+    def in_group(self, group_id):
+        self._load()
+        return group_id in self._group_ids
+
+    def works_for_a_department(self):
+        self._load()
+        return self._member
+
+    def works_for_an_employer(self):
+        self._load()
+        return self._employer
+
+
+def user_matches(user, dossier, principal, departments_by_code=None, standing=None):
     """Does ``user`` stand for ``principal`` on this dossier?"""
     target = resolve_principal(dossier, principal, departments_by_code)
     if target is None or not user.is_authenticated:
@@ -143,6 +212,8 @@ def user_matches(user, dossier, principal, departments_by_code=None):
     kind, pk = target
     if kind == "user":
         return user.pk == pk
+    if standing is not None:
+        return standing.in_group(pk)
     return user.groups.filter(pk=pk).exists()
 
 
@@ -175,17 +246,25 @@ def is_employer_contact(user):
     return _departments_of(user).filter(kind=DepartmentKind.EMPLOYER).exists()
 
 
-def self_dealing(user, dossier, principal):
+def self_dealing(user, dossier, principal, standing=None):
     """Why ``user`` may not act on ``dossier`` as ``principal`` although they stand for it: (code, message),
     or None. The floor under every workflow step: nobody decides on their own application; a staff account
     does not act as an applicant; an employer's contact acts only in the steps the scheme gives the employer."""
     if principal == APPLICANT:
-        if is_staff_account(user):
+        if standing is not None and user.is_authenticated:
+            staff = user.is_staff or user.is_superuser or standing.works_for_a_department()
+        else:
+            staff = is_staff_account(user)
+        if staff:
             return ("staff_applicant", _("A staff account cannot act as an applicant. Please use your separate personal account."))
         return None
     if user.pk == dossier.applicant_id:
         return _own_dossier()
-    if principal != EMPLOYER and is_employer_contact(user):
+    if principal != EMPLOYER and (
+        standing.works_for_an_employer()
+        if standing is not None and user.is_authenticated
+        else is_employer_contact(user)
+    ):
         return ("employer_role", _("An employer's contact may only act in the steps of the employer."))
     return None
 
@@ -212,9 +291,10 @@ def acting_principal(user, dossier, principals, departments_by_code=None):
     principal but :func:`self_dealing` forbids every one of them; ``(None, None)`` when they stand for none.
     The workflow service and the selector that offers buttons both ask here, so they cannot drift apart."""
     refusal = None
+    standing = _Standing(user)
     for principal in principals:
-        if user_matches(user, dossier, principal, departments_by_code):
-            problem = self_dealing(user, dossier, principal)
+        if user_matches(user, dossier, principal, departments_by_code, standing):
+            problem = self_dealing(user, dossier, principal, standing)
             if problem is None:
                 return principal, None
             refusal = refusal or problem

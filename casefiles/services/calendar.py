@@ -9,6 +9,7 @@ every weekday were a working day.
 import datetime
 
 import chinese_calendar
+from django.db.models import BooleanField, DateField, IntegerField, Value
 
 from casefiles.models import CalendarDay, CalendarYear
 
@@ -23,8 +24,18 @@ class WorkingCalendar:
     """Loads overrides once per computation; cheap to create."""
 
     def __init__(self):
-        self.overrides = dict(CalendarDay.objects.values_list("date", "is_working_day"))
-        self.admin_years = set(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
+        # The days and the completed years in one query (a transition into a state with a time limit asks).
+        days = CalendarDay.objects.order_by().annotate(year_=Value(None, output_field=IntegerField())).values_list(
+            "date", "is_working_day", "year_")
+        years = CalendarYear.objects.filter(published=True).order_by().annotate(
+            date_=Value(None, output_field=DateField()), working_=Value(None, output_field=BooleanField())
+        ).values_list("date_", "working_", "year")
+        self.overrides, self.admin_years = {}, set()
+        for date, is_working_day, year in days.union(years, all=True):
+            if year is None:
+                self.overrides[date] = is_working_day
+            else:
+                self.admin_years.add(year)
 
     def is_working_day(self, day: datetime.date) -> bool:
         if day in self.overrides:

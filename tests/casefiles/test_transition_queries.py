@@ -1,0 +1,59 @@
+"""The queries of a committed workflow transition, pinned per scheme (issue #21 item 2).
+
+Every shipped scheme walks one dossier to issuance, step by step as the demo users entitled to each step; only the
+transition itself (``dossier_transition``, i.e. ``TransitionAction.execute``) is counted, not the test's own
+preparation. The ceilings are the counts after the cuts of issue #21 (the guardian rows of a dossier read in one
+query and removed without a SELECT first, the two dossier permissions remembered per process, the working calendar
+read in one query): a change that adds a query to every step fails here with the counts of every step. If a new
+rule needs a query, raise the ceiling in the same commit and say why.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casefiles.demo_dossiers import demo_facts
+from casefiles.schemes.loader import SCHEME_SLUGS
+from casefiles.services.dossiers import dossier_transition
+from casefiles.testing import attach_required_materials, demo_user_for, path_to, route_choice, satisfy_controls
+
+from .factories import new_dossier, setup_schemes
+
+pytestmark = [pytest.mark.usefixtures("schemes_once")]
+
+#: Queries of the whole walk to issuance (sum over its steps), per scheme; the same on SQLite and PostgreSQL.
+#: Before the cuts (8f3f52b): tonghua 136, jilin 158, chuxiong 172, baiyun 190, liaocheng 116.
+CEILING = {"tonghua": 114, "jilin": 133, "chuxiong": 142, "baiyun": 157, "liaocheng": 98}
+
+
+def _walk(scheme):
+    """[(transition code, queries)] of one dossier walked to the issuing step's target."""
+    issuing = scheme.transitions.filter(issues_card=True).first()
+    tier, criterion = route_choice(scheme, issuing.target.code, demo_facts(scheme))
+    dossier = new_dossier(scheme.slug, tier=tier.code)
+    dossier.criteria.set([criterion])
+    attach_required_materials(dossier)
+    counts = []
+    for transition in path_to(scheme, issuing.target.code, dossier=dossier):
+        dossier = satisfy_controls(dossier, transition)
+        today = getattr(dossier, "_walk_today", None)
+        principals = [p.strip() for p in transition.by.split(",")]
+        principals = [dossier.state.actor if p == "actor" else p for p in principals]
+        user = next(u for u in (demo_user_for(dossier, p) for p in principals) if u is not None)
+        with CaptureQueriesContext(connection) as captured:
+            dossier = dossier_transition(
+                dossier=dossier, transition=transition.code, user=user, comment="同意", today=today
+            )
+        counts.append((transition.code, len(captured.captured_queries)))
+        dossier._walk_today = today
+    assert dossier.state == issuing.target
+    return counts
+
+
+@pytest.mark.parametrize("slug", SCHEME_SLUGS)
+def test_a_transition_costs_no_more_queries_than_pinned(db, slug):
+    schemes = setup_schemes()
+    counts = _walk(schemes[slug])
+    total = sum(n for _code, n in counts)
+    assert slug in CEILING, f"pin the new scheme's count: {slug}: {total} queries over {len(counts)} steps: {counts}"
+    assert total <= CEILING[slug], f"{slug}: {total} queries over {len(counts)} steps: {counts}"
