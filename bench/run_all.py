@@ -13,6 +13,10 @@ Benchmarks, in order:
 - ``pdf`` (bench/pdf_bench.py): certificate and 1,000-row announcement (``--full``: + 1,000-certificate batch and
   5,000-row announcement).
 - ``http`` (bench/http_bench.py): hello-world / cached page / uncached page with wrk, and page weight.
+- ``load`` (bench/load_bench.py): locust with public readers, applicants, officers and searchers against gunicorn on
+  its own PostgreSQL database, generated up to 10,000 dossiers (``--full``: 1,000,000; an existing larger database
+  is used as it is; ``--load-db`` / RUNALL_LOAD_DATABASE_URL chooses it); search on Elasticsearch when
+  ELASTICSEARCH_URL is set, else the embedded index. Needs ``pip install -r requirements-bench.txt``.
 
 Each benchmark writes its own marker section, named ``run-all-<name>`` so that the hand-annotated sections written
 earlier (``worklists``, ``search``, ``pdfs``, ``http``) are kept; a ``run-all`` section lists every benchmark's
@@ -34,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 WORKLIST_DB = "postgres://huicai:huicai@127.0.0.1:5432/huicai_bench_runall"
 SEARCH_DB = "/tmp/huicai-runall-search-db.sqlite3"
-ALL = ["worklist", "search", "pdf", "http"]
+LOAD_DB = "postgres://huicai:huicai@127.0.0.1:5432/huicai_loadbench"
+ALL = ["worklist", "search", "pdf", "http", "load"]
 
 
 def log(message):
@@ -125,6 +130,14 @@ def http(args, costs):
     costs.append(("http", " ".join(command[1:]), cost))
 
 
+def load(args, costs):
+    command = [PYTHON, "-m", "bench.load_bench", "--database-url", args.load_db,
+               "--dossiers", str(1_000_000 if args.full else args.load_dossiers), "--users", str(args.load_users),
+               "--duration", str(args.load_duration), "--section", "run-all-load"]
+    _result, cost = run(command)
+    costs.append(("load", " ".join(command[1:]), cost))
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run every benchmark and write docs/PERFORMANCE.md.")
     parser.add_argument("--full", action="store_true", help="1M dossiers and every PDF case (hours)")
@@ -134,6 +147,10 @@ def main():
     parser.add_argument("--transitions", type=int, default=10, help="transitions timed per user and size")
     parser.add_argument("--search-dossiers", type=int, default=100_000)
     parser.add_argument("--http-skip-setup", action="store_true", help="reuse http_bench's database")
+    parser.add_argument("--load-db", default=os.environ.get("RUNALL_LOAD_DATABASE_URL", LOAD_DB))
+    parser.add_argument("--load-dossiers", type=int, default=10_000)
+    parser.add_argument("--load-users", type=int, default=40)
+    parser.add_argument("--load-duration", type=int, default=180, help="seconds of the measured locust run")
     args = parser.parse_args()
     chosen = [name for name in args.only.split(",") if name]
     unknown = set(chosen) - set(ALL)

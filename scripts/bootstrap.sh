@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what Huicai needs on a Debian machine (as root), create .venv and install the locked
 # dependencies. Idempotent: a second run only checks. Usage: scripts/bootstrap.sh [--services]
-#   --services  also PostgreSQL, Java/Maven (the Elasticsearch launcher), Chromium and wrk for tests.
+#   --services  also PostgreSQL, Java/Maven (the Elasticsearch launcher), Chromium and wrk for tests, and locust
+#               (requirements-bench.txt) for the load test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +31,14 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.requirements.sha
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+# With --services (test and benchmark machines) also requirements-bench.txt: locust, for the load test
+# (bench/load_bench.py) and its test. The application does not need it.
+requirements=(-r requirements.txt)
+(( want_services )) && requirements+=(-r requirements-bench.txt)
+want=$(cat requirements.txt $( (( want_services )) && echo requirements-bench.txt) | sha256sum | cut -d' ' -f1)
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q "${requirements[@]}"
   echo "$want" > "$stamp"
 fi
 
