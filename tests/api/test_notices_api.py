@@ -6,13 +6,15 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casefiles.demo_cards import issue_card, prepare_schemes
 from casefiles.masking import mask_name
-from casefiles.models import Dossier, PublicNotice, RevocationReason
+from casefiles.models import BackgroundJob, Dossier, JobKind, JobStatus, PublicNotice, RevocationReason
 from casefiles.services import cards as svc
+from casefiles.services.jobs import job_run
 from policypages import services
 from policypages.announcements import ExitAnnouncementPage
 from policypages.models import NoticePage
@@ -139,6 +141,12 @@ def test_notices_masked_and_only_what_is_public(world):
     exits = get(f"/api/v1/notices/exit-announcements/{world['exits'].pk}/")
     assert [row["name"] for row in exits["rows"]] == [mask_name(NAMES[0])]
     assert exits["pdf_url"].endswith("/pdf/")
+    page = ExitAnnouncementPage.objects.get(pk=world["exits"].pk)
+    storages["private"].delete(page.pdf_name())  # a file an earlier run left under the same ids
+    pdf = api.get(exits["pdf_url"])
+    assert pdf.status_code == 202, "the worker makes the PDF; until then the URL says so"
+    (job,) = BackgroundJob.objects.filter(kind=JobKind.EXIT_ANNOUNCEMENT, object_id=page.pk, status=JobStatus.QUEUED)
+    job_run(job.pk)  # the worker's turn (no worker in this test, and on-commit callbacks do not run)
     pdf = api.get(exits["pdf_url"])
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     get(f"/api/v1/notices/exit-announcements/{world['draft'].pk}/", status=404)
