@@ -198,10 +198,15 @@ class TransitionForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of document"), choices=[], initial=OTHER_MATERIAL)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    document = forms.TypedChoiceField(label=_("New version of"), required=False, coerce=int, empty_value=None,
+                                      help_text=_("Leave empty to add a new document."))
+    note = forms.CharField(label=_("Why this version"), max_length=500, required=False)
     file = forms.FileField(label=_("File (PDF, JPEG, PNG or OFD, up to 10 MB)"))
 
-    def __init__(self, *args, scheme=None, **kwargs):
+    def __init__(self, *args, scheme=None, documents=(), **kwargs):
         from .selectors_materials import material_kinds
 
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = material_kinds(scheme) if scheme is not None else [(OTHER_MATERIAL, _("Other material"))]
+        self.fields["document"].choices = [("", "—")] + [(d.pk, d.title) for d in documents]

@@ -31,7 +31,7 @@ def materials_for(dossier, criteria=None, tier=None):
 
 def materials_status(dossier):
     """Each applicable material with whether it is attached, waived (with the waiver) or missing."""
-    attached = set(dossier.attachments.values_list("kind", flat=True))
+    attached = set(dossier.documents.filter(withdrawn_at__isnull=True).values_list("kind", flat=True))
     waivers = {w.code: w for w in dossier.material_waivers.select_related("waived_by")}
     rows = []
     for material in materials_for(dossier):

@@ -46,3 +46,24 @@ def run_job(job_id):
     from .services.jobs import job_run
 
     return job_run(job_id)
+
+
+#: A version whose text could not be read is tried once more after this long (a busy worker, a transient error).
+EXTRACTION_RETRY_SECONDS = 300
+
+
+@task()
+def extract_document_text(version_id):
+    """Full text of one document version for staff search (casefiles/services/extraction.py); one retry."""
+    from huicai.background import runs_in_database
+
+    from .services.extraction import version_extract_text
+
+    again = version_extract_text(version_id)
+    if again:
+        if runs_in_database(extract_document_text):
+            run_after = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=EXTRACTION_RETRY_SECONDS)
+            extract_document_text.using(run_after=run_after).enqueue(version_id=version_id)
+        else:
+            extract_document_text.enqueue(version_id=version_id)
+    return {"retry": again}

@@ -211,6 +211,15 @@ def application_new(request):
     return render(request, "casefiles/portal/application_form.html", _form_context(form, scheme, None))
 
 
+def _own_documents(dossier, documents=None):
+    """The applicant's documents a new version may be uploaded for (not withdrawn)."""
+    from .models import DocumentSide
+    from .selectors_documents import documents_of
+
+    documents = documents_of(dossier) if documents is None else documents
+    return [d for d in documents if d.side == DocumentSide.APPLICANT and d.withdrawn_at is None]
+
+
 def _detail_context(request, dossier, transition_form=None):
     user = request.user
     is_applicant = dossier.applicant_id == user.pk
@@ -220,7 +229,10 @@ def _detail_context(request, dossier, transition_form=None):
     for attachment in attachments:
         attachment.kind_name = kind_names.get(attachment.kind, attachment.kind)
     transitions = transitions_available(user, dossier)
+    from .selectors_documents import documents_of
     from .services.materials import may_waive_materials
+
+    documents = documents_of(dossier)
 
     return {
         "dossier": dossier,
@@ -231,7 +243,8 @@ def _detail_context(request, dossier, transition_form=None):
         "criteria": dossier.criteria.all(),
         "opinions": opinions,
         "attachments": attachments,
-        "attachment_form": AttachmentForm(scheme=dossier.scheme),
+        "attachment_form": AttachmentForm(scheme=dossier.scheme, documents=_own_documents(dossier, documents)),
+        "documents": documents,
         "transitions": transitions,
         "confirm_codes": {t.code for t in transitions if is_applicant and needs_confirmation(dossier, t)},
         "blocked": submit_blocked(user, dossier, transitions) if is_applicant else [],
@@ -405,15 +418,17 @@ def attachment_upload(request, pk):
     from .services.attachments import attachment_add
 
     dossier = _visible_or_404(request.user, pk)
-    form = AttachmentForm(request.POST, request.FILES, scheme=dossier.scheme)
+    form = AttachmentForm(request.POST, request.FILES, scheme=dossier.scheme, documents=_own_documents(dossier))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
     else:
         try:
+            document = dossier.documents.get(pk=form.cleaned_data["document"]) if form.cleaned_data["document"] else None
             attachment = attachment_add(
-                dossier=dossier, user=request.user, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+                dossier=dossier, user=request.user, uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
+                document=document, note=form.cleaned_data["note"], title=form.cleaned_data["title"],
             )
         except CaseFileError as exc:
             messages.error(request, exc.message)

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want_services=0
 [[ "${1:-}" == "--services" ]] && want_services=1
 
-packages=(python3 python3-venv python3-dev gettext fonts-noto-cjk poppler-utils
+packages=(python3 python3-venv python3-dev gettext fonts-noto-cjk poppler-utils tesseract-ocr tesseract-ocr-chi-sim
           libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 sqlite3)
 if (( want_services )); then
   packages+=(postgresql postgresql-contrib openjdk-17-jdk-headless maven chromium wrk procps curl)

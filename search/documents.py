@@ -81,7 +81,29 @@ def dossier_queryset():
     ).prefetch_related("opinions", "cards")
 
 
-def dossier_document(dossier, principals):
+def documents_text(ids):
+    """{dossier id: the text of the current version of each of its documents not withdrawn}, scrubbed of ID and
+    phone numbers. Staff search only: it goes to ``search_text`` (analysed, never returned or exported)."""
+    from casefiles.models import Attachment, TextStatus
+
+    result = defaultdict(list)
+    seen = set()
+    rows = (
+        Attachment.objects.filter(dossier_id__in=list(ids), document__withdrawn_at__isnull=True)
+        .order_by("document_id", "-version")
+        .values_list("dossier_id", "document_id", "document__title", "text_status", "text")
+    )
+    for dossier_id, document_id, title, status, text in rows.iterator(chunk_size=500):
+        if document_id in seen:
+            continue  # an earlier version: the current one stands for the document
+        seen.add(document_id)
+        result[dossier_id].append(title)
+        if status == TextStatus.EXTRACTED and text:
+            result[dossier_id].append(text)
+    return {k: scrub_text("\n".join(v)) for k, v in result.items()}
+
+
+def dossier_document(dossier, principals, document_text=""):
     tier = dossier.granted_tier or dossier.requested_tier
     opinions = [
         " ".join(part for part in (o.decision, o.comment, o.minutes) if part) for o in dossier.opinions.all()
@@ -103,6 +125,7 @@ def dossier_document(dossier, principals):
         scrub_text(dossier.missing_items),
     ]
     text = "\n".join(line for line in lines if line)
+    search_text = f"{text}\n{document_text}" if document_text else text
     return {
         "key": str(dossier.pk),
         "kind": "dossier",
@@ -110,7 +133,7 @@ def dossier_document(dossier, principals):
         "citation": "",
         "url": dossier_url(dossier.pk),
         "text": text,
-        "search_text": text,
+        "search_text": search_text,
         "reference": dossier.reference,
         "applicant_name": dossier.applicant_name,
         "employer": dossier.employer.name if dossier.employer_id else "",
@@ -141,7 +164,8 @@ def dossier_documents(ids):
     ids = sorted({int(i) for i in ids})
     dossiers = list(dossier_queryset().filter(pk__in=ids))
     principals = dossier_principals([d.pk for d in dossiers])
-    docs = [dossier_document(d, principals.get(d.pk, [])) for d in dossiers]
+    texts = documents_text([d.pk for d in dossiers])
+    docs = [dossier_document(d, principals.get(d.pk, []), texts.get(d.pk, "")) for d in dossiers]
     found = {d.pk for d in dossiers}
     return docs, [str(i) for i in ids if i not in found]
 

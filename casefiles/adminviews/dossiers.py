@@ -298,6 +298,7 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             criteria=dossier.criteria.select_related("tier"),
             opinions=dossier.opinions.select_related("actor", "department", "from_state", "to_state"),
             attachments=_attachments_named(dossier),
+            documents=documents_of(dossier),
             journal=dossier.journal.select_related("actor", "department").order_by("-pk")[:200],
             transitions=[
                 {"transition": t, "minutes": at_meeting}
@@ -317,6 +318,12 @@ def _opinion_panel(user, dossier):
     from .opinions import opinion_panel  # the opinion requests' own admin module (imports this one)
 
     return opinion_panel(user, dossier)
+
+
+def documents_of(dossier):
+    from ..selectors_documents import documents_of
+
+    return documents_of(dossier)
 
 
 def _attachments_named(dossier):

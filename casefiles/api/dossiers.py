@@ -4,6 +4,7 @@ Listing and detail only ever show dossiers the caller may see (404 otherwise, so
 revealed); transitions map the services' typed errors to 400 / 403 / 409.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
@@ -108,7 +109,8 @@ class DossierDetailSerializer(DossierSerializer):
 
     def get_attachments(self, obj) -> list[dict]:
         return [
-            {"id": a.pk, "kind": a.kind, "name": a.original_name, "size": a.size, "content_type": a.content_type}
+            {"id": a.pk, "kind": a.kind, "name": a.original_name, "size": a.size, "content_type": a.content_type,
+             "document": a.document_id, "version": a.version}
             for a in obj.attachments.all()
         ]
 
@@ -279,7 +281,9 @@ class DossierAttachments(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField(), "kind": serializers.CharField(max_length=40, help_text="申请材料代码（见方案的 materials），或 other")})},
+        request={"multipart/form-data": inline_serializer("AttachmentUpload", {"file": serializers.FileField(), "kind": serializers.CharField(max_length=40, help_text="申请材料代码（见方案的 materials），或 other"),
+                                                                     "document": serializers.IntegerField(required=False, help_text="已有文件的 id：上传其新版本"),
+                                                                     "note": serializers.CharField(required=False, help_text="新版本的原因")})},
         responses={201: inline_serializer("AttachmentCreated", {"id": serializers.IntegerField(), "name": serializers.CharField()})},
     )
     def post(self, request, pk):
@@ -288,12 +292,23 @@ class DossierAttachments(APIView):
         if upload is None:
             raise ParseError(_("No file was uploaded."))
         try:
-            attachment = attachment_add(dossier=dossier, user=request.user, uploaded_file=upload, kind=request.data.get("kind") or OTHER_MATERIAL)
+            document = None
+            if request.data.get("document"):
+                try:
+                    document = dossier.documents.get(pk=int(request.data["document"]))
+                except (ObjectDoesNotExist, ValueError, TypeError):
+                    raise NotFound(_("Not found.")) from None
+            attachment = attachment_add(
+                dossier=dossier, user=request.user, uploaded_file=upload, kind=request.data.get("kind") or OTHER_MATERIAL,
+                document=document, note=request.data.get("note", ""), title=request.data.get("title", ""),
+                issuing_body=request.data.get("issuing_body", ""), issue_date=request.data.get("issue_date") or None,
+            )
         except CaseFileError as exc:
             raise ValidationError({"file": exc.message}) from None
         except TransitionDenied as exc:
             raise PermissionDenied(str(exc)) from None
-        return Response({"id": attachment.pk, "name": attachment.original_name, "content_type": attachment.content_type}, status=status.HTTP_201_CREATED)
+        return Response({"id": attachment.pk, "name": attachment.original_name, "content_type": attachment.content_type,
+                         "document": attachment.document_id, "version": attachment.version}, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(responses={(200, "application/octet-stream"): bytes})

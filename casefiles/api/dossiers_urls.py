@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossiers
+from . import documents, dossiers
 
 urlpatterns = [
     path("dossiers/", dossiers.DossierListCreate.as_view(), name="api-dossiers"),
@@ -10,4 +10,6 @@ urlpatterns = [
     path("dossiers/<int:pk>/materials/<slug:code>/waive/", dossiers.DossierMaterialWaive.as_view(), name="api-dossier-material-waive"),
     path("dossiers/<int:pk>/journal/", dossiers.DossierJournal.as_view(), name="api-dossier-journal"),
     path("attachments/<int:pk>/", dossiers.AttachmentDownload.as_view(), name="api-attachment"),
+    path("dossiers/<int:pk>/documents/", documents.DossierDocuments.as_view(), name="api-dossier-documents"),
+    path("documents/<int:pk>/withdraw/", documents.DocumentWithdraw.as_view(), name="api-document-withdraw"),
 ]

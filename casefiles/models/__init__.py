@@ -21,6 +21,8 @@ from .cards import (
 from .dossiers import (
     OTHER_MATERIAL,
     Attachment,
+    Document,
+    DocumentSide,
     Dossier,
     DossierGroupObjectPermission,
     DossierUserObjectPermission,
@@ -29,6 +31,7 @@ from .dossiers import (
     Opinion,
     OpinionRequest,
     OpinionRequestStatus,
+    TextStatus,
     SequenceCounter,
 )
 from .jobs import BackgroundJob, JobKind, JobStatus
@@ -55,7 +58,7 @@ from .schemes import (
 
 __all__ = [
     "BackgroundJob", "JobKind", "JobStatus",
-    "OTHER_MATERIAL", "MaterialRequirement", "MaterialWaiver", "OpinionRequest", "OpinionRequestStatus", "Attachment", "CalendarDay", "CalendarYear", "Card", "CardStatus", "Criterion",
+    "OTHER_MATERIAL", "MaterialRequirement", "MaterialWaiver", "OpinionRequest", "OpinionRequestStatus", "Attachment", "Document", "DocumentSide", "TextStatus", "CalendarDay", "CalendarYear", "Card", "CardStatus", "Criterion",
     "Department", "DepartmentKind", "Dossier", "DossierGroupObjectPermission", "DossierUserObjectPermission",
     "ExitEffect", "IdType", "JournalEntry", "JournalHead", "Jurisdiction", "JurisdictionLevel", "Membership",
     "Notification", "Opinion", "Precondition", "SmsOutbox", "Recognition", "RevocationReason", "Role", "Scheme", "SequenceCounter",

@@ -141,8 +141,66 @@ def private_storage():
 OTHER_MATERIAL = "other"
 
 
+class DocumentSide(models.TextChoices):
+    """Who brought a document into the dossier."""
+
+    APPLICANT = "applicant", _("Applicant")
+    EMPLOYER = "employer", _("Employer")
+    DEPARTMENT = "department", _("Department")
+
+
+class Document(models.Model):
+    """A document in the case file (案卷文件): its metadata, and every version ever uploaded (``versions``).
+
+    Withdrawing a document records who, when and why; its versions stay on file and downloadable."""
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=40, default=OTHER_MATERIAL, help_text=_("A required material's code of the scheme, or other.")
+    )
+    issuing_body = models.CharField(_("issuing body"), max_length=200, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    side = models.CharField(_("added by side"), max_length=20, choices=DocumentSide.choices, default=DocumentSide.APPLICANT)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("withdrawn by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["dossier", "added_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class TextStatus(models.TextChoices):
+    PENDING = "pending", _("Text not yet extracted")
+    EXTRACTED = "extracted", _("Text extracted")
+    FAILED = "failed", _("Text not extracted")
+
+
 class Attachment(models.Model):
+    """One version of a document: the stored file (the table keeps its old name, so downloads and material
+    counting read it as before)."""
+
     dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments")
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="versions"
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    note = models.TextField(_("reason for this version"), blank=True)
     kind = models.CharField(
         _("kind"), max_length=40, default=OTHER_MATERIAL, help_text=_("A required material's code of the scheme, or other.")
     )
@@ -153,11 +211,17 @@ class Attachment(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Full text for staff search (personal data: never logged, exported or public), filled by the worker.
+    text = models.TextField(_("extracted text"), blank=True)
+    text_status = models.CharField(_("text"), max_length=20, choices=TextStatus.choices, default=TextStatus.PENDING)
+    text_error = models.CharField(_("why the text was not extracted"), max_length=200, blank=True)
+    text_attempts = models.PositiveSmallIntegerField(_("extraction attempts"), default=0)
 
     class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
         ordering = ["dossier", "uploaded_at"]
+        constraints = [models.UniqueConstraint(fields=["document", "version"], name="document_version_unique")]
 
     def __str__(self):
         return self.original_name

@@ -22,17 +22,12 @@ import unicodedata
 import zipfile
 import zlib
 
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from pypdf.errors import PyPdfError
 
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils.translation import gettext as _
-
-from search import outbox
-
-from ..exceptions import CaseFileError, TransitionDenied
-from ..models import OTHER_MATERIAL, Attachment, Dossier
-from ..workflow.states import applicant_may_edit
+from ..exceptions import CaseFileError
+from ..models import OTHER_MATERIAL, Attachment
 from ..selectors import dossiers_visible_to
 from .journal import journal_write
 
@@ -327,18 +322,8 @@ def safe_name(name: str, extension: str) -> str:
     return stem + extension
 
 
-@transaction.atomic
-def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL):
-    """The applicant adds a file to their draft or returned dossier."""
-    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("state").get(pk=dossier.pk)
-    if dossier.applicant_id != user.pk:
-        raise TransitionDenied(_("Only the applicant may add attachments."))
-    if not applicant_may_edit(dossier.state):
-        raise CaseFileError(_("Attachments can only be added while the application is a draft or returned for supplement."))
-    from ..selectors_materials import material_kinds
-
-    if kind not in {code for code, _name in material_kinds(dossier.scheme)}:
-        raise CaseFileError(_("Unknown attachment kind."))
+def read_upload(uploaded_file):
+    """The bytes of an upload with their real (content type, extension); CaseFileError when refused."""
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > MAX_ATTACHMENT_BYTES:
         raise CaseFileError(_("The file is larger than 10 MB."), code="too_large")
@@ -351,11 +336,19 @@ def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL):
     if sniffed is None:
         raise CaseFileError(_("Only PDF, JPEG, PNG and OFD files are accepted."), code="bad_type")
     content_type, extension = sniffed
+    return data, content_type, extension
+
+
+def version_store(*, document, user, data, content_type, extension, name, version, note=""):
+    """Write one version's file and row (inside the caller's transaction; the actions call it)."""
     digest = hashlib.sha256(data).hexdigest()
     attachment = Attachment(
-        dossier=dossier,
-        kind=kind,
-        original_name=safe_name(getattr(uploaded_file, "name", ""), extension),
+        dossier_id=document.dossier_id,
+        document=document,
+        version=version,
+        note=note,
+        kind=document.kind,
+        original_name=safe_name(name, extension),
         content_type=content_type,
         size=len(data),
         sha256=digest,
@@ -364,10 +357,19 @@ def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL):
     # The stored name is random-ish (the digest), never the uploader's name.
     attachment.file.save(f"{digest[:32]}{extension}", ContentFile(data), save=False)
     attachment.save()
-    journal_write(action="casefiles.attachment.add", actor=user, dossier=dossier, obj=attachment,
-                  data={"name": attachment.original_name, "type": content_type, "size": len(data), "sha256": digest})
-    outbox.enqueue("dossier", dossier.pk)
     return attachment
+
+
+def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL, document=None, note="", title="",
+                   issuing_body="", issue_date=None):
+    """The applicant adds a file to their draft or returned dossier: a new document, or with ``document`` a new
+    version of one of theirs (casefiles/actions/documents.py)."""
+    from ..actions.documents import AddDocument, AddDocumentVersion
+
+    if document is not None:
+        return AddDocumentVersion(document, user, uploaded_file, note=note, applicant_only=True).execute()
+    return AddDocument(dossier, user, uploaded_file, kind=kind, title=title, issuing_body=issuing_body,
+                       issue_date=issue_date, note=note, applicant_only=True).execute()
 
 
 def attachment_for(user, pk):

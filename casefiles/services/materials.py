@@ -108,7 +108,7 @@ def material_waive(*, dossier, code, reason, user):
             % {"name": material.name, "date": existing.waived_at.strftime("%Y-%m-%d")},
             dossier.state.code,
         )
-    if dossier.attachments.filter(kind=code).exists():
+    if dossier.documents.filter(kind=code, withdrawn_at__isnull=True).exists():
         raise CaseFileError(
             _("“%(name)s” is already attached; there is nothing to waive.") % {"name": material.name}, code="code"
         )

@@ -300,6 +300,7 @@ def holder_erase(*, who, actor=None, force=False, reason=""):
             stored.append((attachment.file.storage, attachment.file.name))
             files_deleted += 1
         dossier.attachments.all().delete()
+        dossier.documents.all().delete()  # their titles and issuers may name the person too
         dossier.applicant_name = ERASED_NAME
         dossier.id_number = erased_token(dossier.id_number)
         dossier.phone = ""

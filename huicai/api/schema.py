@@ -147,6 +147,27 @@ OPERATIONS = {
         gettext_lazy("Upload an attachment"),
         gettext_lazy("Adds a file (PDF or image) to a dossier that is open to changes by the caller."),
     ),
+    "dossiers_documents_retrieve": (
+        gettext_lazy("A dossier's documents"),
+        gettext_lazy(
+            "Every document of the dossier with its title, kind, issuing body, issue date and side, withdrawn ones "
+            "too, each with all its versions (who, when, why) and their download links."
+        ),
+    ),
+    "dossiers_documents_create": (
+        gettext_lazy("Add a document or a new version"),
+        gettext_lazy(
+            "The applicant while the dossier is theirs to edit, staff and the employer while they act on it. With "
+            "`document`, a new version of that document; earlier versions are kept. Refused once the dossier is decided."
+        ),
+    ),
+    "documents_withdraw_create": (
+        gettext_lazy("Withdraw a document"),
+        gettext_lazy(
+            "Records who withdrew the document, when and why; its versions stay on file. Only the side that added it, "
+            "never once the dossier is decided."
+        ),
+    ),
     "dossiers_journal_list": (
         gettext_lazy("A dossier's journal"),
         gettext_lazy("Every recorded action on the dossier, oldest first. Staff only."),
@@ -234,6 +255,9 @@ REQUEST_EXAMPLES = {
     },
     "dossiers_transitions_create": {"transition": "submit", "comment": "", "expected_state": "draft"},
     "dossiers_attachments_create": {"file": "劳动合同.pdf", "kind": "contract"},
+    "dossiers_documents_create": {"file": "专家评审意见.pdf", "kind": "other", "title": "专家评审意见", "issuing_body": "专家评审委员会",
+                                  "issue_date": "2026-11-20"},
+    "documents_withdraw_create": {"reason": "误传，应为另一份会议纪要。"},
     "dossiers_materials_waive_create": {"reason": "原件遗失，已核验单位出具的证明。"},
     "eligibility_create": {"scheme": "tonghua", "criteria": ["7.2"], "facts": {"contract_years": 3}},  # OpenAPI example
     "verify_create": {"number": "THRC-2026-000123", "holder": "张明"},

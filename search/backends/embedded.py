@@ -68,6 +68,10 @@ def _fts_query(terms):
     return " AND ".join(parts)
 
 
+#: Fields indexed but not stored with the document (elastic.py ``index_body``).
+UNSTORED = ("search_text", "words")
+
+
 class EmbeddedBackend(SearchBackend):
     name = "embedded"
 
@@ -147,7 +151,9 @@ class EmbeddedBackend(SearchBackend):
                 d.get("year"),
                 1 if d.get("public") else 0,
                 d.get("sort") or "",
-                json.dumps(d, ensure_ascii=False, default=str),
+                # As Elasticsearch's _source excludes: the analysed copies (a dossier's documents' text among them)
+                # are never handed back with a hit.
+                json.dumps({k: v for k, v in d.items() if k not in UNSTORED}, ensure_ascii=False, default=str),
             )
             for d in docs
         ]

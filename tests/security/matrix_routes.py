@@ -159,6 +159,13 @@ EXEMPT = {
                                               "dossier) — same service and sweep (test_materials.py)",
     "applications/<int:pk>/confirm/<slug:transition>/": "the applicant's own confirmation page (404 for a dossier "
                                                         "not visible, 403 for anyone but the applicant)",
+    # documents in the case file (issue #24): swept in tests/search/test_document_text.py and
+    # tests/casefiles/test_documents.py; a version downloads through api/v1/attachments/<int:pk>/ (TESTED above)
+    "api/v1/dossiers/<int:pk>/documents/": "list (dossier_for: 404 unless the caller may see the dossier) and add: "
+    "the applicant while editable, staff or the employer only while acting on the current state (AddDocument); "
+    "another scheme's officer 404, the applicant during review 400",
+    "api/v1/documents/<int:pk>/withdraw/": "change: withdraw (document_for: 404 unless the dossier is visible; only "
+    "the side that added it, refused once decided; WithdrawDocument)",
     "schemes/<slug:slug>/materials/": "published materials checklist of a scheme (一次告知), no dossier data",
     # portal pages about the caller only
     "accounts/register/": "creates the caller's account",
