@@ -75,7 +75,8 @@ MIDDLEWARE = [
     # A write that lost a race for a database lock: 409 with a Chinese message (huicai.conflicts).
     "huicai.middleware.LockConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's redirects, looked up only when one could match the path of a 404 (huicai/middleware.py).
+    "huicai.middleware.RedirectMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes' requirement).
     "axes.middleware.AxesMiddleware",
     # Public pages for anonymous visitors from CACHES["pages"]; innermost, so the middleware above treat a hit

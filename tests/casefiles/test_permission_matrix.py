@@ -5,6 +5,7 @@ Applicants and employer contacts are not admin users: the admin detail is tried 
 The expected answer is computed here from the scheme data files (each workflow state's `view` list and
 `actor`) and the demo naming convention — not from the permission code under test."""
 
+import functools
 import json
 from pathlib import Path
 
@@ -20,8 +21,14 @@ pytestmark = [pytest.mark.django_db]
 SCHEME_DIR = Path(__file__).resolve().parents[2] / "casefiles" / "schemes"
 
 
+@functools.cache
+def scheme_file(slug):
+    """The scheme's data file, read once per run (it was parsed again for every dossier)."""
+    return yaml.safe_load((SCHEME_DIR / f"{slug}.yaml").read_text(encoding="utf-8"))
+
+
 def expected_viewers(dossier, usernames):
-    data = yaml.safe_load((SCHEME_DIR / f"{dossier.scheme.slug}.yaml").read_text(encoding="utf-8"))
+    data = scheme_file(dossier.scheme.slug)
     state = next(s for s in data["workflow"]["states"] if s["code"] == dossier.state.code)
     principals = set(state.get("view") or [])
     if state.get("actor"):
