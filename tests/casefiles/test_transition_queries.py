@@ -6,11 +6,18 @@ preparation. The ceilings are the counts after the cuts of issue #21 (the guardi
 query and removed without a SELECT first, the two dossier permissions remembered per process, the working calendar
 read in one query): a change that adds a query to every step fails here with the counts of every step. If a new
 rule needs a query, raise the ceiling in the same commit and say why.
+
+The count is of the steady state a server is in after its first request and its first card, whatever tests ran
+earlier in the same process (the CI run counted 5 more queries on the issuing step than this module alone did):
+the URL configuration is loaded first (it registers the Wagtail snippets, and a saved card then updates Wagtail's
+reference index: 5 queries of the issuing step), and a first dossier is walked to issuance before the counted one
+(content types cached, the year's card number counter created).
 """
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver
 
 from casefiles.demo_dossiers import demo_facts
 from casefiles.schemes.loader import SCHEME_SLUGS
@@ -21,9 +28,10 @@ from .factories import new_dossier, setup_schemes
 
 pytestmark = [pytest.mark.usefixtures("schemes_once")]
 
-#: Queries of the whole walk to issuance (sum over its steps), per scheme; the same on SQLite and PostgreSQL.
+#: Queries of the whole walk to issuance (sum over its steps), per scheme; the same on SQLite and PostgreSQL
+#: (after the warm-up of the module docstring; 7dc1c4d pinned 5 fewer, counted without the URL configuration).
 #: Before the cuts (8f3f52b): tonghua 136, jilin 158, chuxiong 172, baiyun 190, liaocheng 116.
-CEILING = {"tonghua": 114, "jilin": 133, "chuxiong": 142, "baiyun": 157, "liaocheng": 98}
+CEILING = {"tonghua": 116, "jilin": 135, "chuxiong": 144, "baiyun": 159, "liaocheng": 100}
 
 
 def _walk(scheme):
@@ -53,6 +61,8 @@ def _walk(scheme):
 @pytest.mark.parametrize("slug", SCHEME_SLUGS)
 def test_a_transition_costs_no_more_queries_than_pinned(db, slug):
     schemes = setup_schemes()
+    get_resolver().url_patterns  # noqa: B018 - as a server after its first request: see the module docstring
+    _walk(schemes[slug])  # a first card: see the module docstring
     counts = _walk(schemes[slug])
     total = sum(n for _code, n in counts)
     assert slug in CEILING, f"pin the new scheme's count: {slug}: {total} queries over {len(counts)} steps: {counts}"
