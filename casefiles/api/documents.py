@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,7 +34,8 @@ def document_payload(document):
         "id": document.pk, "title": document.title, "kind": document.kind, "kind_name": document.kind_name,
         "issuing_body": document.issuing_body, "issue_date": document.issue_date, "side": document.side,
         "side_name": document.get_side_display(),
-        "added_by": document.added_by.get_full_name() or document.added_by.get_username(), "added_at": document.added_at,
+        "added_by": document.added_by.get_full_name() or document.added_by.get_username(),
+        "added_at": document.added_at,
         "withdrawn": document.withdrawn_at is not None, "withdrawn_at": document.withdrawn_at,
         "withdrawal_reason": document.withdrawal_reason,
         "versions": [_version_payload(v) for v in document.version_list],
@@ -99,8 +100,9 @@ class DossierDocuments(APIView):
 
 
 class DocumentWithdraw(APIView):
+    """JSON or form; the JSON goes through the project's checked parser (huicai/api/parsers.py), as everywhere."""
+
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=inline_serializer("DocumentWithdrawal", {"reason": serializers.CharField()}),
                    responses={200: dict})
@@ -109,5 +111,6 @@ class DocumentWithdraw(APIView):
             document = document_for(request.user, pk)
         except Document.DoesNotExist:
             raise NotFound(_("Not found.")) from None
-        document = _map_errors(lambda: WithdrawDocument(document, request.user, reason=request.data.get("reason", "")).execute())
+        reason = request.data.get("reason", "")
+        document = _map_errors(lambda: WithdrawDocument(document, request.user, reason=reason).execute())
         return Response({"id": document.pk, "withdrawn_at": document.withdrawn_at})
