@@ -157,6 +157,14 @@ class AddDocument:
         return version
 
 
+def _locked(document):
+    """The document read again under a row lock, with its dossier locked first (the order every action locks in)."""
+    dossier = _lock(document.dossier_id)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    document.dossier = dossier
+    return document
+
+
 class AddDocumentVersion:
     """``AddDocumentVersion(document, user, file, note="why").execute()`` → the new version; earlier ones stay."""
 
@@ -176,9 +184,7 @@ class AddDocumentVersion:
     def execute(self):
         from ..services.attachments import read_upload, version_store
 
-        dossier = _lock(self.document.dossier_id)
-        self.document = Document.objects.select_for_update().get(pk=self.document.pk)
-        self.document.dossier = dossier
+        self.document = _locked(self.document)
         self.check()
         data, content_type, extension = read_upload(self.uploaded_file)
         last = self.document.versions.order_by("-version").values_list("version", flat=True).first() or 0
@@ -208,9 +214,7 @@ class WithdrawDocument:
 
     @transaction.atomic
     def execute(self):
-        dossier = _lock(self.document.dossier_id)
-        self.document = Document.objects.select_for_update().get(pk=self.document.pk)
-        self.document.dossier = dossier
+        self.document = _locked(self.document)
         self.check()
         self.document.withdrawn_at = timezone.now()
         self.document.withdrawn_by = self.user
