@@ -108,12 +108,28 @@ def world(db):
     request = _open_opinion_request()
     return {
         "dossier": dossier,
+        "document": _applicant_document(dossier),
         "card": card,
         "request": request,
         "asked": Token.objects.create(user=demo_user_for(request.dossier, request.department.code)).key,
         "applicant": Token.objects.create(user=dossier.applicant).key,
         "holder": Token.objects.create(user=card.holder).key,
     }
+
+
+def _applicant_document(dossier):
+    """A document the applicant added to their draft: the one a withdrawal's body is posted to."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from casefiles.actions.documents import AddDocument
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, format="PNG")
+    upload = SimpleUploadedFile("学历证书.png", buffer.getvalue(), content_type="image/png")
+    return AddDocument(dossier, dossier.applicant, upload, title="学历证书").execute().document
 
 
 def _open_opinion_request():
@@ -186,6 +202,8 @@ def caller_for(path, world):
     path = path.replace("{code}", "id_document")  # a material code: the applicant sees the dossier, the body is read
     if "{id}" not in path and "{pk}" not in path and "dossiers" not in path and "cards" not in path:
         return None, path  # anonymous endpoints (eligibility, token) and the rest with no object
+    if "/documents/" in path and "/dossiers/" not in path:  # a document's own operations: the applicant's document
+        return world["applicant"], path.replace("{id}", str(world["document"].pk)).replace("{pk}", str(world["document"].pk))
     if "/cards/" in path:
         return world["holder"], path.replace("{id}", str(world["card"].pk)).replace("{pk}", str(world["card"].pk))
     return world["applicant"], path.replace("{id}", str(world["dossier"].pk)).replace("{pk}", str(world["dossier"].pk))
