@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .. import views_documents
 from .. import views_portal as views
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="portal_attachment_upload"),
     path("applications/<int:pk>/materials/waive/", views.material_waive_view, name="portal_material_waive"),
     path("attachments/<int:pk>/download/", views.attachment_download, name="portal_attachment_download"),
+    path("attachments/<int:pk>/preview/", views_documents.attachment_preview, name="attachment_preview"),
+    path("attachments/<int:pk>/reader/", views_documents.attachment_reader, name="attachment_reader"),
     path("schemes/<slug:slug>/materials/", views.scheme_materials, name="portal_scheme_materials"),
     path("employer/applications/", views.employer_applications, name="portal_employer_applications"),
 ]

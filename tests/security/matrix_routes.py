@@ -19,6 +19,11 @@ TESTED = {
     "api/v1/dossiers/<int:pk>/attachments/": "change: upload",
     "api/v1/dossiers/<int:pk>/journal/": "journal per user × dossier",
     "api/v1/attachments/<int:pk>/": "attachment download",
+    # --- documents in the case file (issue #24): versions are attachments (downloads above), previews beside them
+    "api/v1/attachments/<int:pk>/preview/": "page image of a version (the download's check, attachment_for)",
+    "api/v1/dossiers/<int:pk>/documents/": "documents with every version per user × dossier (GET) and add one (POST): "
+                                           "the applicant while editable, staff or the employer while acting",
+    "api/v1/documents/<int:pk>/withdraw/": "change: withdraw a document (the side that added it, not once decided)",
     "api/v1/cards/": "card list",
     "api/v1/cards/<int:pk>/": "card detail",
     "api/v1/cards/<int:pk>/report-loss/": "change: report a card lost",
@@ -32,6 +37,8 @@ TESTED = {
     "applications/<int:pk>/transition/": "change: fire a transition",
     "applications/<int:pk>/attachments/": "change: upload",
     "attachments/<int:pk>/download/": "attachment download",
+    "attachments/<int:pk>/preview/": "page image of a version for the portal and the admin (attachment_for)",
+    "attachments/<int:pk>/reader/": "the reader of a version with links to every version (attachment_for)",
     "employer/applications/": "employer's recommendation list",
     "verify/<str:token>/": "public verification page: masked data only, bad tokens 404",
     "cards/": "the holder's own cards",
@@ -159,13 +166,6 @@ EXEMPT = {
                                               "dossier) — same service and sweep (test_materials.py)",
     "applications/<int:pk>/confirm/<slug:transition>/": "the applicant's own confirmation page (404 for a dossier "
                                                         "not visible, 403 for anyone but the applicant)",
-    # documents in the case file (issue #24): swept in tests/search/test_document_text.py and
-    # tests/casefiles/test_documents.py; a version downloads through api/v1/attachments/<int:pk>/ (TESTED above)
-    "api/v1/dossiers/<int:pk>/documents/": "list (dossier_for: 404 unless the caller may see the dossier) and add: "
-    "the applicant while editable, staff or the employer only while acting on the current state (AddDocument); "
-    "another scheme's officer 404, the applicant during review 400",
-    "api/v1/documents/<int:pk>/withdraw/": "change: withdraw (document_for: 404 unless the dossier is visible; only "
-    "the side that added it, refused once decided; WithdrawDocument)",
     "schemes/<slug:slug>/materials/": "published materials checklist of a scheme (一次告知), no dossier data",
     # portal pages about the caller only
     "accounts/register/": "creates the caller's account",
