@@ -81,26 +81,47 @@ def dossier_queryset():
     ).prefetch_related("opinions", "cards")
 
 
-def documents_text(ids):
-    """{dossier id: the text of the current version of each of its documents not withdrawn}, scrubbed of ID and
-    phone numbers. Staff search only: it goes to ``search_text`` (analysed, never returned or exported)."""
-    from casefiles.models import Attachment, TextStatus
+def current_versions(ids):
+    """(dossier id, document id, title, version, text status, text) of the current version of every document of
+    the dossiers not withdrawn, by document: the version the dossier's search text holds."""
+    from casefiles.models import Attachment
 
-    result = defaultdict(list)
     seen = set()
     rows = (
         Attachment.objects.filter(dossier_id__in=list(ids), document__withdrawn_at__isnull=True)
         .order_by("document_id", "-version")
-        .values_list("dossier_id", "document_id", "document__title", "text_status", "text")
+        .values_list("dossier_id", "document_id", "document__title", "version", "text_status", "text")
     )
-    for dossier_id, document_id, title, status, text in rows.iterator(chunk_size=500):
-        if document_id in seen:
+    for row in rows.iterator(chunk_size=500):
+        if row[1] in seen:
             continue  # an earlier version: the current one stands for the document
-        seen.add(document_id)
+        seen.add(row[1])
+        yield row
+
+
+def documents_text(ids):
+    """{dossier id: the text of the current version of each of its documents not withdrawn}, scrubbed of ID and
+    phone numbers. Staff search only: it goes to ``search_text`` (analysed, never returned or exported)."""
+    from casefiles.models import TextStatus
+
+    result = defaultdict(list)
+    for dossier_id, _document_id, title, _version, status, text in current_versions(ids):
         result[dossier_id].append(title)
         if status == TextStatus.EXTRACTED and text:
             result[dossier_id].append(text)
     return {k: scrub_text("\n".join(v)) for k, v in result.items()}
+
+
+def documents_for_snippets(ids):
+    """{dossier id: [(document id, title, version, text)]}: what a staff hit's snippets are cut from, read from the
+    database for the dossiers of one page of hits (the index never hands the text back). The caller has the hits
+    from a search filtered on the user's principals: these are dossiers the user may see."""
+    from casefiles.models import TextStatus
+
+    result = defaultdict(list)
+    for dossier_id, document_id, title, version, status, text in current_versions(ids):
+        result[dossier_id].append((document_id, title, version, text if status == TextStatus.EXTRACTED else ""))
+    return dict(result)
 
 
 def dossier_document(dossier, principals, document_text=""):

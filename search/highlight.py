@@ -2,6 +2,10 @@
 
 Masking comes first: the text is scrubbed of anything that looks like an ID or phone number
 (casefiles.masking.scrub_text), then a window around the first match is cut, escaped and marked.
+
+A dossier's documents are not stored with its hit (their text is personal data, analysed only): a staff hit's
+document snippets are cut here from the text read back from the database for that page of hits
+(:func:`document_snippets`), so both backends show the same snippets.
 """
 
 import re
@@ -45,6 +49,11 @@ def match_spans(text, terms):
 
 def snippet(text, terms, width=120, before=30):
     """HTML: about ``width`` characters around the first match, matches in <mark>, ellipses where cut."""
+    return marked_snippet(text, terms, width=width, before=before)[0]
+
+
+def marked_snippet(text, terms, width=120, before=30):
+    """(the snippet's HTML as :func:`snippet`, whether any term matched the text)."""
     text = scrub_text((text or "").replace("\r", ""))
     spans = match_spans(text, terms)
     if spans:
@@ -64,4 +73,22 @@ def snippet(text, terms, width=120, before=30):
         pos = e
     out.append(escape(text[pos:end]))
     html = "".join(out).replace("\n", " ")
-    return ("…" if start > 0 else "") + html + ("…" if end < len(text) else "")
+    return ("…" if start > 0 else "") + html + ("…" if end < len(text) else ""), bool(spans)
+
+
+def document_snippets(documents, terms, limit=3):
+    """The documents of one dossier in which a term matches, each with a snippet of its text (or of its title when
+    only the title matches), as ``DocumentSnippet``: which document (title) and version the match came from.
+    ``documents``: [(document id, title, version, text)], as search.documents.documents_for_snippets gives them."""
+    from .backends.base import DocumentSnippet
+
+    found = []
+    for document_id, title, version, text in documents or ():
+        html, matched = marked_snippet(text, terms)
+        if not matched:
+            html, matched = marked_snippet(title, terms)
+        if matched:
+            found.append(DocumentSnippet(document_id=document_id, title=title, version=version, snippet=html))
+            if len(found) >= limit:
+                break
+    return found

@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from .backends.base import CONTENT, DOSSIER, FACETS, TOTAL_CAP, FacetBucket, Hit, SearchResult
 from .documents import (
     add_words,
+    documents_for_snippets,
     dossier_documents,
     iter_all_dossier_documents,
     page_content_documents,
     principals_for,
 )
-from .highlight import snippet
+from .highlight import document_snippets, marked_snippet, snippet
 from .models import OutboxEntry
 from .tokens import query_terms
 
@@ -200,7 +201,25 @@ def search_staff(user, q, filters=None, page=1, page_size=PAGE_SIZE, facets=None
         index=DOSSIER, terms=terms, filters=filters, principals=principals, page=page, page_size=page_size,
         facets=FACETS[DOSSIER] if with_facets else (), total_cap=TOTAL_CAP,
     )
-    return _result(q, raw, terms, page, page_size, filters, with_facets)
+    result = _result(q, raw, terms, page, page_size, filters, with_facets)
+    _add_document_snippets(result.hits, terms)
+    return result
+
+
+def _add_document_snippets(hits, terms):
+    """A hit found inside a dossier's documents names the document and version with a snippet of its text.
+
+    The text is read from the database for this page of hits only (the backends never return it, and these are
+    dossiers the user's principals already admitted). When the dossier's own text does not match, its snippet
+    (the start of its text) is dropped: the documents' snippets say why it was found."""
+    if not terms:
+        return
+    dossier_hits = [h for h in hits if h.kind == "dossier" and str(h.key).isdigit()]
+    documents = documents_for_snippets([int(h.key) for h in dossier_hits]) if dossier_hits else {}
+    for hit in dossier_hits:
+        hit.documents = document_snippets(documents.get(int(hit.key)), terms)
+        if hit.documents and not marked_snippet(hit.fields.get("text", ""), terms)[1]:
+            hit.snippet = ""
 
 
 # --------------------------------------------------------------------------- writing

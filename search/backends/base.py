@@ -41,6 +41,16 @@ class RawResult:
 
 
 @dataclass
+class DocumentSnippet:
+    """Where in a dossier's documents a staff hit matched: the document's title, its version and a snippet."""
+
+    document_id: int
+    title: str
+    version: int
+    snippet: str  # HTML, as Hit.snippet
+
+
+@dataclass
 class Hit:
     kind: str
     key: str
@@ -52,6 +62,8 @@ class Hit:
     scheme_name: str = ""
     score: float = 0.0
     fields: dict = field(default_factory=dict)
+    # Staff search only: the dossier's documents in which the query matched (never in as_public_dict).
+    documents: list[DocumentSnippet] = field(default_factory=list)
 
     def as_public_dict(self):
         return {"title": self.title, "scheme": self.scheme_name or self.scheme, "citation": self.citation,

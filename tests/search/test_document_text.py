@@ -265,3 +265,51 @@ def test_an_unreadable_file_is_kept_marked_and_retried_once(search_backend, djan
     assert version.text_status == TextStatus.FAILED and version.text_error
     assert version.text_attempts == 2  # the first run and one retry
     assert version.file.open("rb").read() == broken
+
+
+def test_a_hit_inside_a_document_names_the_document_and_version_with_an_escaped_snippet(two_dossiers, client):
+    """Staff search (service and the admin page) on both backends: the hit names the document and the version the
+    phrase is in, marks it in a snippet of that text (escaped, personal numbers masked); public search never."""
+    scan_dossier, pdf_dossier, pdf_document, _first, _second = two_dossiers
+    officer = officer_of(scan_dossier)
+    hit = next(h for h in service.search_staff(officer, AWARD).hits if h.key == str(scan_dossier.pk))
+    [in_scan] = hit.documents
+    assert (in_scan.title, in_scan.version) == ("国务院政府特殊津贴证书", 1)
+    assert f"<mark>{AWARD}</mark>" in in_scan.snippet
+    assert hit.snippet == ""  # the dossier's own text does not hold the phrase: the document says why it was found
+
+    # the current version of a re-uploaded PDF: version 2, not the text of version 1 (no longer searched)
+    pdf_officer = officer_of(pdf_dossier)
+    hit = next(h for h in service.search_staff(pdf_officer, "聘期六年").hits if h.key == str(pdf_dossier.pk))
+    assert [(d.document_id, d.title, d.version) for d in hit.documents] == [(pdf_document.pk, pdf_document.title, 2)]
+    assert "<mark>聘期六年</mark>" in hit.documents[0].snippet
+    assert str(pdf_dossier.pk) not in found(pdf_officer, "聘期五年")
+
+    # text that is markup, an ID and a mobile number: escaped and masked in the snippet, the service's and the page's
+    current = pdf_document.versions.get(version=2)
+    Attachment.objects.filter(pk=current.pk).update(text=(
+        f'乙方<img src=x onerror="alert(1)">{PDF_PHRASE}<script>alert(2)</script>联系电话13912345678，'
+        "身份证号110101199003074514"))
+    service.index_dossiers([pdf_dossier.pk], refresh=True)
+    hit = next(h for h in service.search_staff(pdf_officer, PDF_PHRASE).hits if h.key == str(pdf_dossier.pk))
+    html = hit.documents[0].snippet
+    assert f"<mark>{PDF_PHRASE}</mark>" in html and hit.documents[0].version == 2
+    assert "<img" not in html and "<script" not in html and "&lt;script&gt;alert(2)" in html
+    assert "13912345678" not in html and "110101199003074514" not in html
+    client.force_login(pdf_officer)
+    page = client.get(reverse("huicai_search_staff"), {"q": PDF_PHRASE}).content.decode()
+    assert f"<mark>{PDF_PHRASE}</mark>" in page and "&lt;script&gt;alert(2)" in page
+    assert "<script>alert(2)" not in page and 'onerror="alert(1)"' not in page
+    assert f"在文件“{pdf_document.title}”（第 2 版）中：" in page
+    assert reverse("casefiles_dossiers:detail", args=[pdf_dossier.pk]) in page
+
+    # public search: neither the service, the API nor the page ever shows a dossier or its documents' text
+    client.logout()
+    for phrase, other_words in ((AWARD, "人力资源和社会保障部"), (PDF_PHRASE, "联系电话")):
+        assert not [h for h in service.search_public(phrase).hits if h.kind == "dossier" or h.documents]
+        body = client.get(reverse("api-search"), {"q": phrase}).content.decode()
+        assert phrase not in body and other_words not in body
+        page = client.get("/search/", {"q": phrase}).content.decode()
+        assert other_words not in page and "<mark>" not in page
+    # and the stranger: no hit, so no snippet
+    assert service.search_staff(other_scheme_officer(pdf_dossier.scheme), PDF_PHRASE).hits == []
