@@ -2,7 +2,10 @@
 
 from importlib import import_module
 
-for module in ("schemes", "scheme_files", "jobs", "dossiers", "cards", "cards_actions", "calendar", "opinions", "notices"):
+MODULES = (
+    "schemes", "scheme_files", "jobs", "dossiers", "documents", "cards", "cards_actions", "calendar", "opinions", "notices",
+)
+for module in MODULES:
     try:
         import_module(f"casefiles.adminviews.{module}")
     except ModuleNotFoundError as exc:

@@ -293,12 +293,14 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
         transitions = transitions_available(self.request.user, dossier)
         # a stage decided at a meeting records the minutes with each of its steps
         at_meeting = any(t.role == TransitionRole.MEETING_DECISION for t in transitions)
+        documents = documents_of(dossier)
         context = self.get_context_data(
             dossier=dossier,
             criteria=dossier.criteria.select_related("tier"),
             opinions=dossier.opinions.select_related("actor", "department", "from_state", "to_state"),
             attachments=_attachments_named(dossier),
-            documents=documents_of(dossier),
+            documents=documents,
+            document_actions=_documents_panel(self.request.user, dossier, documents),
             journal=dossier.journal.select_related("actor", "department").order_by("-pk")[:200],
             transitions=[
                 {"transition": t, "minutes": at_meeting}
@@ -318,6 +320,12 @@ def _opinion_panel(user, dossier):
     from .opinions import opinion_panel  # the opinion requests' own admin module (imports this one)
 
     return opinion_panel(user, dossier)
+
+
+def _documents_panel(user, dossier, documents):
+    from .documents import documents_panel  # the documents' own admin module (imports this one)
+
+    return documents_panel(user, dossier, documents)
 
 
 def documents_of(dossier):
