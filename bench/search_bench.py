@@ -50,8 +50,14 @@ STAFF_QUERIES = ["李娜", "王", "落户", "体检", "博士后", "材料不全
 PUBLIC_QUERIES = ["年满65岁", "住房公积金", "贵宾室", "博士后", "R字签证", "落户", "体检", "子女入学", "人才", "医疗"]
 
 
-def synthetic_dossiers(n, seed=1):
+def synthetic_dossiers(n, seed=1, document_text=False):
+    """Dossier documents; with ``document_text`` each also carries 0–3 documents' extracted text (a page of Chinese
+    each, bench/document_texts.py) in its search text, drawn from a second generator so that the dossiers
+    themselves are the same with and without."""
+    from bench.document_texts import dossier_documents_text
+
     rng = random.Random(seed)
+    texts = random.Random(seed + 1)
     for i in range(1, n + 1):
         slug, scheme_name, jurisdiction = SCHEMES[i % len(SCHEMES)]
         year = 2020 + i % 7
@@ -61,10 +67,13 @@ def synthetic_dossiers(n, seed=1):
         stage = rng.choice(STAGES)
         opinions = "\n".join(rng.sample(OPINIONS, rng.randint(0, 3)))
         text = "\n".join([reference, name, employer, scheme_name, stage, opinions])
+        search_text = text
+        if document_text:
+            search_text = f"{text}\n{dossier_documents_text(texts, texts.choice((0, 1, 1, 2, 2, 3)))}"
         groups = rng.sample(range(1, GROUPS + 1), rng.randint(1, 3))
         yield {
             "key": str(i), "kind": "dossier", "title": f"{reference} · {name}", "citation": "",
-            "url": f"/applications/{i}/", "text": text, "search_text": text, "reference": reference,
+            "url": f"/applications/{i}/", "text": text, "search_text": search_text, "reference": reference,
             "applicant_name": name, "employer": employer,
             "scheme": slug, "scheme_name": scheme_name, "jurisdiction": jurisdiction, "jurisdiction_name": scheme_name,
             "tier": rng.choice(TIERS), "stage": stage, "state": f"s{STAGES.index(stage)}", "state_kind": "stage",
@@ -119,6 +128,10 @@ def main():
     parser.add_argument("--prefix", default="bench", help="elastic: index prefix (never the site's)")
     parser.add_argument("--reuse", action="store_true",
                         help="elastic: query the kept bench index if it holds --dossiers documents (no indexing)")
+    parser.add_argument("--document-text", action="store_true",
+                        help="dossiers carry their documents' extracted text (issue #24): 0-3 pages each")
+    parser.add_argument("--document-queries", action="store_true",
+                        help="staff queries also ask phrases found inside documents (ask with and without text alike)")
     parser.add_argument("--before", action="store_true",
                         help="also time the request of before (facets and an exact total on every query)")
     args = parser.parse_args()
@@ -143,10 +156,11 @@ def main():
     if not reuse:
         backend.replace_all(CONTENT, content)
         started, cpu = time.perf_counter(), time.process_time()
-        backend.replace_all(DOSSIER, with_words(synthetic_dossiers(args.dossiers)))
+        backend.replace_all(DOSSIER, with_words(synthetic_dossiers(args.dossiers, document_text=args.document_text)))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         rate = args.dossiers / elapsed
-        print(f"backend={backend.name} dossiers={args.dossiers} content_units={len(content)}")
+        print(f"backend={backend.name} dossiers={args.dossiers} content_units={len(content)} "
+              f"document_text={args.document_text}")
         print(f"bulk indexing: {elapsed:.1f}s wall, {cpu:.1f}s CPU in Python, {rate:,.0f} dossiers/s "
               f"(documents built in Python and sent in bulk)")
         print(f"load average after indexing: {Path('/proc/loadavg').read_text().strip()}")
@@ -164,6 +178,11 @@ def main():
     def superuser(rng):
         return None
 
+    staff_queries = STAFF_QUERIES
+    if args.document_queries:
+        from bench.document_texts import DOCUMENT_QUERIES
+
+        staff_queries = STAFF_QUERIES + DOCUMENT_QUERIES
     results = {}
     cpu = time.process_time()
     started = time.perf_counter()
@@ -171,17 +190,17 @@ def main():
         results["before: public, facets + exact total"] = time_queries(
             backend, CONTENT, PUBLIC_QUERIES, args.rounds, superuser, public_only=True, total_cap=None)
         results["before: reviewer, facets + exact total"] = time_queries(
-            backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer, total_cap=None)
+            backend, DOSSIER, staff_queries, args.rounds, reviewer, total_cap=None)
         results["before: superuser, facets + exact total"] = time_queries(
-            backend, DOSSIER, STAFF_QUERIES, args.rounds, superuser, total_cap=None)
+            backend, DOSSIER, staff_queries, args.rounds, superuser, total_cap=None)
     results["public, page 1 (facets)"] = time_queries(
         backend, CONTENT, PUBLIC_QUERIES, args.rounds, superuser, public_only=True)
-    results["reviewer, page 1 (facets)"] = time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer)
-    results["superuser, page 1 (facets)"] = time_queries(backend, DOSSIER, STAFF_QUERIES, args.rounds, superuser)
+    results["reviewer, page 1 (facets)"] = time_queries(backend, DOSSIER, staff_queries, args.rounds, reviewer)
+    results["superuser, page 1 (facets)"] = time_queries(backend, DOSSIER, staff_queries, args.rounds, superuser)
     results["reviewer, page 2 (no facets)"] = time_queries(
-        backend, DOSSIER, STAFF_QUERIES, args.rounds, reviewer, page=2, facets=False)
+        backend, DOSSIER, staff_queries, args.rounds, reviewer, page=2, facets=False)
     results["superuser, page 2 (no facets)"] = time_queries(
-        backend, DOSSIER, STAFF_QUERIES, args.rounds, superuser, page=2, facets=False)
+        backend, DOSSIER, staff_queries, args.rounds, superuser, page=2, facets=False)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     for label, r in results.items():
         print(f"{label:42} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms  (n={r['n']})")

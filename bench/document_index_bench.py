@@ -1,0 +1,141 @@
+"""Indexing documents' text into Elasticsearch once extracted (issue #24, performance: ≥ 500 documents/s for
+10,000 documents).
+
+    DATABASE_URL=postgres://huicai:huicai@127.0.0.1:5432/huicai_benchdoc ELASTICSEARCH_URL=http://127.0.0.1:9200 \\
+        .venv/bin/python -m bench.document_index_bench --dossiers 5000 --documents 10000
+
+A throw-away database (reused between runs) gets ``--dossiers`` dossiers (bench/loadgen.py) and, once,
+``--documents`` documents spread over them (1 to 3 a dossier), each a current version whose text was extracted (a
+page of Chinese from bench/document_texts.py, 1,000–1,800 characters). The index prefix is ``benchdoc``, never the
+site's. Timed: the real rebuild path, ``search.service.reindex_all`` (dossiers read in chunks with their documents'
+text, scrubbed, built and sent in bulk to a new index swapped in by alias), once before the documents exist and
+once after, in the same run; documents/s is the documents indexed over the second rebuild's wall time. CPU is this
+process's (building documents in Python); Elasticsearch's own CPU is read from its node stats.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huicai.settings.test")
+os.environ.setdefault("HUICAI_SEARCH_INDEX_PREFIX", "benchdoc")
+
+import django  # noqa: E402
+
+django.setup()
+
+import logging  # noqa: E402
+
+logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+logging.getLogger("elasticsearch").setLevel(logging.WARNING)
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.document_texts import document_text  # noqa: E402
+from bench.loadgen import generate  # noqa: E402
+from casefiles.models import Attachment, Document, DocumentSide, Dossier, TextStatus  # noqa: E402
+from search import service  # noqa: E402
+
+
+def es_cpu_ms(backend):
+    """Total CPU milliseconds of the Elasticsearch node processes so far."""
+    stats = backend.client.nodes.stats(metric="process")
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values())
+
+
+def add_documents(count, seed=5, batch=2000):
+    """``count`` documents with one extracted version each, over the existing dossiers (1–3 a dossier)."""
+    rng = random.Random(seed)
+    uploader = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    dossiers = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
+    now = timezone.now()
+    made = 0
+    while made < count:
+        pairs = []
+        for dossier_id in dossiers:
+            for _ in range(rng.randint(1, 3)):
+                if made + len(pairs) >= count:
+                    break
+                title, body, text = document_text(rng)
+                pairs.append((Document(dossier_id=dossier_id, title=title, kind="other", issuing_body=body,
+                                       side=DocumentSide.APPLICANT, added_by=uploader, added_at=now),
+                               text))
+            if made + len(pairs) >= count or len(pairs) >= batch:
+                with transaction.atomic():
+                    documents = Document.objects.bulk_create([d for d, _t in pairs])
+                    Attachment.objects.bulk_create([
+                        Attachment(dossier_id=d.dossier_id, document=d, version=1, kind="other",
+                                   file="attachments/bench/none.pdf", original_name=f"{d.title}.pdf",
+                                   content_type="application/pdf", size=len(t.encode()), sha256="0" * 64,
+                                   uploaded_by=uploader, text=t, text_status=TextStatus.EXTRACTED, text_attempts=1)
+                        for d, (_d, t) in zip(documents, pairs)
+                    ])
+                made += len(pairs)
+                pairs = []
+            if made >= count:
+                break
+    return made
+
+
+def rebuild(backend):
+    load = os.getloadavg()[0]
+    cpu, es_cpu, started = time.process_time(), es_cpu_ms(backend), time.perf_counter()
+    stats = service.reindex_all(content_docs=[])
+    wall = time.perf_counter() - started
+    return {"wall": wall, "cpu": time.process_time() - cpu, "es_cpu": (es_cpu_ms(backend) - es_cpu) / 1000,
+            "dossiers": stats["dossiers"], "load": (load, os.getloadavg()[0])}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dossiers", type=int, default=5000)
+    parser.add_argument("--documents", type=int, default=10000)
+    args = parser.parse_args()
+    if not settings.ELASTICSEARCH_URL:
+        sys.exit("document_index_bench needs ELASTICSEARCH_URL")
+    call_command("migrate", verbosity=0)
+    from casefiles.demo import load_schemes_and_users
+
+    if not get_user_model().objects.filter(is_superuser=True).exists():
+        load_schemes_and_users(password="bench-pass-123")
+    current = Dossier.objects.count()
+    if current < args.dossiers:
+        generate(args.dossiers - current, progress=False)
+    backend = service.get_backend()
+    print(f"database: {connection.vendor}; Elasticsearch {backend.client.info()['version']['number']} at "
+          f"{settings.ELASTICSEARCH_URL}, prefix {settings.HUICAI_SEARCH_INDEX_PREFIX}")
+    existing = Attachment.objects.filter(text_status=TextStatus.EXTRACTED).count()
+    before = None
+    if existing == 0:
+        before = rebuild(backend)
+        print(f"rebuild without documents: {before['dossiers']:,} dossiers in {before['wall']:.1f} s wall, "
+              f"{before['cpu']:.1f} s CPU here, {before['es_cpu']:.1f} s CPU in Elasticsearch, load {before['load']}")
+        started = time.perf_counter()
+        add_documents(args.documents)
+        print(f"added {args.documents:,} documents in {time.perf_counter() - started:.1f} s")
+    documents = Attachment.objects.filter(text_status=TextStatus.EXTRACTED, document__withdrawn_at__isnull=True).count()
+    chars = sum(len(t) for t in Attachment.objects.values_list("text", flat=True).iterator(chunk_size=2000))
+    after = rebuild(backend)
+    rate = documents / after["wall"]
+    print(f"rebuild with documents: {after['dossiers']:,} dossiers, {documents:,} documents "
+          f"({chars / 1e6:.1f} M characters of text) in {after['wall']:.1f} s wall, {after['cpu']:.1f} s CPU here, "
+          f"{after['es_cpu']:.1f} s CPU in Elasticsearch, load {after['load']}")
+    print(f"documents indexed: {rate:,.0f} documents/s (goal ≥ 500)")
+    if before:
+        print(f"ratio with/without documents: wall {after['wall'] / before['wall']:.2f}, "
+              f"CPU here {after['cpu'] / max(before['cpu'], 1e-9):.2f}, "
+              f"Elasticsearch CPU {after['es_cpu'] / max(before['es_cpu'], 1e-9):.2f}")
+    backend.delete_indices()
+
+
+if __name__ == "__main__":
+    main()
