@@ -77,7 +77,7 @@ def add_documents(count, seed=5, batch=2000):
                                    file="attachments/bench/none.pdf", original_name=f"{d.title}.pdf",
                                    content_type="application/pdf", size=len(t.encode()), sha256="0" * 64,
                                    uploaded_by=uploader, text=t, text_status=TextStatus.EXTRACTED, text_attempts=1)
-                        for d, (_d, t) in zip(documents, pairs)
+                        for d, (_d, t) in zip(documents, pairs, strict=True)
                     ])
                 made += len(pairs)
                 pairs = []
