@@ -24,6 +24,12 @@ TESTED = {
     "api/v1/dossiers/<int:pk>/documents/": "documents with every version per user × dossier (GET) and add one (POST): "
                                            "the applicant while editable, staff or the employer while acting",
     "api/v1/documents/<int:pk>/withdraw/": "change: withdraw a document (the side that added it, not once decided)",
+    # the admin's document forms: the same actions (also swept in tests/casefiles/test_document_admin.py)
+    "admin/dossiers/<int:pk>/documents/add/": "change: add a document (admin form, AddDocument)",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "change: a new version (admin form, "
+                                                                     "AddDocumentVersion)",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "change: withdraw (admin confirmation page, "
+                                                                      "WithdrawDocument)",
     "api/v1/cards/": "card list",
     "api/v1/cards/<int:pk>/": "card detail",
     "api/v1/cards/<int:pk>/report-loss/": "change: report a card lost",
@@ -162,14 +168,6 @@ EXEMPT = {
     "department only; the applicant 403, another department 403/404, a draft 404 (test_materials.py, every scheme)",
     "admin/dossiers/<int:pk>/materials/waive/": "change: waive a material (admin form) — same service and sweep "
                                                 "(test_materials.py)",
-    # the admin's document forms (issue #24): dossier_for (404 unless visible), a document only of that dossier (404),
-    # then the same actions as api/v1/dossiers/<int:pk>/documents/ and api/v1/documents/<int:pk>/withdraw/ (TESTED);
-    # swept in tests/casefiles/test_document_admin.py (acting officer, another scheme's officer 404, decided 400)
-    "admin/dossiers/<int:pk>/documents/add/": "form (GET) and add a document (POST, AddDocument)",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "form (GET) and a new version (POST, "
-                                                                     "AddDocumentVersion)",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "confirmation page (GET) and withdrawal "
-                                                                      "(POST, WithdrawDocument)",
     "applications/<int:pk>/materials/waive/": "change: waive a material (portal form of an employer receiving the "
                                               "dossier) — same service and sweep (test_materials.py)",
     "applications/<int:pk>/confirm/<slug:transition>/": "the applicant's own confirmation page (404 for a dossier "
@@ -267,12 +265,9 @@ ADMIN_OBJECT_COVERED = {
     "admin/dossiers/<int:pk>/materials/waive/": "material waiver: dossier_for (404) then the waiver service's "
                                                 "principal check, swept per scheme in tests/casefiles/test_materials.py",
     "admin/card-registry/<int:pk>/": "card × user cells (page and card actions)",
-    "admin/dossiers/<int:pk>/documents/add/": "document forms: dossier_for (404) then AddDocument's check, swept in "
-                                              "tests/casefiles/test_document_admin.py",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "document forms: dossier_for (404), the dossier's "
-                                                                     "document (404), AddDocumentVersion; same sweep",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "document forms: dossier_for (404), the dossier's "
-                                                                      "document (404), WithdrawDocument; same sweep",
+    "admin/dossiers/<int:pk>/documents/add/": "user × dossier cells (add a document)",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "user × dossier cells (the first document)",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "user × dossier cells (the first document)",
     "admin/opinion-requests/dossier/<int:pk>/answer/<int:request_pk>/": "user × open request cells (answer)",
     "admin/opinion-requests/dossier/<int:pk>/experts/": "user × dossier cells (naming experts)",
 }

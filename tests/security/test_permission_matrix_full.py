@@ -501,9 +501,17 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                     "file": SimpleUploadedFile("会议纪要.png", PNG, "image/png"), "kind": _a_material(d),
                     "title": "矩阵文件"}, multipart=True)
 
+            def add_document_admin(d=dossier, b=browser):  # the admin's form: the same action
+                return b.post_form(f"/admin/dossiers/{d.pk}/documents/add/", {
+                    "file": SimpleUploadedFile("会议纪要.png", PNG, "image/png"), "kind": _a_material(d),
+                    "title": "矩阵文件"})
+
             document_changes = [
                 ("api/v1/dossiers/<int:pk>/documents/", add_document,
                  lambda d=dossier: Attachment.objects.filter(dossier_id=d.pk).count(), uid in adders, "add document"),
+                ("admin/dossiers/<int:pk>/documents/add/", add_document_admin,
+                 lambda d=dossier: Attachment.objects.filter(dossier_id=d.pk).count(), uid in adders and admin_access,
+                 "add document (admin)"),
             ]
             if attachment is not None:
                 document = documents[attachment.document_id]
@@ -514,10 +522,26 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                 def withdrawn(doc=document):
                     return Document.objects.filter(pk=doc.pk).values_list("withdrawn_at", flat=True).get()
 
+                def withdraw_admin(doc=document, d=dossier, b=browser):
+                    return b.post_form(f"/admin/dossiers/{d.pk}/documents/{doc.pk}/withdraw/",
+                                       {"reason": "矩阵撤回", "confirm": "on"})
+
+                def new_version_admin(doc=document, d=dossier, b=browser):
+                    return b.post_form(f"/admin/dossiers/{d.pk}/documents/{doc.pk}/version/", {
+                        "file": SimpleUploadedFile("会议纪要.png", PNG, "image/png"), "note": "矩阵新版本"})
+
+                def versions(doc=document):
+                    return Attachment.objects.filter(document_id=doc.pk).count()
+
                 side = _document_side(dossier, uid)
-                document_changes.append(("api/v1/documents/<int:pk>/withdraw/", withdraw, withdrawn,
-                                         uid in adders and document.withdrawn_at is None and side == document.side,
-                                         "withdraw document"))
+                may_change = uid in adders and document.withdrawn_at is None and side == document.side
+                document_changes += [
+                    ("api/v1/documents/<int:pk>/withdraw/", withdraw, withdrawn, may_change, "withdraw document"),
+                    ("admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/", withdraw_admin, withdrawn,
+                     may_change and admin_access, "withdraw document (admin)"),
+                    ("admin/dossiers/<int:pk>/documents/<int:document_pk>/version/", new_version_admin, versions,
+                     may_change and admin_access, "new version (admin)"),
+                ]
             if not (FULL or may_view):
                 document_changes = [document_changes[(ui + di) % len(document_changes)]]
             for route, call, probe, expected, action in document_changes:
