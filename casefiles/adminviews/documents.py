@@ -128,7 +128,16 @@ class _DocumentFormView(DossierDetailView):
         return self.form_class(data, files)
 
     def get(self, request, *args, **kwargs):
+        try:
+            self.check()
+        except CASE_FILE_ERRORS as exc:  # say at once why not, instead of a form that cannot succeed
+            messages.error(request, user_message(exc, "admin"))
+            return self.render_form(None, status=http_status(exc))
         return self.render_form(self.get_form())
+
+    def check(self):
+        """The action's own check(), without a file: may the user do this now?"""
+        raise NotImplementedError
 
     def render_form(self, form, status=200):
         context = self.get_context_data(dossier=self.dossier, form=form, **self.form_context())
@@ -163,6 +172,9 @@ class DocumentAddView(_DocumentFormView):
     def get_form(self, data=None, files=None):
         return DocumentAddForm(data, files, scheme=self.dossier.scheme)
 
+    def check(self):
+        AddDocument(self.dossier, self.request.user, None).check()
+
     def act(self, data):
         version = AddDocument(
             self.dossier, self.request.user, data["file"], kind=data["kind"], title=data["title"],
@@ -196,6 +208,10 @@ class _OneDocumentView(_DocumentFormView):
 
     def form_context(self):
         return {"document": self.document}
+
+    def check(self):
+        # The same people may give a document a new version or withdraw it (see documents_panel).
+        AddDocumentVersion(self.document, self.request.user, None).check()
 
 
 class DocumentVersionView(_OneDocumentView):

@@ -194,6 +194,12 @@ def test_a_withdrawal_after_the_decision_is_refused_in_chinese(client):
     url = urls(dossier, document)
     assert url["withdraw"] not in page_text(client.get(url["detail"]))
     assert urls(dossier)["add"] not in page_text(client.get(url["detail"]))
+    # the pages say so at once, without a form that cannot succeed
+    for name, field in (("withdraw", 'name="confirm"'), ("version", 'name="file"')):
+        page = client.get(url[name])
+        assert page.status_code == 400 and DECIDED in page_text(page) and field not in page_text(page)
+    page = client.get(urls(dossier)["add"])
+    assert page.status_code == 400 and DECIDED in page_text(page) and 'name="file"' not in page_text(page)
     response = client.post(url["withdraw"], {"confirm": "on", "reason": "撤回"})
     assert response.status_code == 400
     assert f"{DECIDED}（“{dossier.state.name}”），其文件不能再更改。" in page_text(response)
