@@ -26,6 +26,7 @@ def _version_payload(version):
         "uploaded_at": version.uploaded_at, "text": version.get_text_status_display(),
         "text_problem": _(version.text_error) if version.text_error else "",
         "download": reverse("api-attachment", args=[version.pk]),
+        "preview": reverse("api-attachment-preview", args=[version.pk]),
     }
 
 

@@ -15,14 +15,19 @@ drawn again on every request, a timeout is not. Who may see a preview is decided
 
 import datetime
 import io
+import os
 import subprocess
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+
+from huicai.conflicts import is_lock_failure
 
 from ..models import JournalEntry
 from .journal import journal_write
@@ -69,12 +74,21 @@ def _read(storage, name):
 
 
 def _write(storage, name, data):
-    """Store ``data`` under ``name`` exactly; a concurrent request that stored it first wins (same content)."""
-    if storage.exists(name):
+    """Store ``data`` under ``name``. On a local disk the file appears whole or not at all (written beside it, then
+    renamed): a request reading the cache while another writes it must never get half a PNG. Two requests drawing
+    the same page write the same bytes, so the last rename wins harmlessly."""
+    try:
+        path = Path(storage.path(name))
+    except NotImplementedError:  # a remote storage: its save is its own (a faster twin's file is kept)
+        if not storage.exists(name):
+            saved = storage.save(name, ContentFile(data))
+            if saved != name:
+                storage.delete(saved)
         return
-    saved = storage.save(name, ContentFile(data))
-    if saved != name:  # the other request was faster: keep its file, drop ours
-        storage.delete(saved)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
 
 
 def _source(attachment, workdir):
@@ -221,5 +235,21 @@ def preview_journal(*, attachment, user, action="preview"):
         if JournalEntry.objects.filter(dossier_id=attachment.dossier_id, action="casefiles.attachment.preview",
                                        actor=user, object_id=str(attachment.pk), created_at__gte=start).exists():
             return None
-    return journal_write(action=f"casefiles.attachment.{action}", actor=user, dossier=attachment.dossier,
-                         obj=attachment, data={"document": attachment.document_id, "version": attachment.version})
+    # A dossier page asks for all its thumbnails at once, so their entries race for the chain's head. PostgreSQL
+    # queues them on the head's row lock; SQLite may instead give two of them the same place in the chain, or
+    # refuse one the lock outright (its shared in-memory test database does not wait): the loser tries again
+    # behind the winner, a few times, before the request fails as any lost lock race does (409).
+    attempts = 5
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                return journal_write(action=f"casefiles.attachment.{action}", actor=user, dossier=attachment.dossier,
+                                     obj=attachment, data={"document": attachment.document_id,
+                                                           "version": attachment.version})
+        except (IntegrityError, OperationalError) as error:
+            if attempt == attempts - 1 or transaction.get_connection().in_atomic_block:
+                raise
+            if isinstance(error, OperationalError) and not is_lock_failure(error):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None

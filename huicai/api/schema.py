@@ -183,6 +183,14 @@ OPERATIONS = {
         gettext_lazy("Download an attachment"),
         gettext_lazy("The file as uploaded; each staff download is journaled."),
     ),
+    "attachments_preview_retrieve": (
+        gettext_lazy("Preview a page of a document version"),
+        gettext_lazy(
+            "A page of the version as a PNG image (page from 1; size thumb or page), for the same callers as the "
+            "download. A file that cannot be shown (damaged, or a type without preview) answers 422 with code "
+            "preview_unavailable and the reason."
+        ),
+    ),
     "cards_list": (
         gettext_lazy("Cards the caller may see"),
         gettext_lazy("A holder sees their own cards, staff those of their departments' schemes."),

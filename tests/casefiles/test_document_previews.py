@@ -203,4 +203,9 @@ def test_the_officer_sees_the_thumbnail_in_the_admin_and_the_api_preview(dossier
     shown = png_of(api.get(reverse("api-attachment-preview", args=[image.pk]), {"size": "page"}))
     assert max(shown.size) == previews.SIZES["page"]
     assert api.get(reverse("api-attachment-preview", args=[image.pk]), {"page": "x"}).status_code == 400
+    # the API's document list names each version's preview
+    listing = api.get(reverse("api-dossier-documents", args=[dossier.pk])).json()["results"]
+    contract = next(d for d in listing if d["id"] == second.document_id)
+    assert [v["preview"] for v in contract["versions"]] == [
+        reverse("api-attachment-preview", args=[v.pk]) for v in (first, second)]
     assert JournalEntry.objects.filter(dossier=dossier, action="casefiles.attachment.preview", actor=officer).exists()
