@@ -8,6 +8,7 @@ document snippets are cut here from the text read back from the database for tha
 (:func:`document_snippets`), so both backends show the same snippets.
 """
 
+import functools
 import re
 
 from django.utils.html import escape
@@ -23,19 +24,29 @@ def _pattern(tokens):
     return re.compile(_SEP.join(re.escape(t) for t in tokens))
 
 
+@functools.lru_cache(maxsize=512)
+def _term_patterns(term):
+    """(the term's phrase pattern, its words' patterns), or (None, ()) for a term with no tokens: made once per term,
+    not once per text (a page of hits cuts snippets from dozens of documents)."""
+    tokens = char_tokens(term)
+    if not tokens:
+        return None, ()
+    return _pattern(tokens), tuple(_pattern(char_tokens(word)) for word in word_tokens(term))
+
+
 def match_spans(text, terms):
     """(start, end) of every place a term matches as a phrase (punctuation between tokens allowed);
     when a term does not match as a phrase, its words are looked for one by one."""
     folded = (text or "").translate(_FOLD).lower()  # one character for one: positions stay valid
     spans = []
     for term in terms:
-        tokens = char_tokens(term)
-        if not tokens:
+        phrase, words = _term_patterns(term)
+        if phrase is None:
             continue
-        found = [m.span() for m in _pattern(tokens).finditer(folded) if m.end() > m.start()]
+        found = [m.span() for m in phrase.finditer(folded) if m.end() > m.start()]
         if not found:
-            for word in word_tokens(term):
-                found += [m.span() for m in _pattern(char_tokens(word)).finditer(folded) if m.end() > m.start()]
+            for word in words:
+                found += [m.span() for m in word.finditer(folded) if m.end() > m.start()]
         spans += found
     spans.sort()
     merged = []
@@ -54,12 +65,23 @@ def snippet(text, terms, width=120, before=30):
 
 def marked_snippet(text, terms, width=120, before=30):
     """(the snippet's HTML as :func:`snippet`, whether any term matched the text)."""
-    text = scrub_text((text or "").replace("\r", ""))
+    return _marked(_scrubbed(text), terms, width, before)
+
+
+# Every mask (casefiles.masking) rewrites a run of at least 11 digits (a mobile number; ID numbers are longer): a text
+# without one is its own scrubbed text, and a page of hits' documents mostly are.
+_MASKABLE = re.compile(r"\d{11}")
+
+
+def _scrubbed(text):
+    text = (text or "").replace("\r", "")
+    return scrub_text(text) if _MASKABLE.search(text) else text
+
+
+def _marked(text, terms, width, before):
+    """The scrubbed text's snippet: about ``width`` characters around its first match, matches marked."""
     spans = match_spans(text, terms)
-    if spans:
-        start = max(0, spans[0][0] - before)
-    else:
-        start = 0
+    start = max(0, spans[0][0] - before) if spans else 0
     end = min(len(text), start + width)
     if end - start < width:
         start = max(0, end - width)

@@ -230,6 +230,8 @@ TASKS = {
     }
 }
 HUICAI_SEARCH_TIMEOUT = float(os.environ.get("HUICAI_SEARCH_TIMEOUT", "10"))  # seconds per Elasticsearch request
+# A rebuild's bulk requests (search_reindex, replace_all): pages of document text take a busy node longer than a query.
+HUICAI_SEARCH_BULK_TIMEOUT = float(os.environ.get("HUICAI_SEARCH_BULK_TIMEOUT", "120"))
 
 # REST API
 REST_FRAMEWORK = {

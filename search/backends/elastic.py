@@ -250,7 +250,10 @@ class ElasticBackend(SearchBackend):
             self.client.indices.delete(index=o, ignore_unavailable=True)
 
     def _send(self, target, batch):
-        helpers.bulk(self.client, self._actions(target, batch), chunk_size=len(batch), max_chunk_bytes=50 * 1024 * 1024,
+        # A rebuild's requests carry documents' text (a page or more of Chinese per document): they get their own,
+        # longer timeout and at most 8 MB each, so that a busy node answers each one well within it.
+        client = self.client.options(request_timeout=getattr(settings, "HUICAI_SEARCH_BULK_TIMEOUT", 120))
+        helpers.bulk(client, self._actions(target, batch), chunk_size=len(batch), max_chunk_bytes=8 * 1024 * 1024,
                      raise_on_error=True, max_retries=3, initial_backoff=1)
 
     def count(self, index):
