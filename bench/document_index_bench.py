@@ -1,5 +1,6 @@
 """Indexing documents' text into Elasticsearch once extracted (issue #24, performance: ≥ 500 documents/s for
-10,000 documents).
+10,000 documents), and with ``--search`` the staff search as the admin page calls it (issue #24: p95 with document
+text at 100,000 dossiers ≤ 1.5× today's).
 
     DATABASE_URL=postgres://huicai:huicai@127.0.0.1:5432/huicai_benchdoc ELASTICSEARCH_URL=http://127.0.0.1:9200 \\
         .venv/bin/python -m bench.document_index_bench --dossiers 5000 --documents 10000
@@ -86,6 +87,25 @@ def add_documents(count, seed=5, batch=2000):
     return made
 
 
+def load_line():
+    return f"load average: {Path('/proc/loadavg').read_text().strip()}"
+
+
+def backend_ready(prefix, dossiers):
+    """Both kept indices hold ``dossiers`` dossiers."""
+    from django.test import override_settings
+
+    from search.backends.base import DOSSIER
+
+    for label in ("today", "documents"):
+        with override_settings(HUICAI_SEARCH_INDEX_PREFIX=f"{prefix}-{label}"):
+            backend = service.get_backend()
+            backend.ensure()
+            if backend.count(DOSSIER) != dossiers:
+                return False
+    return True
+
+
 def rebuild(backend):
     load = os.getloadavg()[0]
     cpu, es_cpu, started = time.process_time(), es_cpu_ms(backend), time.perf_counter()
@@ -95,10 +115,58 @@ def rebuild(backend):
             "dossiers": stats["dossiers"], "load": (load, os.getloadavg()[0])}
 
 
+OFFICERS = ["baiyun.hr-bureau", "jilin.hr-bureau", "chuxiong.talent-office", "liaocheng.hr-bureau",
+            "tonghua.service-center"]
+
+
+def time_staff_search(prefix, rounds):
+    """search_staff p50/p95 per role on ``<prefix>-today`` and ``<prefix>-documents``, interleaved."""
+    from django.test import override_settings
+
+    from bench.document_texts import DOCUMENT_QUERIES
+    from bench.search_bench import STAFF_QUERIES, percentiles
+
+    users = {"administrator": [get_user_model().objects.get(username="admin")],
+             "officers": list(get_user_model().objects.filter(username__in=OFFICERS))}
+    labels = ("today", "documents")
+    samples = {(label, role): [] for label in labels for role in users}
+    inside = {role: [] for role in users}
+    totals = {label: 0 for label in labels}
+    for r in range(rounds):
+        for role, people in users.items():
+            for label in (labels if r % 2 == 0 else labels[::-1]):
+                with override_settings(HUICAI_SEARCH_INDEX_PREFIX=f"{prefix}-{label}"):
+                    for q in STAFF_QUERIES:
+                        for user in people:
+                            started = time.perf_counter()
+                            result = service.search_staff(user, q)
+                            if r > 0:
+                                samples[(label, role)].append(time.perf_counter() - started)
+                                totals[label] += result.total
+                    if label == "documents":
+                        for q in DOCUMENT_QUERIES:
+                            for user in people:
+                                started = time.perf_counter()
+                                service.search_staff(user, q)
+                                if r > 0:
+                                    inside[role].append(time.perf_counter() - started)
+    print(f"search_staff, {rounds - 1} rounds × {len(STAFF_QUERIES)} of today's staff queries, interleaved; "
+          f"matches counted: today {totals['today']:,}, with documents {totals['documents']:,}")
+    for role in users:
+        a, b = percentiles(samples[("today", role)]), percentiles(samples[("documents", role)])
+        c = percentiles(inside[role])
+        print(f"{role:13} today p50 {a['p50']:6.1f} p95 {a['p95']:6.1f} ms | with documents p50 {b['p50']:6.1f} "
+              f"p95 {b['p95']:6.1f} ms | ratio p95 {b['p95'] / a['p95']:.2f} (goal ≤ 1.5) | phrases inside "
+              f"documents p95 {c['p95']:6.1f} ms = {c['p95'] / a['p95']:.2f}× today's (n={a['n']})")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dossiers", type=int, default=5000)
     parser.add_argument("--documents", type=int, default=10000)
+    parser.add_argument("--search", action="store_true", help="time the staff search before/after (see above)")
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--keep", action="store_true", help="keep the indices (with --search: query them again)")
     args = parser.parse_args()
     if not settings.ELASTICSEARCH_URL:
         sys.exit("document_index_bench needs ELASTICSEARCH_URL")
@@ -113,10 +181,23 @@ def main():
     backend = service.get_backend()
     print(f"database: {connection.vendor}; Elasticsearch {backend.client.info()['version']['number']} at "
           f"{settings.ELASTICSEARCH_URL}, prefix {settings.HUICAI_SEARCH_INDEX_PREFIX}")
+    prefix = settings.HUICAI_SEARCH_INDEX_PREFIX
+    if args.search:
+        from django.test import override_settings
+
+        if backend_ready(prefix, args.dossiers):
+            print(f"{load_line()}\nreusing the kept indices {prefix}-today and {prefix}-documents")
+            time_staff_search(prefix, args.rounds)
+            print(load_line())
+            return
     existing = Attachment.objects.filter(text_status=TextStatus.EXTRACTED).count()
     before = None
     if existing == 0:
-        before = rebuild(backend)
+        if args.search:
+            with override_settings(HUICAI_SEARCH_INDEX_PREFIX=f"{prefix}-today"):
+                before = rebuild(service.get_backend())
+        else:
+            before = rebuild(backend)
         print(f"rebuild without documents: {before['dossiers']:,} dossiers in {before['wall']:.1f} s wall, "
               f"{before['cpu']:.1f} s CPU here, {before['es_cpu']:.1f} s CPU in Elasticsearch, load {before['load']}")
         started = time.perf_counter()
@@ -124,7 +205,12 @@ def main():
         print(f"added {args.documents:,} documents in {time.perf_counter() - started:.1f} s")
     documents = Attachment.objects.filter(text_status=TextStatus.EXTRACTED, document__withdrawn_at__isnull=True).count()
     chars = sum(len(t) for t in Attachment.objects.values_list("text", flat=True).iterator(chunk_size=2000))
-    after = rebuild(backend)
+    if args.search:
+        with override_settings(HUICAI_SEARCH_INDEX_PREFIX=f"{prefix}-documents"):
+            backend = service.get_backend()
+            after = rebuild(backend)
+    else:
+        after = rebuild(backend)
     rate = documents / after["wall"]
     print(f"rebuild with documents: {after['dossiers']:,} dossiers, {documents:,} documents "
           f"({chars / 1e6:.1f} M characters of text) in {after['wall']:.1f} s wall, {after['cpu']:.1f} s CPU here, "
@@ -134,7 +220,11 @@ def main():
         print(f"ratio with/without documents: wall {after['wall'] / before['wall']:.2f}, "
               f"CPU here {after['cpu'] / max(before['cpu'], 1e-9):.2f}, "
               f"Elasticsearch CPU {after['es_cpu'] / max(before['es_cpu'], 1e-9):.2f}")
-    backend.delete_indices()
+    if args.search:
+        time_staff_search(prefix, args.rounds)
+        print(load_line())
+    if not args.keep:
+        backend.delete_indices()
 
 
 if __name__ == "__main__":
