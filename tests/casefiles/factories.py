@@ -47,3 +47,19 @@ def new_dossier(slug, *, tier=None, authority=None, seed=1, applicant=None, crit
     tier_obj = scheme.tiers.get(code=tier) if tier else (claimed.tier if claimed else None)
     return make_dossier(scheme, applicant or user(f"{slug}.applicant"), random.Random(seed), tier=tier_obj, authority=authority,
                         criterion=claimed)
+
+
+def decided_dossier(seed):
+    """(a dossier driven to the first end state a path reaches, in the first scheme that has one; its first document,
+    read before the decision)."""
+    from casefiles.demo_dossiers import drive_to
+    from casefiles.models import StateKind
+    from casefiles.testing import path_to
+
+    for scheme in Scheme.objects.order_by("slug"):
+        ends = [s for s in scheme.states.filter(kind=StateKind.END).order_by("order") if path_to(scheme, s.code)]
+        if ends:
+            break
+    dossier = new_dossier(scheme.slug, seed=seed)
+    document = dossier.documents.first()
+    return drive_to(dossier, ends[0].code), document

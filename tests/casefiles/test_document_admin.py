@@ -16,8 +16,8 @@ from django.urls import reverse
 from casefiles.demo_dossiers import drive_to
 from casefiles.models import Attachment, Department, Document, DocumentSide, JournalEntry, StateKind
 from casefiles.selectors import dossiers_visible_to
-from casefiles.testing import demo_user_for, path_to
-from tests.casefiles.factories import new_dossier, setup_schemes
+from casefiles.testing import demo_user_for
+from tests.casefiles.factories import decided_dossier, new_dossier, setup_schemes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
@@ -178,15 +178,8 @@ def test_an_officer_of_another_scheme_gets_404_and_changes_nothing(client):
 
 
 def test_a_withdrawal_after_the_decision_is_refused_in_chinese(client):
-    schemes = setup_schemes()
-    for slug in sorted(schemes):
-        scheme = schemes[slug]
-        ends = [s for s in scheme.states.filter(kind=StateKind.END).order_by("order") if path_to(scheme, s.code)]
-        if ends:
-            break
-    dossier = new_dossier(slug, seed=311)
-    document = dossier.documents.first()
-    dossier = drive_to(dossier, ends[0].code)
+    setup_schemes()
+    dossier, document = decided_dossier(seed=311)
     staff = [u for u in get_user_model().objects.filter(groups__isnull=False).distinct().order_by("pk")
              if u.has_perm("wagtailadmin.access_admin") and dossiers_visible_to(u).filter(pk=dossier.pk).exists()]
     assert staff, "no officer sees the decided dossier"

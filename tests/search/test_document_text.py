@@ -25,9 +25,9 @@ from casefiles.demo_dossiers import drive_to
 from casefiles.exceptions import CaseFileError
 from casefiles.models import Attachment, Department, Document, DocumentSide, JournalEntry, StateKind, TextStatus
 from casefiles.selectors_materials import materials_missing
-from casefiles.testing import demo_user_for, path_to
+from casefiles.testing import demo_user_for
 from search import service
-from tests.casefiles.factories import new_dossier, setup_schemes
+from tests.casefiles.factories import decided_dossier, new_dossier, setup_schemes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
@@ -232,15 +232,8 @@ def test_a_withdrawn_material_counts_as_missing_again(search_backend):
 
 
 def test_nothing_changes_once_the_dossier_is_decided(search_backend):
-    schemes = setup_schemes()
-    for slug in sorted(schemes):
-        scheme = schemes[slug]
-        ends = [s for s in scheme.states.filter(kind=StateKind.END).order_by("order") if path_to(scheme, s.code)]
-        if ends:
-            break
-    dossier = new_dossier(slug, seed=245)
-    document = dossier.documents.first()
-    dossier = drive_to(dossier, ends[0].code)
+    setup_schemes()
+    dossier, document = decided_dossier(seed=245)
     assert dossier_decided(dossier)
     for person in (dossier.applicant, officer_of(dossier) or dossier.applicant):
         with pytest.raises(CaseFileError) as refused:
