@@ -63,3 +63,17 @@ def decided_dossier(seed):
     dossier = new_dossier(scheme.slug, seed=seed)
     document = dossier.documents.first()
     return drive_to(dossier, ends[0].code), document
+
+
+def other_scheme_officer(scheme, *, admin=False):
+    """A member of a department of another scheme that has no part in ``scheme`` (``admin``: one who may use the
+    Wagtail admin)."""
+    from casefiles.models import Department
+
+    mine = set(scheme.departments.values_list("pk", flat=True))
+    for department in Department.objects.exclude(pk__in=mine).exclude(group=None).order_by("pk"):
+        person = get_user_model().objects.filter(groups=department.group, is_superuser=False).first()
+        if person is not None and not department.schemes.filter(pk=scheme.pk).exists():
+            if not admin or person.has_perm("wagtailadmin.access_admin"):
+                return person
+    raise AssertionError("no officer of another scheme")

@@ -14,10 +14,10 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from casefiles.actions.documents import AddDocument, AddDocumentVersion
-from casefiles.models import Department, JournalEntry
+from casefiles.models import JournalEntry
 from casefiles.services import previews
 from casefiles.testing import demo_user_for
-from tests.casefiles.factories import new_dossier, setup_schemes
+from tests.casefiles.factories import new_dossier, other_scheme_officer, setup_schemes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
@@ -50,15 +50,6 @@ def png_of(response):
     return Image.open(io.BytesIO(body))
 
 
-def other_scheme_officer(scheme):
-    from django.contrib.auth import get_user_model
-
-    mine = set(scheme.departments.values_list("pk", flat=True))
-    for department in Department.objects.exclude(pk__in=mine).exclude(group=None).order_by("pk"):
-        person = get_user_model().objects.filter(groups=department.group, is_superuser=False).first()
-        if person is not None and not department.schemes.filter(pk=scheme.pk).exists():
-            return person
-    raise AssertionError("no officer of another scheme")
 
 
 @pytest.fixture

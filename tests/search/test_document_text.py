@@ -23,11 +23,11 @@ from casefiles.actions.documents import (
 )
 from casefiles.demo_dossiers import drive_to
 from casefiles.exceptions import CaseFileError
-from casefiles.models import Attachment, Department, Document, DocumentSide, JournalEntry, StateKind, TextStatus
+from casefiles.models import Attachment, Document, DocumentSide, JournalEntry, StateKind, TextStatus
 from casefiles.selectors_materials import materials_missing
 from casefiles.testing import demo_user_for
 from search import service
-from tests.casefiles.factories import decided_dossier, new_dossier, setup_schemes
+from tests.casefiles.factories import decided_dossier, new_dossier, other_scheme_officer, setup_schemes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
@@ -83,16 +83,6 @@ def officer_of(dossier):
     return demo_user_for(dossier, dossier.state.actor)
 
 
-def other_scheme_officer(scheme):
-    """A member of a department of another scheme that has no part in ``scheme``."""
-    from django.contrib.auth import get_user_model
-
-    mine = set(scheme.departments.values_list("pk", flat=True))
-    for department in Department.objects.exclude(pk__in=mine).exclude(group=None).order_by("pk"):
-        person = get_user_model().objects.filter(groups=department.group, is_superuser=False).first()
-        if person is not None and not department.schemes.filter(pk=scheme.pk).exists():
-            return person
-    raise AssertionError("no officer of another scheme")
 
 
 def found(person, phrase):
