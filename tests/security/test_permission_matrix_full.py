@@ -264,36 +264,6 @@ class Browser:
         return self.client.post(url, json.dumps(data), content_type="application/json", HTTP_X_CSRFTOKEN=self.token)
 
 
-def _decided(dossier):
-    """Decided (documents frozen): an end state of the scheme data, or a tier granted on the dossier row."""
-    return state_spec(dossier.scheme.slug, dossier.state.code)["kind"] == "end" or dossier.granted_tier_id is not None
-
-
-def _document_adders(world, dossier):
-    """Who may add a document now, from the scheme data and the organisation rows: the applicant while the
-    dossier is a draft or returned; the people of the current state's actor (an employer's contact only when the
-    actor is the employer; never the applicant as staff); nobody once the dossier is decided."""
-    if _decided(dossier):
-        return set()
-    users = set(world.dossier_editors(dossier))
-    actor = state_spec(dossier.scheme.slug, dossier.state.code).get("actor")
-    if actor and actor != "applicant":
-        acting = world.principal_users(dossier, actor) - {dossier.applicant_id}
-        if actor != "employer":
-            acting = {u for u in acting if not any(world.department[d].kind == "employer"
-                                                   for d in world.departments_of.get(u, ()))}
-        users |= acting
-    return users
-
-
-def _document_side(dossier, uid):
-    """The side (DocumentSide value) a user adds documents as on this dossier now."""
-    if uid == dossier.applicant_id:
-        return "applicant"
-    actor = state_spec(dossier.scheme.slug, dossier.state.code).get("actor")
-    return "employer" if actor == "employer" else "department"
-
-
 def _a_material(dossier):
     """A kind of document the dossier's scheme asks for (its materials list), as an applicant would pick it."""
     from casefiles.selectors_materials import material_kinds
@@ -333,7 +303,6 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
         Attachment,
         Card,
         CardStatus,
-        Document,
         Dossier,
         ExitCandidate,
         ProductionBatch,
@@ -356,7 +325,6 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
     first_attachment = {}
     for attachment in Attachment.objects.order_by("pk"):
         first_attachment.setdefault(attachment.dossier_id, attachment)
-    documents = Document.objects.in_bulk([a.document_id for a in first_attachment.values()])
     viewers = {d.pk: world.dossier_viewers(d) for d in dossiers}
     refs = {d.pk: d.reference for d in dossiers}
     matrix = Matrix(world, users)
@@ -411,16 +379,7 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                      f"/api/v1/attachments/{MISSING}/"),
                     ("attachments/<int:pk>/download/", f"/attachments/{attachment.pk}/download/", may_view,
                      f"/attachments/{MISSING}/download/"),
-                    # previews and the reader go through the download's check (issue #24 item 2)
-                    ("attachments/<int:pk>/preview/", f"/attachments/{attachment.pk}/preview/", may_view,
-                     f"/attachments/{MISSING}/preview/"),
-                    ("attachments/<int:pk>/reader/", f"/attachments/{attachment.pk}/reader/", may_view,
-                     f"/attachments/{MISSING}/reader/"),
-                    ("api/v1/attachments/<int:pk>/preview/", f"/api/v1/attachments/{attachment.pk}/preview/?size=page",
-                     may_view, f"/api/v1/attachments/{MISSING}/preview/?size=page"),
                 ]
-            reads.append(("api/v1/dossiers/<int:pk>/documents/", f"/api/v1/dossiers/{dossier.pk}/documents/", may_view,
-                          f"/api/v1/dossiers/{MISSING}/documents/"))
             if not FULL:  # the API detail always, two more read endpoints in turn
                 reads = [reads[(ui + di) % len(reads)], reads[(ui + di + 3) % len(reads)]]
             reads.insert(0, ("api/v1/dossiers/<int:pk>/", f"/api/v1/dossiers/{dossier.pk}/", may_view,
@@ -490,64 +449,6 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                 response, changed = _in_savepoint(call, probe)
                 matrix.record(route, user, subject, expected=may_edit, seen=changed, status=response.status_code,
                               role=role, action="change")
-                if not may_view:
-                    matrix.must_be_404(route, user, subject, response.status_code, role, admin_access)
-
-            # documents (issue #24): add one, withdraw the dossier's first; both for every pair the user may see,
-            # one in turn for the others (who must get 404)
-            adders = _document_adders(world, dossier)
-            def add_document(d=dossier, b=browser):
-                return b.post_api(f"/api/v1/dossiers/{d.pk}/documents/", {
-                    "file": SimpleUploadedFile("会议纪要.png", PNG, "image/png"), "kind": _a_material(d),
-                    "title": "矩阵文件"}, multipart=True)
-
-            def add_document_admin(d=dossier, b=browser):  # the admin's form: the same action
-                return b.post_form(f"/admin/dossiers/{d.pk}/documents/add/", {
-                    "file": SimpleUploadedFile("会议纪要.png", PNG, "image/png"), "kind": _a_material(d),
-                    "title": "矩阵文件"})
-
-            document_changes = [
-                ("api/v1/dossiers/<int:pk>/documents/", add_document,
-                 lambda d=dossier: Attachment.objects.filter(dossier_id=d.pk).count(), uid in adders, "add document"),
-                ("admin/dossiers/<int:pk>/documents/add/", add_document_admin,
-                 lambda d=dossier: Attachment.objects.filter(dossier_id=d.pk).count(), uid in adders and admin_access,
-                 "add document (admin)"),
-            ]
-            if attachment is not None:
-                document = documents[attachment.document_id]
-
-                def withdraw(doc=document, b=browser):
-                    return b.post_api(f"/api/v1/documents/{doc.pk}/withdraw/", {"reason": "矩阵撤回"})
-
-                def withdrawn(doc=document):
-                    return Document.objects.filter(pk=doc.pk).values_list("withdrawn_at", flat=True).get()
-
-                def withdraw_admin(doc=document, d=dossier, b=browser):
-                    return b.post_form(f"/admin/dossiers/{d.pk}/documents/{doc.pk}/withdraw/",
-                                       {"reason": "矩阵撤回", "confirm": "on"})
-
-                def new_version_admin(doc=document, d=dossier, b=browser):
-                    return b.post_form(f"/admin/dossiers/{d.pk}/documents/{doc.pk}/version/", {
-                        "file": SimpleUploadedFile("会议纪要.png", PNG, "image/png"), "note": "矩阵新版本"})
-
-                def versions(doc=document):
-                    return Attachment.objects.filter(document_id=doc.pk).count()
-
-                side = _document_side(dossier, uid)
-                may_change = uid in adders and document.withdrawn_at is None and side == document.side
-                document_changes += [
-                    ("api/v1/documents/<int:pk>/withdraw/", withdraw, withdrawn, may_change, "withdraw document"),
-                    ("admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/", withdraw_admin, withdrawn,
-                     may_change and admin_access, "withdraw document (admin)"),
-                    ("admin/dossiers/<int:pk>/documents/<int:document_pk>/version/", new_version_admin, versions,
-                     may_change and admin_access, "new version (admin)"),
-                ]
-            if not (FULL or may_view):
-                document_changes = [document_changes[(ui + di) % len(document_changes)]]
-            for route, call, probe, expected, action in document_changes:
-                response, changed = _in_savepoint(call, probe)
-                matrix.record(route, user, subject, expected=expected, seen=changed, status=response.status_code,
-                              role=role, action=action)
                 if not may_view:
                     matrix.must_be_404(route, user, subject, response.status_code, role, admin_access)
 
@@ -851,8 +752,6 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
     vacuous = sorted(r for r in (
         "api/v1/dossiers/<int:pk>/", "applications/<int:pk>/", "admin/dossiers/<int:pk>/", "api/v1/dossiers/<int:pk>/journal/",
         "api/v1/attachments/<int:pk>/", "attachments/<int:pk>/download/", "applications/<int:pk>/edit/",
-        "attachments/<int:pk>/preview/", "attachments/<int:pk>/reader/", "api/v1/attachments/<int:pk>/preview/",
-        "api/v1/dossiers/<int:pk>/documents/", "api/v1/documents/<int:pk>/withdraw/",
         "api/v1/dossiers/<int:pk>/transitions/", "applications/<int:pk>/transition/", "admin/dossiers/<int:pk>/transition/",
         "api/v1/dossiers/<int:pk>/attachments/", "applications/<int:pk>/attachments/", "api/v1/cards/<int:pk>/",
         "cards/<int:pk>/", "cards/<int:pk>/certificate.pdf", "admin/card-registry/<int:pk>/", "admin/cards/inspect/<int:pk>/",
@@ -933,28 +832,6 @@ def _public_file_urls(matrix, users):
                 cells += 1
                 matrix.record("public file URL", who, name, expected=False, seen=response.status_code == 200,
                               status=response.status_code, role="admin" if who else "anonymous", action="download")
-                assert response.status_code == 404, (url, response.status_code)
-    # the cached page images of document versions (casefiles/services/previews.py) are private files too
-    from django.core.files.storage import storages
-
-    storage, previews, folders = storages["private"], [], ["previews"]
-    while folders:
-        folder = folders.pop()
-        if not storage.exists(folder):
-            continue
-        subfolders, names = storage.listdir(folder)
-        folders += [f"{folder}/{sub}" for sub in subfolders]
-        previews += [f"{folder}/{name}" for name in names]
-    assert previews, "the matrix drew no preview: the preview routes were not reached"
-    for who in (None, admin):
-        browser = Browser(who)
-        for name in previews[:20]:
-            assert Path(storage.path(name)).resolve().is_relative_to(private), name
-            for url in (f"{settings.MEDIA_URL}{name}", f"/private/{name}", f"/{name}"):
-                response = browser.get(url)
-                cells += 1
-                matrix.record("public file URL", who, name, expected=False, seen=response.status_code == 200,
-                              status=response.status_code, role="admin" if who else "anonymous", action="preview")
                 assert response.status_code == 404, (url, response.status_code)
     return cells
 
