@@ -168,7 +168,10 @@ def generate_client(tmp_path, document):
     path = tmp_path / "schema.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     config = tmp_path / "config.yaml"
-    config.write_text("post_hooks: []\n", encoding="utf-8")
+    # The preview answers image/png; the generator knows bytes only as application/octet-stream, and its own
+    # setting maps one to the other (a client gets the PNG as bytes).
+    config.write_text("post_hooks: []\ncontent_type_overrides:\n  image/png: application/octet-stream\n",
+                      encoding="utf-8")
     out = tmp_path / "huicai_client"
     result = subprocess.run(
         [

@@ -72,7 +72,8 @@ def test_an_officer_adds_versions_and_withdraws_a_document_on_a_phone(live_serve
     assert fits(page)
     assert axe_violations(page, context=".cf-form") == []
     page.fill("#id_reason", "误传")
-    page.click(".cf-form button[type=submit]")  # without the tick: refused, nothing withdrawn
+    with page.expect_navigation():  # the refusal comes back on the same address: wait for it
+        page.click(".cf-form button[type=submit]")  # without the tick: refused, nothing withdrawn
     assert page.locator(".help-critical").count() >= 1
     document.refresh_from_db()
     assert document.withdrawn_at is None
