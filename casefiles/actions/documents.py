@@ -25,6 +25,7 @@ from ..exceptions import CaseFileError, SelfDealing, TransitionDenied
 from ..models import OTHER_MATERIAL, Attachment, Document, DocumentSide, Dossier, StateKind
 from ..permissions import EMPLOYER, acting_principal
 from ..services.journal import journal_write
+from ..services.locks import lock_dossier
 from ..workflow.states import APPLICANT, applicant_may_edit
 
 #: Sent after a document is added, versioned or withdrawn: ``sender=Document, document, version, action, user``.
@@ -42,8 +43,7 @@ def dossier_decided(dossier):
 
 
 def _lock(dossier_pk):
-    # Lock first, then read with the joins (as TransitionAction does).
-    Dossier.objects.select_for_update().filter(pk=dossier_pk).values_list("pk", flat=True).get()
+    lock_dossier(dossier_pk)  # lock first, then read with the joins (services/locks.py)
     return Dossier.objects.select_related("scheme", "state", "employer", "authority").get(pk=dossier_pk)
 
 

@@ -32,6 +32,7 @@ from ..notify import notify
 from ..permissions import acting_principal, grants_recompute
 from ..services.calendar import CalendarDataMissing, WorkingCalendar
 from ..services.journal import journal_deferred, journal_write
+from ..services.locks import lock_dossier
 from ..services.refusals import refusals_journaled
 from ..workflow.guards import GuardContext, guard_failures, guard_reads_materials
 from ..workflow.signals import dossier_transitioned
@@ -204,9 +205,7 @@ class TransitionAction:
         return _execute(self)
 
     def _write(self):
-        # Lock first, then read with the joins: a row locked by a query with joins that another transaction has
-        # just moved to a new state is re-checked by PostgreSQL against the old joined state and dropped.
-        Dossier.objects.select_for_update().filter(pk=self.dossier.pk).values_list("pk", flat=True).get()
+        lock_dossier(self.dossier.pk)  # lock first, then read with the joins (services/locks.py)
         locked = Dossier.objects.select_related(
             "scheme", "state", "employer", "authority", "requested_tier", "applicant"
         ).get(pk=self.dossier.pk)

@@ -23,6 +23,7 @@ from ..models import (
 from ..permissions import applicant_refusal, grants_recompute
 from ..workflow.states import applicant_may_edit
 from .journal import journal_write
+from .locks import lock_dossier
 from .refusals import refusals_journaled
 
 IDENTITY_FIELDS = ("applicant_name", "id_type", "id_number", "nationality", "phone", "email", "sector", "birth_date", "contract_end")
@@ -130,7 +131,8 @@ EDITABLE_FIELDS = set(IDENTITY_FIELDS) | {"facts", "requested_tier", "employer",
 @transaction.atomic
 def dossier_update(*, dossier, user, criteria=None, **changes):
     """The applicant edits a draft or a returned dossier (补正)."""
-    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("state").get(pk=dossier.pk)
+    lock_dossier(dossier.pk)
+    dossier = Dossier.objects.select_related("state").get(pk=dossier.pk)
     if dossier.applicant_id != user.pk:
         raise TransitionDenied(_("Only the applicant may change this application."))
     if not applicant_may_edit(dossier.state):

@@ -20,6 +20,7 @@ from ..permissions import APPLICANT, acting_principal, refuse_own_dossier
 from ..workflow.guards import guard_reads_materials
 from ..workflow.states import is_returned_to_applicant
 from .journal import journal_write
+from .locks import lock_dossier
 from .refusals import refusals_journaled
 
 MAX_REASON = 1000
@@ -67,8 +68,9 @@ def material_waive(*, dossier, code, reason, user):
     StateConflict (409): the material has been waived already."""
     from ..selectors_materials import materials_for
 
+    lock_dossier(dossier.pk)
     dossier = (
-        Dossier.objects.select_for_update(of=("self",))
+        Dossier.objects
         .select_related("scheme", "state", "employer", "authority", "requested_tier")
         .get(pk=dossier.pk)
     )

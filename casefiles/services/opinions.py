@@ -20,6 +20,7 @@ from ..permissions import grants_recompute, refuse_own_dossier
 from ..workflow.states import opinions_wanted
 from .calendar import CalendarDataMissing, WorkingCalendar
 from .journal import journal_write
+from .locks import lock_dossier
 from .refusals import refusals_journaled
 
 
@@ -163,7 +164,7 @@ def experts_request(*, dossier, experts, user, working_days=None):
     from ..permissions import acting_principal
     from ..selectors_opinions import person_name
 
-    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    lock_dossier(dossier.pk)
     dossier = Dossier.objects.select_related("scheme", "state", "employer", "authority").get(pk=dossier.pk)
     state = dossier.state
     departments = {d.code: d for d in dossier.scheme.departments.all()}

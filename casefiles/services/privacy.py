@@ -43,6 +43,7 @@ from ..models import (
     StateKind,
 )
 from .journal import journal_write
+from .locks import lock_dossiers
 
 ERASED_NAME = "（已删除）"
 LIVE_CARD_STATUSES = (CardStatus.ACTIVE, CardStatus.SUSPENDED, CardStatus.CONTACT_LIST)
@@ -292,7 +293,7 @@ def holder_erase(*, who, actor=None, force=False, reason=""):
     if force and not (reason or "").strip():
         raise ErasureRefused(_("A forced erasure needs a reason."), code="reason")
     scrub, scrub_json = _scrubber(person)
-    dossiers = list(Dossier.objects.select_for_update().filter(pk__in=[d.pk for d in person.dossiers]))
+    dossiers = lock_dossiers(d.pk for d in person.dossiers)
     masked_names = sorted({mask_name(n) for n in person.names})
     files_deleted, stored = 0, []
     for dossier in dossiers:
