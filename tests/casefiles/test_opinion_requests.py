@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from casefiles.exceptions import CaseFileError, GuardFailed, StateConflict, TransitionDenied
 from casefiles.models import Membership, Notification, OpinionRequest, OpinionRequestStatus, Role
@@ -89,7 +90,7 @@ def test_requests_open_with_calendar_due_dates_and_the_exits_follow_the_guards()
     for code, days in ASKED.items():
         request = requests[code]
         assert request.status == OpinionRequestStatus.OPEN and request.state_id == state.pk
-        assert request.due_date == calendar.add_working_days(request.requested_at.date(), days)
+        assert request.due_date == calendar.add_working_days(timezone.localdate(request.requested_at), days)
         assert request.setting and request.topic == f"{code} 意见"
     latest_due = max(r.due_date for r in requests.values())
 
@@ -180,7 +181,7 @@ def test_only_the_department_or_expert_asked_may_answer():
         with pytest.raises(CaseFileError):
             experts_request(dossier=dossier, experts=[wrong], user=user(f"{SLUG}.{ACTOR}"))
     [named] = experts_request(dossier=dossier, experts=[expert], user=user(f"{SLUG}.{ACTOR}"))
-    assert named.due_date == WorkingCalendar().add_working_days(named.requested_at.date(), 10)
+    assert named.due_date == WorkingCalendar().add_working_days(timezone.localdate(named.requested_at), 10)
     for someone in (
         user(f"{SLUG}.talent-office"),
         user(f"{SLUG}.{ACTOR}"),
