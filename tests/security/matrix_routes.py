@@ -1,6 +1,7 @@
 """Every URL pattern that could show or change case-file data, classified for the permission matrix.
 
-``TESTED`` routes are exercised by test_permission_matrix_full.py (the run fails if one of them gets no cell);
+``TESTED`` routes are exercised by test_permission_matrix_full.py (the run fails if one of them gets no cell), or
+by a matrix of their own (``OWN_MATRIX``);
 ``EXEMPT`` routes carry no dossier, card, attachment, journal, PDF, search result or export of other people, and
 say why. The guard test fails when a pattern of our apps (or one that looks like it touches case files) is in
 neither list, so a new endpoint cannot slip past the matrix.
@@ -52,6 +53,19 @@ TESTED = {
     "admin/dossiers/<int:pk>/": "admin detail per user × dossier",
     "admin/dossiers/<int:pk>/transition/": "change: fire a transition",
     "admin/search-dossiers/": "staff search by applicant name",
+    # --- documents in the case file (issue #24): a matrix of their own (OWN_MATRIX below), every user × route over
+    # a sample of dossiers, both versions of the applicant's and of the other side's document
+    "api/v1/dossiers/<int:pk>/documents/": "documents with every version per user × dossier (GET); add one and a "
+    "new version (POST): the applicant while editable, staff or the employer while acting",
+    "api/v1/documents/<int:pk>/withdraw/": "change: withdraw a document (the side that added it, not once decided)",
+    "api/v1/attachments/<int:pk>/preview/": "page image of a version, current and earlier (attachment_for)",
+    "attachments/<int:pk>/preview/": "page image of a version for the portal and the admin (attachment_for)",
+    "attachments/<int:pk>/reader/": "the reader of a version with links to every version (attachment_for)",
+    "admin/dossiers/<int:pk>/documents/add/": "add a document: form (GET) and POST (AddDocument)",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "a new version: form (GET) and POST "
+                                                                     "(AddDocumentVersion)",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "withdrawal: confirmation page (GET) and POST "
+                                                                      "(WithdrawDocument)",
     # --- requests for opinions (会签 / 征求意见 / 专家评审): tests/security/matrix_opinions.py
     "api/v1/opinion-requests/": "list of the requests waiting on the caller (ids per user × open request)",
     "api/v1/opinion-requests/<int:pk>/answer/": "change: answer a request",
@@ -159,24 +173,6 @@ EXEMPT = {
                                               "dossier) — same service and sweep (test_materials.py)",
     "applications/<int:pk>/confirm/<slug:transition>/": "the applicant's own confirmation page (404 for a dossier "
                                                         "not visible, 403 for anyone but the applicant)",
-    # documents in the case file (issue #24). Their cells in the full matrix (23,874 cells with them) took it past
-    # its 15-minute limit on PostgreSQL + Elasticsearch (fresh-clone run of 231ba58), so they are swept in their own
-    # tests until they are sampled there: tests/casefiles/test_document_previews.py (previews and reader through
-    # attachment_for: 404 for another scheme's officer and another applicant), tests/casefiles/test_document_admin.py
-    # (the admin forms: another scheme's officer 404 on every form and POST), tests/search/test_document_text.py and
-    # tests/security/test_hostile_json.py (the API). A version downloads through api/v1/attachments/<int:pk>/ (TESTED).
-    "api/v1/attachments/<int:pk>/preview/": "page image of a version (attachment_for: the download's check)",
-    "attachments/<int:pk>/preview/": "page image of a version for the portal and the admin (attachment_for)",
-    "attachments/<int:pk>/reader/": "the reader of a version with links to every version (attachment_for)",
-    "api/v1/dossiers/<int:pk>/documents/": "list (dossier_for: 404 unless the caller may see the dossier) and add: "
-    "the applicant while editable, staff or the employer only while acting on the current state (AddDocument)",
-    "api/v1/documents/<int:pk>/withdraw/": "change: withdraw (document_for: 404 unless the dossier is visible; only "
-    "the side that added it, refused once decided; WithdrawDocument)",
-    "admin/dossiers/<int:pk>/documents/add/": "change: add a document (admin form, AddDocument; dossier_for 404)",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "change: a new version (admin form, "
-                                                                     "AddDocumentVersion)",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "change: withdraw (admin confirmation page, "
-                                                                      "WithdrawDocument)",
     "schemes/<slug:slug>/materials/": "published materials checklist of a scheme (一次告知), no dossier data",
     # portal pages about the caller only
     "accounts/register/": "creates the caller's account",
@@ -201,6 +197,18 @@ EXEMPT = {
     "admin/card-registry/import/template/": "empty spreadsheet template",
     # Wagtail's page view, wrapped (policypages.routing.serve): public pages, view restrictions enforced by Wagtail
     r"^((?:[\w\-]+/)*)$": "Wagtail pages (policypages.routing.serve wraps wagtail.views.serve; its hooks check privacy)",
+}
+
+# TESTED routes whose cells come from a matrix of their own instead of test_permission_matrix_full.py (which then
+# does not require cells of them): the document routes' cells took the full matrix past its 15-minute limit on
+# PostgreSQL (23,874 cells; ecf69b8), so test_permission_matrix_documents.py sweeps them over a sample of dossiers.
+OWN_MATRIX = {
+    route: "tests/security/test_permission_matrix_documents.py" for route in (
+        "api/v1/dossiers/<int:pk>/documents/", "api/v1/documents/<int:pk>/withdraw/",
+        "api/v1/attachments/<int:pk>/preview/", "attachments/<int:pk>/preview/", "attachments/<int:pk>/reader/",
+        "admin/dossiers/<int:pk>/documents/add/", "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/",
+        "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/",
+    )
 }
 
 # Scheme rules (tiers, criteria, workflow …) and commissioners hold no dossier or card data of applicants; the
@@ -270,10 +278,12 @@ ADMIN_OBJECT_COVERED = {
     "admin/dossiers/<int:pk>/materials/waive/": "material waiver: dossier_for (404) then the waiver service's "
                                                 "principal check, swept per scheme in tests/casefiles/test_materials.py",
     "admin/card-registry/<int:pk>/": "card × user cells (page and card actions)",
-    "admin/dossiers/<int:pk>/documents/add/": "dossier_for (404) then AddDocument's check, swept in "
-                                              "tests/casefiles/test_document_admin.py",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "the same, a document of that dossier only",
-    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "the same, a document of that dossier only",
+    "admin/dossiers/<int:pk>/documents/add/": "user × sampled dossier cells (form and add), "
+                                              "test_permission_matrix_documents.py",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "user × sampled dossier × both sides' documents "
+                                                                     "(form and new version), the same matrix",
+    "admin/dossiers/<int:pk>/documents/<int:document_pk>/withdraw/": "user × sampled dossier × both sides' documents "
+                                                                      "(page and withdrawal), the same matrix",
     "admin/opinion-requests/dossier/<int:pk>/answer/<int:request_pk>/": "user × open request cells (answer)",
     "admin/opinion-requests/dossier/<int:pk>/experts/": "user × dossier cells (naming experts)",
 }
