@@ -246,6 +246,29 @@ def issuing_body(scheme):
     return names or [scheme.jurisdiction.name]
 
 
+def certificate_wording(card):
+    """The certificate's title and sentence (``cards.certificate.title`` / ``.text`` in the scheme file, else the
+    default wording), the sentence as HTML: the holder's name and the tier in bold, everything escaped."""
+    from django.utils.html import escape, format_html
+    from django.utils.safestring import mark_safe
+
+    from .schemes.validate import CERTIFICATE_FIELD_RE, CERTIFICATE_TEXT, CERTIFICATE_TITLE
+    from .services.cards import card_rules
+
+    rule = card_rules(card.scheme)["certificate"] or {}
+    values = {"holder_name": card.holder_name, "policy_title": card.scheme.policy_title, "tier": card.tier.name,
+              "scheme": card.scheme.name}
+    parts = []
+    for i, piece in enumerate(CERTIFICATE_FIELD_RE.split(rule.get("text") or CERTIFICATE_TEXT)):
+        if i % 2 == 0:
+            parts.append(escape(piece))
+        elif piece in ("holder_name", "tier"):
+            parts.append(format_html("<b>{}</b>", values[piece]))
+        else:
+            parts.append(escape(values.get(piece, "")))
+    return rule.get("title") or CERTIFICATE_TITLE, mark_safe("".join(parts))
+
+
 def certificate_context(card):
     from django.utils import translation
 
@@ -253,8 +276,11 @@ def certificate_context(card):
 
     with translation.override(settings.LANGUAGE_CODE):  # a certificate is a Chinese document in any UI language
         state = card_status(card)
+    title, text = certificate_wording(card)
     return {
         "card": card,
+        "title": title,
+        "text": text,
         "state": state,
         "scheme": card.scheme,
         "bodies": issuing_body(card.scheme),

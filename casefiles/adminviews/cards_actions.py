@@ -146,7 +146,12 @@ def _may(user, card, principals):
     return card_services.acting_as(user, card, principals) is not None
 
 
-# name -> label, who (principals), when (card -> bool), fields, call(card, user, data)
+def _who(spec, card):
+    """The principals who may take the action on ``card``: a list, or read from the scheme's rules."""
+    return spec["who"](card) if callable(spec["who"]) else spec["who"]
+
+
+# name -> label, who (principals, or card -> principals from the scheme's rules), when (card -> bool), fields, call(card, user, data)
 ACTIONS = {
     "revoke": {
         "label": gettext_lazy("End the card"),
@@ -171,15 +176,16 @@ ACTIONS = {
     },
     "report_loss": {
         "label": gettext_lazy("Report the card lost"),
-        "who": ["holder", "department"],
-        "when": lambda c: bool(c.scheme.loss_article) and c.status == CardStatus.ACTIVE,
+        "who": lambda c: card_services.loss_rule(c.scheme)["reported_by"],
+        "when": lambda c: card_services.loss_rule(c.scheme) is not None and c.status == CardStatus.ACTIVE,
         "fields": ["comment"],
         "call": lambda c, u, d: card_services.card_report_loss(card=c, user=u, comment=d["comment"]),
     },
     "reissue": {
         "label": gettext_lazy("Reissue the card"),
-        "who": ["department"],
-        "when": lambda c: bool(c.scheme.loss_article) and c.status == CardStatus.SUSPENDED and bool(c.lost_reported_at),
+        "who": lambda c: card_services.loss_rule(c.scheme)["reissued_by"],
+        "when": lambda c: (card_services.loss_rule(c.scheme) is not None and c.status == CardStatus.SUSPENDED
+                           and bool(c.lost_reported_at)),
         "fields": ["comment"],
         "call": lambda c, u, d: card_services.card_reissue(card=c, user=u, comment=d["comment"]),
     },
@@ -278,7 +284,7 @@ class CardActionsView(WagtailAdminTemplateMixin, View):
 
     def available(self):
         user, card = self.request.user, self.card
-        return [name for name, spec in ACTIONS.items() if spec["when"](card) and _may(user, card, spec["who"])]
+        return [name for name, spec in ACTIONS.items() if spec["when"](card) and _may(user, card, _who(spec, card))]
 
     def render_page(self, status=200, bound=None):
         forms_ = []

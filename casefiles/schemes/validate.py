@@ -611,9 +611,12 @@ CARD_RULE_KEYS = {
     "authority_acts": {"article", "setting"},
     "particulars": {"reported_by", "article", "setting"},
     "assessment": {"every_years", "by", "report_to", "filed_with", "article", "setting"},
-    "certificate": {"issuing_bodies", "article", "setting"},
+    "certificate": {"issuing_bodies", "title", "text", "article", "setting"},
     "production": {"windows", "article", "setting"},
     "applications": {"opens", "closes", "article", "setting"},
+    "renewal": {"by", "window_days", "article", "setting"},
+    "loss": {"reported_by", "reissued_by", "article", "setting"},
+    "reminders": {"days_before", "article", "setting"},
 }
 
 
@@ -628,6 +631,14 @@ DEFAULT_CARD_RULES = {
     "certificate": None,
     "production": None,
     "applications": None,
+    # Who renews a card with a fixed period, and how long before its end (validity.renewal cites the article; the
+    # policies do not say when renewal opens: an administrative setting).
+    "renewal": {"by": ["department"], "window_days": 90, "setting": True},
+    # Who reports a card lost and who reissues it (validity.loss cites the article: 通化 第十五条 持卡人应及时挂失，并凭
+    # 有效证明材料申请补发; the department may report on the holder's behalf: an administrative setting).
+    "loss": {"reported_by": ["holder", "department"], "reissued_by": ["department"], "setting": True},
+    # Expiry reminders to the holder and the employer, days before the card's end (no policy sets them).
+    "reminders": {"days_before": [60, 30], "setting": True},
 }
 
 
@@ -648,6 +659,36 @@ def production_windows_problems(windows: Any) -> list[tuple[tuple, str]]:
             problems.append((("windows", i, "month"), f"cards.production.windows 重复列出了 {month} 月"))
         else:
             seen.add(month)
+    return problems
+
+
+#: The certificate's wording where the file does not give it (``cards.certificate.title`` / ``.text``); the text's
+#: placeholders are those of :data:`CERTIFICATE_FIELDS`.
+CERTIFICATE_TITLE = "证　书"
+CERTIFICATE_TEXT = "{holder_name}同志：经审核认定，您符合《{policy_title}》规定的条件，特颁发{tier}，凭卡享受相应服务。"
+CERTIFICATE_FIELDS = {"holder_name": "持卡人姓名", "policy_title": "政策名称", "tier": "卡种等级", "scheme": "卡种名称"}
+CERTIFICATE_FIELD_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def certificate_wording_problems(value: dict) -> list[tuple[tuple, str]]:
+    """The certificate's ``title`` (at most 20 characters) and ``text`` (its placeholders among
+    :data:`CERTIFICATE_FIELDS`, ``{holder_name}`` among them). ``(sub-path, 中文说明)`` per problem."""
+    problems = []
+    title = value.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 20):
+        problems.append((("title",), f"cards.certificate.title 须为不超过 20 字的文字：{title!r}"))
+    text = value.get("text")
+    if text is None:
+        return problems
+    if not isinstance(text, str) or not text.strip():
+        return [*problems, (("text",), "cards.certificate.text 须为证书正文（文字）")]
+    used = CERTIFICATE_FIELD_RE.findall(text)
+    unknown = [name for name in used if name not in CERTIFICATE_FIELDS]
+    if unknown or text.count("{") != len(used) or text.count("}") != len(used):
+        known = "、".join(f"{{{k}}}（{v}）" for k, v in CERTIFICATE_FIELDS.items())
+        problems.append((("text",), f"cards.certificate.text 含有无效的占位符：{'、'.join(unknown) or '不成对的花括号'}（可用：{known}）"))
+    elif "holder_name" not in used:
+        problems.append((("text",), "cards.certificate.text 须写出持卡人姓名 {holder_name}"))
     return problems
 
 
@@ -738,11 +779,23 @@ def card_rules_problems(data: dict) -> list[tuple[tuple, str]]:
             add(where, "cards.managed_by 须列出管理持卡的部门（departments）或部门类型（kinds）")
         if key == "certificate" and "issuing_bodies" not in value:
             add(where, "cards.certificate 须列出证书署名的部门（issuing_bodies）")
-        for field in ("reported_by", "by"):
+        if key == "certificate":
+            for sub, message in certificate_wording_problems(value):
+                add((*where, *sub), message)
+        for field in ("reported_by", "reissued_by", "by"):
             if field in value:
                 who = value.get(field)
                 if not isinstance(who, list | str) or not who or any(p not in CARD_PRINCIPALS for p in _as_list(who)):
                     add((*where, field), f"cards.{key}.{field} 只能是 holder、employer、department：{who!r}")
+        if key == "renewal" and "window_days" in value:
+            days = value.get("window_days")
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+                add((*where, "window_days"), f"cards.renewal.window_days 须为 1 至 366 的整数（到期前多少天可以续办）：{days!r}")
+        if key == "reminders":
+            days = value.get("days_before")
+            if (not isinstance(days, list) or not days or len(set(map(repr, days))) != len(days)
+                    or any(not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 366 for d in days)):
+                add((*where, "days_before"), f"cards.reminders.days_before 须为互不相同的 1 至 366 的整数（到期前天数）的非空列表：{days!r}")
         if key == "production":
             for sub, message in production_windows_problems(value.get("windows")):
                 add((*where, *sub), message)

@@ -33,6 +33,7 @@ from ..models import (
     RevocationReason,
     RevocationRequest,
     RevocationRequestStatus,
+    Scheme,
     TransitionRole,
     ValidityRule,
     WorkflowState,
@@ -42,8 +43,6 @@ from ..permissions import refuse_own_dossier
 from .journal import journal_write
 from .refusals import refusals_journaled
 
-REMINDER_DAYS = (60, 30)
-RENEWAL_WINDOW_DAYS = 90
 EXIT_EFFECT_EVENT = {
     ExitEffect.REVOKE: CardEventKind.REVOKE,
     ExitEffect.RECALL: CardEventKind.RECALL,
@@ -109,6 +108,35 @@ def authority_acting_scheme_ids():
 def assessment_rule(scheme):
     """The employer's periodic assessment of holders (``cards.assessment``), or None."""
     return card_rules(scheme)["assessment"]
+
+
+def _principals(value, default):
+    value = value or default
+    return list(value) if isinstance(value, list) else [value]
+
+
+def loss_rule(scheme):
+    """Loss and reissue (``cards.loss``; the article is ``validity.loss``'s): ``{"article", "reported_by",
+    "reissued_by"}``, or None when the scheme has no such rule."""
+    rule = card_rules(scheme)["loss"]
+    if not scheme.loss_article or not rule:
+        return None
+    return {"article": scheme.loss_article, "reported_by": _principals(rule.get("reported_by"), ["holder", "department"]),
+            "reissued_by": _principals(rule.get("reissued_by"), ["department"])}
+
+
+def renewal_rule(scheme):
+    """Renewal of a card with a fixed period (``cards.renewal``): ``{"by", "window_days"}``, or None."""
+    rule = card_rules(scheme)["renewal"]
+    if not rule:
+        return None
+    return {"by": _principals(rule.get("by"), ["department"]), "window_days": int(rule.get("window_days") or 90)}
+
+
+def reminder_days(scheme):
+    """Days before a card's end at which the holder and the employer are reminded (``cards.reminders``)."""
+    rule = card_rules(scheme)["reminders"]
+    return tuple(sorted((rule or {}).get("days_before") or (), reverse=True))
 
 
 # --- who may act -------------------------------------------------------------------------------------
@@ -538,9 +566,10 @@ def card_reinstate(*, card, user, comment):
 
 
 def _loss_rule(card):
-    if not card.scheme.loss_article:
+    rule = loss_rule(card.scheme)
+    if rule is None:
         raise CaseFileError(_("%(scheme)s has no loss and reissue rule.") % {"scheme": card.scheme.name}, code="no_rule")
-    return card.scheme.loss_article
+    return rule
 
 
 @refusals_journaled
@@ -549,8 +578,9 @@ def card_report_loss(*, card, user, comment=""):
     """The holder (or the department on the holder's behalf) reports the card lost: it is suspended at once."""
     _lock(card)
     card = _load(card)
-    article = _loss_rule(card)
-    acting, department = _require(user, card, ["holder", "department"], _("report the loss of"))
+    rule = _loss_rule(card)
+    article = rule["article"]
+    acting, department = _require(user, card, rule["reported_by"], _("report the loss of"))
     if card.status != CardStatus.ACTIVE:
         raise StateConflict(_("Only an active card can be reported lost."), card.status)
     card.status, card.lost_reported_at = CardStatus.SUSPENDED, timezone.now()
@@ -568,8 +598,9 @@ def card_reissue(*, card, user, comment):
     period is issued, with a new verification token."""
     _lock(card)
     card = _load(card)
-    article = _loss_rule(card)
-    acting, department = _require(user, card, ["department"], _("reissue"))
+    rule = _loss_rule(card)
+    article = rule["article"]
+    acting, department = _require(user, card, rule["reissued_by"], _("reissue"))
     if card.status != CardStatus.SUSPENDED or not card.lost_reported_at:
         raise StateConflict(_("A card is reissued only after its loss has been reported."), card.status)
     if not (comment or "").strip():
@@ -611,14 +642,17 @@ def card_renew(*, card, user, comment, contract_end=None):
             raise CaseFileError(_("The period cannot be renewed: the holder re-applies, with priority (%(article)s).")
                                 % {"article": scheme.renewal_article or scheme.validity_article}, code="reapply")
         raise CaseFileError(_("Cards of this scheme have no fixed period to renew."), code="no_rule")
-    acting, department = _require(user, card, ["department"], _("renew"))
+    rule = renewal_rule(scheme)
+    if rule is None:
+        raise CaseFileError(_("Cards of this scheme are not renewed."), code="no_rule")
+    acting, department = _require(user, card, rule["by"], _("renew"))
     today = timezone.localdate()
     if card.status not in (CardStatus.ACTIVE, CardStatus.EXPIRED):
         raise StateConflict(_("Only an active or expired card can be renewed."), card.status)
     if card.retired_on:
         raise StateConflict(_("A retired holder keeps the card only to the end of its period."), card.status)
-    if card.valid_until and card.valid_until - today > datetime.timedelta(days=RENEWAL_WINDOW_DAYS):
-        raise StateConflict(_("Renewal opens %(days)s days before the card expires.") % {"days": RENEWAL_WINDOW_DAYS}, card.status)
+    if card.valid_until and card.valid_until - today > datetime.timedelta(days=rule["window_days"]):
+        raise StateConflict(_("Renewal opens %(days)s days before the card expires.") % {"days": rule["window_days"]}, card.status)
     if not (comment or "").strip():
         raise CaseFileError(_("Please record the re-check of eligibility."), code="comment_required")
     if contract_end is not None:
@@ -637,17 +671,26 @@ def card_renew(*, card, user, comment, contract_end=None):
 
 
 def cards_send_reminders(*, today=None):
-    """Expiry reminders to the holder and the employer 60 and 30 days ahead; each sent once. Returns the
-    number sent."""
+    """Expiry reminders to the holder and the employer, the days ahead the scheme's ``cards.reminders`` names (60
+    and 30 by default); each sent once. Returns the number sent."""
     today = today or timezone.localdate()
-    horizon = today + datetime.timedelta(days=max(REMINDER_DAYS))
     sent = 0
-    due = Card.objects.filter(status=CardStatus.ACTIVE, valid_until__gte=today, valid_until__lte=horizon)
+    for scheme in Scheme.objects.filter(cards__status=CardStatus.ACTIVE).distinct():
+        days_before = reminder_days(scheme)
+        if days_before:
+            sent += _send_reminders(scheme, days_before, today)
+    return sent
+
+
+def _send_reminders(scheme, days_before, today):
+    sent = 0
+    horizon = today + datetime.timedelta(days=max(days_before))
+    due = Card.objects.filter(scheme=scheme, status=CardStatus.ACTIVE, valid_until__gte=today, valid_until__lte=horizon)
     for card_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             card = Card.objects.select_for_update().get(pk=card_id)
             left = (card.valid_until - today).days
-            pending = [d for d in REMINDER_DAYS if left <= d and d not in card.reminders_sent]
+            pending = [d for d in days_before if left <= d and d not in card.reminders_sent]
             if not pending:
                 continue
             days = min(pending)

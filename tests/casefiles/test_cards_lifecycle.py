@@ -21,6 +21,7 @@ from casefiles.models import (
     Notification,
     RevocationReason,
     RevocationRequestStatus,
+    Scheme,
 )
 from casefiles.selectors_cards import assessments_overdue, cards_visible_to, exit_rows
 from casefiles.services import cards as svc
@@ -289,6 +290,47 @@ def test_loss_report_and_reissue(schemes, slug, manager, article):
     assert last_event(new).article == article
     with pytest.raises(StateConflict):  # the old number is dead
         svc.card_report_loss(card=card, user=card.holder)
+
+
+def _card_rules(slug, **changes):
+    scheme = Scheme.objects.get(slug=slug)
+    Scheme.objects.filter(pk=scheme.pk).update(card_rules={**scheme.card_rules, **changes})
+
+
+def test_loss_renewal_and_reminders_follow_the_scheme_file(schemes, django_capture_on_commit_callbacks):
+    """Who reports a loss, who reissues, who renews, when renewal opens and when reminders go are the scheme file's
+    ``cards.loss`` / ``cards.renewal`` / ``cards.reminders`` (issue #17 item 1): changed in the data, the engine
+    follows; null = no such rule."""
+    schemes("tonghua")
+    _card_rules("tonghua", loss={"reported_by": ["department"], "reissued_by": ["department"], "setting": True},
+                renewal={"by": ["department"], "window_days": 10, "setting": True},
+                reminders={"days_before": [7], "setting": True})
+    card = issue_card("tonghua", contract_end=TODAY + datetime.timedelta(days=4000))
+    with pytest.raises(TransitionDenied):  # the holder no longer reports a loss here
+        svc.card_report_loss(card=card, user=card.holder)
+    svc.card_report_loss(card=card, user=user("tonghua.service-center"))
+    new = svc.card_reissue(card=card, user=user("tonghua.hr-bureau"), comment="登报遗失声明。")
+    Card.objects.filter(pk=new.pk).update(valid_until=TODAY + datetime.timedelta(days=20))
+    with pytest.raises(StateConflict, match="10"):  # 20 days left: the window is 10
+        svc.card_renew(card=new, user=user("tonghua.service-center"), comment="仍符合条件。")
+    assert svc.cards_send_reminders() == 0  # 20 days left: the reminder is at 7
+    Card.objects.filter(pk=new.pk).update(valid_until=TODAY + datetime.timedelta(days=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert svc.cards_send_reminders() == 1
+    assert [e.data["days_ahead"] for e in new.events.filter(kind="remind")] == [7]
+    svc.card_renew(card=new, user=user("tonghua.service-center"), comment="经审核仍符合条件。")
+    new.refresh_from_db()
+    assert new.valid_from == TODAY + datetime.timedelta(days=7)
+
+    _card_rules("tonghua", loss=None, renewal=None, reminders=None)
+    Card.objects.filter(pk=new.pk).update(valid_until=TODAY + datetime.timedelta(days=5), reminders_sent=[])
+    with pytest.raises(CaseFileError) as lost:
+        svc.card_report_loss(card=new, user=new.holder)
+    assert lost.value.code == "no_rule"
+    with pytest.raises(CaseFileError) as renewed:
+        svc.card_renew(card=new, user=user("tonghua.service-center"), comment="仍符合条件。")
+    assert renewed.value.code == "no_rule"
+    assert svc.cards_send_reminders() == 0
 
 
 def test_no_loss_rule_in_chuxiong(schemes):

@@ -165,6 +165,29 @@ def test_bad_card_rules_are_refused_with_their_line(slug, tmp_path):
     assert "未知的事实：'shoe_size'" in found[f"{slug}.yaml:{reason + 2}"]
 
 
+def test_bad_loss_renewal_reminder_and_certificate_rules_are_refused_with_their_line(tmp_path):
+    lines = (SCHEME_DIR / "tonghua.yaml").read_text(encoding="utf-8").splitlines()
+    cards = lines.index("cards:")
+    at = {key: next(i for i, line in enumerate(lines) if i > cards and line.startswith(f"  {key}:"))
+          for key in ("renewal", "loss", "reminders")}
+    lines[at["renewal"]] = "  renewal: {by: [department], window_days: 0, setting: true}"
+    lines[at["loss"]] = "  loss: {reported_by: [holder], reissued_by: [bank], article: 第十五条}"
+    lines[at["reminders"]] = "  reminders: {days_before: [30, 30], setting: true}"
+    at["certificate"] = next(i for i, line in enumerate(lines) if i > cards and line.startswith("  certificate:"))
+    lines[at["certificate"]] = "  certificate: {issuing_bodies: [hr-bureau], text: '{name}同志：特颁发{tier}。', article: 第十四条}"
+    path = tmp_path / "tonghua.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _data, problems = scheme_file_problems(path)
+    found = {}
+    for problem in problems:
+        where, message = problem.split(": ", 1)
+        found.setdefault(where, []).append(message)
+    assert any("window_days" in m and "1 至 366" in m for m in found[f"tonghua.yaml:{at['renewal'] + 1}"])
+    assert any("reissued_by" in m and "'bank'" in m for m in found[f"tonghua.yaml:{at['loss'] + 1}"])
+    assert any("days_before" in m and "互不相同" in m for m in found[f"tonghua.yaml:{at['reminders'] + 1}"])
+    assert any("占位符：name" in m for m in found[f"tonghua.yaml:{at['certificate'] + 1}"])
+
+
 @pytest.mark.parametrize("slug", ["tonghua", "jilin", "chuxiong", "baiyun", "liaocheng"])
 def test_shipped_files_have_valid_card_rules(slug):
     _data, problems = scheme_file_problems(SCHEME_DIR / f"{slug}.yaml")

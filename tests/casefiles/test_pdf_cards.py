@@ -70,6 +70,28 @@ def test_certificate_has_chinese_text_and_embedded_cjk_fonts(tonghua_card, artif
     assert os.path.getsize(save_page_one(content, artifacts_dir, "certificate-tonghua")) > 5000
 
 
+def test_certificate_wording_comes_from_the_scheme_file(tonghua_card):
+    """``cards.certificate.title`` / ``.text`` (issue #17 item 1): the default wording where the file gives none, the
+    file's where it does — placeholders filled, the holder's name and the tier in bold, the file's text escaped."""
+    from casefiles.models import Scheme
+
+    html = pdf.certificate_html([tonghua_card])
+    assert "<h1>证　书</h1>" in html
+    assert f"<b>欧阳明华</b>同志：经审核认定，您符合《{tonghua_card.scheme.policy_title}》规定的条件" in html
+    scheme = tonghua_card.scheme
+    rules = {**scheme.card_rules, "certificate": {**scheme.card_rules["certificate"], "title": "荣誉证书",
+             "text": "兹认定{holder_name}为{scheme}持卡人<{tier}>，依据《{policy_title}》享受服务。"}}
+    Scheme.objects.filter(pk=scheme.pk).update(card_rules=rules)
+    tonghua_card.refresh_from_db()
+    html = pdf.certificate_html([tonghua_card])
+    assert "<h1>荣誉证书</h1>" in html and "<h1>证　书</h1>" not in html
+    assert (f"兹认定<b>欧阳明华</b>为{scheme.name}持卡人&lt;<b>{tonghua_card.tier.name}</b>&gt;，"
+            f"依据《{scheme.policy_title}》享受服务。") in html
+    assert "经审核认定" not in html
+    compact = "".join(text_of(pdf.certificate_pdf(tonghua_card, cache=False)).split())
+    assert "荣誉证书" in compact and "兹认定欧阳明华为" in compact
+
+
 def test_certificate_download_permissions_and_journal(client, tonghua_card):
     client.force_login(tonghua_card.holder)
     response = client.get(f"/cards/{tonghua_card.pk}/certificate.pdf")
