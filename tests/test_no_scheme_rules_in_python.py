@@ -139,3 +139,45 @@ def test_product_code_names_no_scheme_and_compares_no_workflow_code():
     found = [f for path in modules for f in findings(path, slugs, codes)]
     print(f"swept {len(modules)} product modules for {len(slugs)} scheme slugs and {len(codes)} workflow codes: {len(found)} found")
     assert found == [], "scheme rules in Python:\n" + "\n".join(found)
+
+
+def _dossier_state_writes(tree):
+    """(line, what) of each place that writes a dossier's state: ``x.state = …`` / ``x.state_id = …`` on a name
+    that says dossier, ``…update(state=…)`` / ``update(state_id=…)``, and ``Dossier(…, state=…)`` /
+    ``Dossier.objects.create(…, state=…)``."""
+    found = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
+        for target in targets:
+            if (isinstance(target, ast.Attribute) and target.attr in ("state", "state_id")
+                    and "dossier" in ast.unparse(target.value).lower()):
+                found.append((node.lineno, ast.unparse(target)))
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            keywords = {k.arg for k in node.keywords}
+            if name.endswith(".update") and keywords & {"state", "state_id"}:
+                found.append((node.lineno, name))
+            if name in ("Dossier", "Dossier.objects.create", "Dossier.objects.bulk_create") and keywords & {"state", "state_id"}:
+                found.append((node.lineno, name))
+    return found
+
+
+def test_only_the_transition_action_moves_a_dossier():
+    """Issue #16: nothing but the transition action writes a dossier's state (casefiles/actions/transition.py); a
+    new dossier is made in the scheme's start state by ``dossier_create`` (casefiles/services/dossiers.py), and the
+    import of the registry goes through the action too."""
+    allowed = {("casefiles/actions/transition.py", "dossier.state"), ("casefiles/services/dossiers.py", "Dossier")}
+    writes = []
+    for path in product_modules():
+        rel = str(path.relative_to(ROOT))
+        for line, what in _dossier_state_writes(ast.parse(path.read_text("utf-8"))):
+            if (rel, what) not in allowed:
+                writes.append(f"{rel}:{line}: {what}")
+    assert writes == []
+    # the sweep can see a write: each allowed place is found, and a planted one is reported
+    seen = {(str(p.relative_to(ROOT)), what) for p in product_modules()
+            for _line, what in _dossier_state_writes(ast.parse(p.read_text("utf-8")))}
+    assert allowed <= seen, allowed - seen
+    planted = "def f(dossier, qs):\n    dossier.state = None\n    qs.update(state=None)\n    Dossier.objects.create(state=None)\n"
+    assert [what for _line, what in _dossier_state_writes(ast.parse(planted))] == [
+        "dossier.state", "qs.update", "Dossier.objects.create"]
