@@ -18,6 +18,14 @@ read live, replaces the token (``invalidate``), which orphans every entry at onc
 that a request that rendered the old rows between the two cannot leave them cached under the new token. The
 timeout also bounds staleness for what no signal reports (a policy's status changes at midnight).
 
+Public API answers (issue #23: "cached public endpoints answer with the same CPU per request as the cached pages"):
+the read-only policy and notice endpoints (``API_PREFIXES``) are stored the same way, whole, under the same version,
+when the view says its answer is the same for every caller (``mark_api_cacheable``, called by
+``policypages.api.policies.PublicView`` for a 200 to a GET) and the request is anonymous, without a query string and
+asks for JSON (not the browsable HTML: a ``text/html`` Accept bypasses the cache, as the answer varies on Accept). A
+hit still counts against the anonymous caller's rate limit (``huicai.api.throttling.allow_anonymous``); a caller
+over the limit is passed on to the API, which answers the Chinese 429.
+
 Per-visitor parts: public pages carry none. The language switch is a ``?lang=`` link (huicai.middleware), so a
 page is the same bytes for every anonymous visitor and a hit sets no cookie. Should a cached page ever carry a POST
 form, the stored copy has its CSRF token replaced by a placeholder and each hit gets a fresh token for its own
@@ -46,6 +54,9 @@ from django.utils import translation
 
 VERSION_KEY = "huicai:page-cache:version"
 REQUEST_FLAG = "_huicai_page_cacheable"
+API_REQUEST_FLAG = "_huicai_api_cacheable"
+# Public API answers that may be stored whole (read-only, published content; see the module docstring).
+API_PREFIXES = ("/api/v1/policies/", "/api/v1/notices/")
 CSRF_PLACEHOLDER = b"__huicai_page_cache_csrf_token__"
 HEADER = "X-Page-Cache"
 
@@ -195,9 +206,30 @@ def mark_cacheable(page, request):
     setattr(request, REQUEST_FLAG, True)
 
 
+def mark_api_cacheable(request):
+    """Called by a public API view whose answer to this GET is the same for every caller."""
+    if enabled() and request.method == "GET":
+        setattr(request, API_REQUEST_FLAG, True)
+
+
+def _is_api(request):
+    return request.path.startswith(API_PREFIXES)
+
+
+def _wants_json(request):
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return "text/html" not in accept and (not accept.strip() or "*/*" in accept or "application/json" in accept)
+
+
 def request_key(request):
     """The cache key of an anonymous GET of a possible public page, or None if the request must bypass the cache."""
-    if request.method != "GET" or request.path.startswith(skip_prefixes()):
+    if request.method != "GET":
+        return None
+    api = _is_api(request)
+    if api:
+        if request.META.get("QUERY_STRING", "") or not _wants_json(request):
+            return None
+    elif request.path.startswith(skip_prefixes()):
         return None
     cookies = request.COOKIES
     if settings.SESSION_COOKIE_NAME in cookies or any(name in cookies for name in PERSONAL_COOKIES):
@@ -211,11 +243,22 @@ def request_key(request):
         if list(request.GET.keys()) != ["lang"] or request.GET.get("lang") not in dict(settings.LANGUAGES):
             return None
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    raw = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}"
+    raw = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}" + ("|api-json" if api else "")
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _storable_api(request, response):
+    """A public API answer the view marked (its ``Vary: Accept`` is honoured by keying JSON requests only)."""
+    if not getattr(request, API_REQUEST_FLAG, False):
+        return False
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    return response.get("Content-Type", "").startswith("application/json")
+
+
 def _storable(request, response):
+    if _is_api(request):
+        return _storable_api(request, response)
     if not getattr(request, REQUEST_FLAG, False):
         return False
     if response.status_code != 200 or response.streaming or response.cookies:
@@ -306,6 +349,11 @@ class PageCacheMiddleware:
             entry = cache.get(key)
             if entry is not None:
                 _local.set(key, entry, timeout())  # at most the shared entry's lifetime again
+        if entry is not None and _is_api(request):
+            from huicai.api.throttling import allow_anonymous
+
+            if not allow_anonymous(request):  # over the limit: the API answers its 429
+                entry = None
         if entry is not None:
             return _response(request, entry)
         response = self.get_response(request)

@@ -15,3 +15,9 @@ class AnonymousThrottle(AnonRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+
+def allow_anonymous(request):
+    """Whether an anonymous caller may have one more answer now, counted as the API's throttle counts it (used by
+    the page cache for public API answers it serves without reaching the API: policypages/cache.py)."""
+    return AnonymousThrottle().allow_request(request, None)

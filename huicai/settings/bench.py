@@ -22,3 +22,8 @@ LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: 
 # bench/http_bench.py generates the templates of its "empty Wagtail site" peer here (wagtailcore/page.html).
 if os.environ.get("HUICAI_BENCH_TEMPLATES"):
     TEMPLATES = [{**TEMPLATES[0], "DIRS": [os.environ["HUICAI_BENCH_TEMPLATES"], *TEMPLATES[0]["DIRS"]]}]  # noqa: F405
+# bench/api_http_bench.py: anonymous API callers are throttled per address (300/min in production); wrk's one
+# address would be answered 429 after the first seconds. The throttle still runs (its bookkeeping is measured).
+if os.environ.get("HUICAI_BENCH_ANON_RATE"):
+    REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {  # noqa: F405
+        **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": os.environ["HUICAI_BENCH_ANON_RATE"]}}  # noqa: F405

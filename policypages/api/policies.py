@@ -142,8 +142,21 @@ def scheme_param(request):
 
 
 class PublicView(APIView):
+    """Public, read-only content: the same answer for every caller. A 200 to a GET may be stored whole by the page
+    cache (policypages/cache.py, ``API_PREFIXES``) until the content changes; a view whose answer could change
+    without a change the page cache watches would set ``whole_answer_cacheable = False``."""
+
     authentication_classes = []
     permission_classes = []
+    whole_answer_cacheable = True
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.whole_answer_cacheable and response.status_code == 200:
+            from .. import cache as page_cache
+
+            page_cache.mark_api_cacheable(request._request)
+        return response
 
 
 class PolicyListView(PublicView):

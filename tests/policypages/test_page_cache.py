@@ -206,3 +206,60 @@ def test_disabled_cache_serves_every_visit_from_the_database(policy, settings):
     with CaptureQueriesContext(connection) as queries:
         response = Client().get(policy.url)
     assert "X-Page-Cache" not in response and len(queries) > 0
+
+
+# --- public API answers (issue #23: the cached public endpoints cost what the cached pages cost) ------------------
+
+
+def _api_url(policy):
+    return f"/api/v1/policies/{policy.get_parent().slug}/"
+
+
+def test_public_api_answer_is_stored_whole_and_follows_publishing(policy):
+    url = _api_url(policy)
+    first = Client().get(url)
+    assert first.status_code == 200 and first["X-Page-Cache"] == "miss"
+    with CaptureQueriesContext(connection) as queries:
+        second = Client().get(url)
+    assert second.status_code == 200 and second["X-Page-Cache"] == "hit"
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert second.json() == first.json() and second["Content-Type"].startswith("application/json")
+    assert second["Cache-Control"] == first["Cache-Control"]  # the outer middleware still mark API answers
+    for path in ("/api/v1/policies/", "/api/v1/notices/", "/api/v1/notices/catalogue-changes/",
+                 f"{url}articles/%E7%AC%AC%E4%BA%94%E6%9D%A1/"):
+        assert Client().get(path)["X-Page-Cache"] == "miss", path
+        assert Client().get(path)["X-Page-Cache"] == "hit", path
+
+    policy.title = "通化市英才卡管理服务办法（修订稿）"
+    policy.save_revision().publish()
+    third = Client().get(url)
+    assert third["X-Page-Cache"] == "miss" and "（修订稿）" in third.content.decode()
+
+
+def test_what_the_api_cache_never_serves(policy):
+    url = _api_url(policy)
+    Client().get(url)
+    assert Client().get(url)["X-Page-Cache"] == "hit"
+    # the browsable API (the answer varies on Accept), a query string, a credential, a session: never from the cache
+    html = Client().get(url, HTTP_ACCEPT="text/html")
+    assert "X-Page-Cache" not in html and html["Content-Type"].startswith("text/html")
+    assert "X-Page-Cache" not in Client().get(f"/api/v1/policies/?scheme={policy.get_parent().slug}")
+    assert "X-Page-Cache" not in Client().get(url, HTTP_AUTHORIZATION="Token not-a-real-token")
+    signed_in = Client()
+    signed_in.force_login(get_user_model().objects.create_user("reader", password="x-pass-123"))
+    assert "X-Page-Cache" not in signed_in.get(url)
+    # a 404 is not stored, and the private API next to it is never looked up
+    assert Client().get("/api/v1/policies/no-such-scheme/").status_code == 404
+    assert "X-Page-Cache" not in Client().get("/api/v1/policies/no-such-scheme/")
+    assert "X-Page-Cache" not in Client().get("/api/v1/schemes/")
+
+
+def test_cached_api_answers_still_count_against_the_anonymous_limit(policy, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/min"}}
+    url = _api_url(policy)
+    answers = [Client().get(url) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.get("X-Page-Cache") for a in answers[:3]] == ["miss", "hit", "hit"]
+    body = answers[3].json()
+    assert body["error"]["code"] == "throttled" and re.search(r"[\u4e00-\u9fff]", body["error"]["message"]), body
