@@ -9,11 +9,15 @@ nesting (项 → 目 → 子目) is carried by ``ref`` ("9.1.2") and rebuilt for
 and the parser's depth is open-ended, so a flat list with paths is the faithful representation.
 
 ``anchor`` and ``citation`` come from the importer (``policypages.importer``); they are stored, not
-computed at render time, so that a citation stays exactly as published in each revision.
+computed at render time, so that a citation stays exactly as published in each revision. The paragraphs (款) of
+an article are the exception: they are read from the stored text (``policypages.paragraphs``), which is what a
+revision keeps, and each is rendered with its anchor (art-3-k2).
 """
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+
+from .paragraphs import article_paragraphs
 
 
 class ChapterBlock(blocks.StructBlock):
@@ -67,6 +71,10 @@ class ArticleBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
         context["item_tree"] = item_tree(value["items"])
+        paragraphs = article_paragraphs(value)
+        context["lead"] = paragraphs[0]
+        context["text_paragraphs"] = [p for p in paragraphs[1:] if p["part"] == "text"]
+        context["tail_paragraphs"] = [p for p in paragraphs[1:] if p["part"] == "tail"]
         return context
 
 

@@ -1,5 +1,5 @@
-"""Published policies by citation: the list per scheme, one policy with its structure, one article or item by its
-citation or numeric id, and the versions that went live. Public, read-only, cached like the pages."""
+"""Published policies by citation: the list per scheme, one policy with its structure, one article, paragraph (款)
+or item by its citation or numeric id, and the versions that went live. Public, read-only, cached like the pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_slug
@@ -51,14 +51,14 @@ class ChapterSerializer(serializers.Serializer):
 
 
 class UnitFields(serializers.Serializer):
-    kind = serializers.CharField(help_text="article or item")
-    id = serializers.CharField(help_text="Numeric id: 31 for an article, 5.2.3 for an item")
-    label = serializers.CharField(help_text="As printed: 第三十一条, （二）, 3., ②")
+    kind = serializers.CharField(help_text="article, paragraph (款) or item")
+    id = serializers.CharField(help_text="Numeric id: 31 for an article, 3.k2 for a paragraph (款), 5.2.3 for an item")
+    label = serializers.CharField(help_text="As printed: 第三十一条, 第二款, （二）, 3., ②")
     caption = serializers.CharField()
     text = serializers.CharField()
     tail = serializers.CharField(help_text="Text after the items")
-    citation = serializers.CharField(help_text="《title》第五条第（二）项第3目")
-    anchor = serializers.CharField(help_text="Fragment of the unit on the policy page, e.g. art-5-2-3")
+    citation = serializers.CharField(help_text="《title》第五条第（二）项第3目, 《title》第三条第二款")
+    anchor = serializers.CharField(help_text="Fragment of the unit on the policy page, e.g. art-5-2-3, art-3-k2")
     url = serializers.CharField(help_text="Public URL of the unit (policy page with the anchor)")
 
 
@@ -66,9 +66,30 @@ class ItemSerializer(UnitFields):
     parent = serializers.CharField(help_text="Numeric id of the enclosing article or item")
 
 
+class ParagraphSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="paragraph")
+    id = serializers.CharField(help_text="Numeric id: 3.k2 for 第三条第二款")
+    number = serializers.IntegerField(help_text="The paragraph's number in its article (1 for 第一款)")
+    label = serializers.CharField(help_text="第二款")
+    text = serializers.CharField(
+        help_text="The paragraph's own text (without its items), one printed paragraph per line"
+    )
+    citation = serializers.CharField(help_text="《title》第三条第二款")
+    anchor = serializers.CharField(help_text="Fragment of the paragraph on the policy page, e.g. art-3-k2")
+    url = serializers.CharField(help_text="Public URL of the paragraph (policy page with the anchor)")
+    parent = serializers.CharField(help_text="Numeric id of the article")
+    item_ids = serializers.ListField(
+        child=serializers.CharField(), help_text="Ids of the items (项) the paragraph introduces, e.g. 3.1 … 3.9"
+    )
+
+
 class ArticleSerializer(UnitFields):
     number = serializers.IntegerField()
     chapter = serializers.IntegerField(allow_null=True, help_text="Number of the chapter (章), null if none")
+    paragraphs = ParagraphSerializer(
+        many=True,
+        help_text="款 in order; an article of one paragraph has 第一款 only. Items hang on the 款 in item_ids",
+    )
     items = ItemSerializer(many=True, help_text="项, 目 and 子目 in document order")
 
 
@@ -87,16 +108,30 @@ class ArticleBriefSerializer(serializers.Serializer):
 
 
 class UnitDetailSerializer(UnitFields):
-    number = serializers.IntegerField(allow_null=True, help_text="The article's number (null for an item)")
-    chapter = serializers.IntegerField(allow_null=True, help_text="Number of the article's chapter (null for an item)")
-    parent = serializers.CharField(allow_null=True, help_text="An item's enclosing unit (null for an article)")
-    items = ItemSerializer(many=True, help_text="An article's items (empty for an item)")
+    number = serializers.IntegerField(
+        allow_null=True, help_text="The article's number, or the paragraph's number in its article (null for an item)"
+    )
+    chapter = serializers.IntegerField(
+        allow_null=True, help_text="Number of the article's chapter (null for a paragraph or an item)"
+    )
+    parent = serializers.CharField(
+        allow_null=True, help_text="The enclosing unit of an item or a paragraph (null for an article)"
+    )
+    paragraphs = ParagraphSerializer(
+        many=True, help_text="An article's paragraphs (款) (empty for a paragraph or item)"
+    )
+    item_ids = serializers.ListField(
+        child=serializers.CharField(), help_text="A paragraph's items (ids; empty for an article or an item)"
+    )
+    items = ItemSerializer(many=True, help_text="The items of an article or of a paragraph (empty for an item)")
 
 
 class UnitSerializer(serializers.Serializer):
     policy = PolicySummarySerializer()
-    unit = UnitDetailSerializer(help_text="The article or the item")
-    article = ArticleBriefSerializer(allow_null=True, help_text="The enclosing article of an item, null for an article")
+    unit = UnitDetailSerializer(help_text="The article, the paragraph (款) or the item")
+    article = ArticleBriefSerializer(
+        allow_null=True, help_text="The enclosing article of a paragraph or an item, null for an article"
+    )
 
 
 # --------------------------------------------------------------------------- views
@@ -124,9 +159,9 @@ def _detail(page, info=None, base=None):
 def _unit(page, citation, info=None):
     found = selectors.find_unit(page, citation)
     if found is None:
-        raise NotFound(_("This policy has no article or item %(citation)s.") % {"citation": citation[:40]})
+        raise NotFound(_("This policy has no article, paragraph or item %(citation)s.") % {"citation": citation[:40]})
     unit, article = found
-    unit = {"number": None, "chapter": None, "parent": None, "items": [], **unit}
+    unit = {"number": None, "chapter": None, "parent": None, "paragraphs": [], "item_ids": [], "items": [], **unit}
     return {"policy": selectors.policy_summary(page, info), "unit": unit, "article": article}
 
 
@@ -186,8 +221,8 @@ class PolicyDetailView(PublicView):
         operation_id="policies_retrieve",
         summary=gettext_lazy("A scheme's policy with its structure"),
         description=gettext_lazy(
-            "The published policy of a scheme: chapters, articles and items with their numeric ids, citations, "
-            "anchors and public URLs. Public."
+            "The published policy of a scheme: chapters, articles, paragraphs (款) and items with their numeric ids, "
+            "citations, anchors and public URLs. Public."
         ),
         responses={200: PolicyDetailSerializer},
         tags=["policies"],
@@ -200,11 +235,13 @@ class PolicyDetailView(PublicView):
 class PolicyUnitView(PublicView):
     @extend_schema(
         operation_id="policies_articles_retrieve",
-        summary=gettext_lazy("One article or item by citation"),
+        summary=gettext_lazy("One article, paragraph or item by citation"),
         description=gettext_lazy(
-            "An article or item of the published policy, named by its citation "
-            "(第三十一条, 第五条第（二）项) or its numeric id (31, 5.2.3), "
-            "with the revision and effective dates. Public."
+            "An article, paragraph (款) or item of the published policy, named by its citation "
+            "(第三十一条, 第三条第二款, 第三条末款, 第五条第（二）项, 第三条第二款第8项; with or without the "
+            "policy's title in 《》; article and paragraph numbers also in Arabic numerals: 第3条第2款), its numeric "
+            "id (31, 3.k2, 5.2.3) or its anchor (art-3-k2), with the revision and effective dates. A paragraph "
+            "comes with its items and a paragraph or item with its article. Public."
         ),
         responses={200: UnitSerializer},
         tags=["policies"],
@@ -250,9 +287,9 @@ class PolicyRevisionView(PublicView):
 class PolicyRevisionUnitView(PublicView):
     @extend_schema(
         operation_id="policies_revisions_articles_retrieve",
-        summary=gettext_lazy("One article or item of an older revision"),
+        summary=gettext_lazy("One article, paragraph or item of an older revision"),
         description=gettext_lazy(
-            "An article or item as published in the given revision, by citation or numeric id. Public."
+            "An article, paragraph (款) or item as published in the given revision, by citation or numeric id. Public."
         ),
         responses={200: UnitSerializer},
         tags=["policies"],

@@ -11,11 +11,15 @@ import re
 
 from casefiles.models import Scheme
 
-from ..importer.numerals import parse_number
+from ..importer.numerals import MAX_CN, int_to_cn, parse_number
 from ..models import PolicyPage
+from ..paragraphs import article_paragraphs
 from ..selectors import policy_status, public_path, published_revision_ids, raw_values
 
-ARTICLE_CITATION = re.compile(r"^第([0-9０-９零〇一二两三四五六七八九十百千]+)条$")
+_NUMBER = "[0-9０-９零〇一二两三四五六七八九十百千]+"
+# 第三条, 第三条第二款, 第三条末款, 第三条第二款第（三）项, 第3条第（三）项第1目: article, paragraph, last, rest
+UNIT_CITATION = re.compile(rf"^第({_NUMBER})条(?:第({_NUMBER})款|(末款))?((?:第[^第]+(?:项|目))*)$")
+LAST = "last"
 NUMERIC_ID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
@@ -113,6 +117,23 @@ def _item_values(article):
     return [entry.get("value", entry) for entry in article.get("items") or [] if isinstance(entry, dict)]
 
 
+def _paragraph_data(paragraph, article):
+    return {
+        "kind": "paragraph",
+        "id": paragraph["id"],
+        "number": paragraph["number"],
+        "label": paragraph["label"],
+        "caption": "",
+        "text": paragraph["text"],
+        "tail": "",
+        "citation": paragraph["citation"],
+        "anchor": paragraph["anchor"],
+        "url": paragraph["url"],
+        "parent": str(article.get("number") or ""),
+        "item_ids": list(paragraph["items"]),
+    }
+
+
 def _article_data(article, base, chapter):
     return {
         "kind": "article",
@@ -126,12 +147,15 @@ def _article_data(article, base, chapter):
         "citation": article.get("citation") or "",
         "anchor": article.get("anchor") or "",
         "url": f"{base}#{article['anchor']}" if article.get("anchor") else base,
+        "paragraphs": [_paragraph_data(p, article) for p in article_paragraphs(article, base)],
         "items": [_item_data(item, base) for item in _item_values(article)],
     }
 
 
 def policy_structure(page, base=None):
-    """Chapters and articles (with their items, flat in document order: ``parent`` names the enclosing unit)."""
+    """Chapters and articles (with their paragraphs (款) and their items, flat in document order: an item's
+    ``parent`` names the enclosing unit, a paragraph's ``item_ids`` the top-level items it
+    introduces)."""
     base = public_path(page) if base is None else base
     chapters, articles, chapter = [], [], None
     for child in page.body.raw_data:
@@ -158,20 +182,59 @@ def _normalise(citation: str) -> str:
     return text.replace("(", "（").replace(")", "）")
 
 
-def find_unit(page, citation):
-    """The article or item of ``page`` that ``citation`` names, or None.
+def _parse_citation(wanted):
+    """(article number, paragraph number or LAST or None, the rest with the article written 第X条) of a citation
+    that starts with an article, or None. The article and paragraph numbers may be Chinese or Arabic."""
+    match = UNIT_CITATION.match(wanted)
+    if not match:
+        return None
+    try:
+        article = parse_number(match.group(1))
+        paragraph = parse_number(match.group(2)) if match.group(2) else (LAST if match.group(3) else None)
+    except ValueError:
+        return None
+    if not 0 < article <= MAX_CN or (isinstance(paragraph, int) and not 0 < paragraph <= MAX_CN):
+        return None
+    rest = match.group(4)
+    return article, paragraph, (f"第{int_to_cn(article)}条{rest}" if rest else "")
 
-    ``citation`` is a numeric id ("31", "5.2.3"), a citation as the policy prints it (第三十一条, 第五条第（二）项第3目,
-    with or without the policy's title in 《》), an article in Arabic numerals (第31条) or an anchor (art-5-2-3)."""
+
+def _top_ref(item):
+    return ".".join(item["id"].split(".")[:2])
+
+
+def _with_items(paragraph, article):
+    """A paragraph as a unit of its own: with its items (项 and their 目, in document order)."""
+    return {**paragraph, "items": [item for item in article["items"] if _top_ref(item) in paragraph["item_ids"]]}
+
+
+def _brief(article):
+    return {key: article[key] for key in ("id", "label", "caption", "citation", "anchor", "url")}
+
+
+def find_unit(page, citation):
+    """The article, paragraph (款) or item of ``page`` that ``citation`` names, with the enclosing article's brief
+    (None for an article), or None.
+
+    ``citation`` is a numeric id ("31", "5.2.3", "3.k2" for 第三条第二款), a citation as the policy prints it
+    (第三十一条, 第三条第二款, 第五条第（二）项第3目, with or without the policy's title in 《》), the same with the
+    article and paragraph in Arabic numerals (第31条, 第3条第2款, 第3条第（二）项), 第N条末款 (the article's last
+    paragraph) or an anchor (art-5-2-3, art-3-k2).
+
+    A citation through a paragraph to an item (第五条第二款第（三）项) names the item: in law a 项 belongs to a 款, but
+    the policy body hangs items on the article (``policypages.paragraphs`` says which 款 introduces them), so the
+    answer is the item itself, and only if that paragraph is the one that introduces it."""
     wanted = _normalise(citation)
     if not wanted:
         return None
-    match = ARTICLE_CITATION.match(wanted)
-    if match:
-        try:
-            wanted = str(parse_number(match.group(1)))
-        except ValueError:
-            return None
+    parsed = _parse_citation(wanted)
+    paragraph_number, item_citation = None, ""
+    if parsed is not None:
+        article_number, paragraph_number, item_citation = parsed
+        if paragraph_number is None and not item_citation:
+            wanted = str(article_number)
+        else:
+            wanted = str(article_number) if not item_citation else item_citation
     base = public_path(page)
     chapter = None
     for child in page.body.raw_data:
@@ -182,12 +245,28 @@ def find_unit(page, citation):
         if child["type"] != "article":
             continue
         article = _article_data(value, base, chapter)
+        if parsed is not None and paragraph_number is not None:
+            if article["id"] != str(article_number):
+                continue
+            paragraphs = article["paragraphs"]
+            index = len(paragraphs) - 1 if paragraph_number is LAST else paragraph_number - 1
+            if not 0 <= index < len(paragraphs):
+                return None
+            paragraph = paragraphs[index]
+            if not item_citation:
+                return _with_items(paragraph, article), _brief(article)
+            for item in article["items"]:
+                if _normalise(item["citation"]) == item_citation:
+                    return (item, _brief(article)) if _top_ref(item) in paragraph["item_ids"] else None
+            return None
         if wanted in (article["id"], _normalise(article["citation"]), article["anchor"]):
             return article, None
+        for paragraph in article["paragraphs"]:
+            if wanted in (paragraph["id"], paragraph["anchor"]):
+                return _with_items(paragraph, article), _brief(article)
         for item in article["items"]:
             if wanted in (item["id"], _normalise(item["citation"]), item["anchor"]):
-                brief = {key: article[key] for key in ("id", "label", "caption", "citation", "anchor", "url")}
-                return item, brief
+                return item, _brief(article)
     return None
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from casefiles.models import Scheme, ServiceItem
 from policypages import selectors, services
 from policypages.importer import parse_policy
 from policypages.models import PolicyPage, PolicyStatus, SchemeSectionPage, ServiceGuidePage, TierTablePage
+from policypages.paragraphs import paragraph_anchors
 from policypages.testing import SEED_TITLES, published_policy, section_for, seed_text
 
 pytestmark = [pytest.mark.django_db]
@@ -84,6 +86,68 @@ def test_every_article_and_item_of_the_seed_is_a_linkable_unit(slug):
         assert f'data-citation="{node.citation}"' in html
         article_number = getattr(node, "article_number", None) or node.number
         assert node.citation.startswith(f"《{SEED_TITLES[slug]}》{parsed.article(article_number).label}")
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = []
+        self.tags = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.append(attrs["id"])
+            self.tags[attrs["id"]] = (tag, attrs.get("class") or "")
+
+
+# 款 per article where a seed has more than one (read off the seeds: a paragraph ending with a colon keeps its
+# enumeration, a heading line printed alone belongs to the first paragraph)
+PARAGRAPHS = {
+    "baiyun": {3: 3, 6: 2},
+    "chuxiong": {2: 2, 8: 2},
+    "tonghua": {15: 3},
+    "jilin": {},
+    "liaocheng": {},
+}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_paragraph_of_the_seed_has_its_anchor_on_the_page(slug):
+    """Each 款 of each article is rendered with its anchor (art-3-k2): parsed from the page's HTML ids, in order,
+    unique, none lost among the article and item anchors, which stay as they were."""
+    _section, result = published_policy(slug)
+    page = PolicyPage.objects.get(pk=result.page.pk)
+    html = get(page.url)
+    parser = _Ids()
+    parser.feed(html)
+    expected = paragraph_anchors(selectors.raw_values(page, "article"))
+    counts = {n: 1 for n in range(1, ARTICLES[slug] + 1)} | PARAGRAPHS[slug]
+    assert expected == [f"art-{n}-k{k}" for n, total in counts.items() for k in range(1, total + 1)]
+    on_page = [i for i in parser.ids if re.fullmatch(r"art-\d+-k\d+", i)]
+    assert on_page == expected
+    assert len(parser.ids) == len(set(parser.ids))
+    assert all(parser.tags[a][0] == "p" and "paragraph" in parser.tags[a][1] for a in expected)
+    # articles and items keep their anchors
+    assert {i for i in parser.ids if re.fullmatch(r"art-[0-9-]+", i)} == selectors.policy_anchors(page)
+
+
+def test_a_paragraph_anchor_holds_its_paragraph():
+    _section, result = published_policy("baiyun")
+    html = get(result.page.url)
+    k1 = re.search(r'<p class="article-lead paragraph" id="art-3-k1">(.*?)</p>', html, re.S).group(1)
+    k2 = re.search(r'<p class="paragraph" id="art-3-k2">(.*?)</p>', html, re.S).group(1)
+    k3 = re.search(r'<p class="tail paragraph" id="art-3-k3">(.*?)</p>', html, re.S).group(1)
+    assert "申领人所在单位应符合以下条件之一：<br>在本区注册" in k1 and "科研机构。" in k1
+    assert k2.startswith("申领人每年在我区工作时间应不少于6个月")
+    assert k3.startswith("新招商引资企业的高层次人才")
+    # the items of 第二款 follow it, before 第三款
+    assert (
+        html.index('id="art-3-k2"')
+        < html.index('id="art-3-1"')
+        < html.index('id="art-3-9"')
+        < html.index('id="art-3-k3"')
+    )
 
 
 @pytest.mark.smoke
