@@ -98,6 +98,21 @@ def throttle_cost(rounds=2000):
     return statistics.median(samples)
 
 
+CASE_COLUMNS = ["case", "path", "req/s", "p95 ms", "server CPU ms / request", "ratio to the cached page (per round)",
+                "errors"]
+
+
+def case_row(label, path, rs, reference):
+    """The table's row for one case: medians of its rounds (wrk results), and its server CPU per request over the
+    reference's (the cached page's) round by round."""
+    ratios = [r["cpu_ms"] / ref["cpu_ms"] for r, ref in zip(rs, reference)]
+    return http_bench.table_row([
+        label, f"`{urllib.parse.unquote(path)}`", f"{statistics.median(r['rps'] for r in rs):,.0f}",
+        f"{statistics.median(r['p95'] for r in rs) / 1000:.1f}", f"{statistics.median(r['cpu_ms'] for r in rs):.2f}",
+        f"{statistics.median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)})", f"{sum(r['errors'] for r in rs)}",
+    ])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("HTTPBENCH_DATABASE_URL", http_bench.DEFAULT_DB))
@@ -147,16 +162,9 @@ def main():
         "limit off in the server (timed separately below). Medians of the rounds; the ratio is the case's server CPU per "
         "request over the cached page's, round by round (median).",
         "",
-        "| case | path | req/s | p95 ms | server CPU ms / request | ratio to the cached page (per round) | errors |",
-        "|---|---|---|---|---|---|---|",
+        *http_bench.table_head(CASE_COLUMNS),
     ]
-    for label, path in cases.items():
-        rs = runs[label]
-        ratios = [r["cpu_ms"] / ref["cpu_ms"] for r, ref in zip(rs, reference)]
-        lines.append(
-            f"| {label} | `{urllib.parse.unquote(path)}` | {statistics.median(r['rps'] for r in rs):,.0f} | "
-            f"{statistics.median(r['p95'] for r in rs) / 1000:.1f} | {statistics.median(r['cpu_ms'] for r in rs):.2f} | "
-            f"{statistics.median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)}) | {sum(r['errors'] for r in rs)} |")
+    lines += [case_row(label, path, runs[label], reference) for label, path in cases.items()]
     loads = [r["load"][0] for rs in runs.values() for r in rs]
     cost = throttle_cost()
     lines += ["", f"Load average (1 min) over the runs: {min(loads):.1f}–{max(loads):.1f}. The anonymous rate limit's "

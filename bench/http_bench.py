@@ -316,6 +316,28 @@ def page_weight(args, path):
             "encoding": headers.get("Content-Encoding", "identity")}
 
 
+def table_row(cells):
+    """A row of the Markdown tables the HTTP benches write (this one and api_http_bench): the cells, formatted by
+    the caller, between pipes."""
+    return "| " + " | ".join(cells) + " |"
+
+
+def table_head(columns):
+    """A Markdown table's header row and the rule under it."""
+    return [table_row(columns), "|" + "---|" * len(columns)]
+
+
+WEIGHT_COLUMNS = ["page", "path", "HTML KB", "HTML gzip KB", "linked files", "their bytes on the wire KB",
+                  "total gzip KB", "at 400 kbit/s"]
+
+
+def weight_row(label, path, w):
+    """The page weight table's row for one page, from page_weight's result (bytes)."""
+    total = w["html_gzip"] + w["asset_wire"]
+    return table_row([label, f"`{path}`", f"{w['html'] / 1024:.1f}", f"{w['html_gzip'] / 1024:.1f}", f"{w['assets']}",
+                      f"{w['asset_wire'] / 1024:.1f}", f"{total / 1024:.1f}", f"{total * 8 / 400_000:.1f} s"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("HTTPBENCH_DATABASE_URL", DEFAULT_DB))
@@ -470,16 +492,9 @@ def main():
         "`gzip on` gives) and every stylesheet, script and image it links (precompressed by WhiteNoise, cached a year "
         "afterwards). Time at 400 kbit/s (Chrome's “Slow 3G”) excludes round trips.",
         "",
-        "| page | path | HTML KB | HTML gzip KB | linked files | their bytes on the wire KB | total gzip KB | at 400 kbit/s |",
-        "|---|---|---|---|---|---|---|---|",
+        *table_head(WEIGHT_COLUMNS),
     ]
-    for label, path in urls.items():
-        w = weights[label]
-        total = w["html_gzip"] + w["asset_wire"]
-        lines.append(
-            f"| {label} | `{path}` | {w['html'] / 1024:.1f} | {w['html_gzip'] / 1024:.1f} | {w['assets']} | "
-            f"{w['asset_wire'] / 1024:.1f} | {total / 1024:.1f} | {total * 8 / 400_000:.1f} s |"
-        )
+    lines += [weight_row(label, path, weights[label]) for label, path in urls.items()]
     body = "\n".join(lines)
     print(body)
     if not args.no_write:

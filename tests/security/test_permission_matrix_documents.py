@@ -14,7 +14,6 @@ documents' rows (matrix_documents, matrix_expectations.World), never from the pe
 Summary: $HUICAI_ARTIFACTS/permission-matrix-documents.json.
 """
 
-import json
 import os
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from django.db import connection
 
 from . import matrix_documents, matrix_routes
 from .matrix_expectations import World, state_spec
-from .test_permission_matrix_full import MISSING, Browser, Matrix, _a_material, _in_savepoint
+from .test_permission_matrix_full import MISSING, Browser, Matrix, _a_material, _in_savepoint, show_cells
 
 pytestmark = [pytest.mark.django_db]
 
@@ -106,34 +105,18 @@ def test_permission_matrix_documents_has_no_leaks(demo, artifacts_dir):
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
         "load_average": os.getloadavg(),
         "database": connection.vendor,
-        "per_route": {r: {"cells": matrix.cells[r], "allowed": matrix.positives[r],
-                          "denial_statuses": dict(matrix.denial_status[r])} for r in sorted(matrix.cells)},
+        "per_route": matrix.per_route(),
         "per_action": {f"{route} {action}": {"cells": n, "allowed": cells.positives[(route, action)]}
                        for (route, action), n in sorted(cells.cells.items())},
         "per_role": dict(sorted(matrix.by_role.items())),
         "people_without_a_cell": unmet,
         "not_exercised_positively": vacuous,
-        "leak_cells": matrix.leaks[:500],
-        "existence_revealed_cells": matrix.reveals[:500],
-        "wrong_denial_cells": matrix.wrong_denials[:500],
-        "refusal_cells": matrix.refusals[:200],
+        **matrix.failed_cells(),
         "listing_mismatch_cells": cells.listing_mismatches[:100],
     }
-    Path(artifacts_dir, "permission-matrix-documents.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=1, default=str))
-    print("document permission matrix:", json.dumps({k: v for k, v in report.items() if not k.endswith("_cells")
-                                                     and not k.startswith("per_")}, ensure_ascii=False, default=str))
-    for route, row in report["per_route"].items():
-        print(f"  {row['cells']:6d} cells {row['allowed']:5d} allowed  {route}  {row['denial_statuses']}")
-
-    def show(rows):
-        return "\n".join(json.dumps(c, ensure_ascii=False) for c in rows[:40])
-
-    assert matrix.leaks == [], f"{len(matrix.leaks)} leaks:\n{show(matrix.leaks)}"
-    assert matrix.reveals == [], f"{len(matrix.reveals)} cells reveal that an id exists:\n{show(matrix.reveals)}"
-    assert matrix.wrong_denials == [], f"{len(matrix.wrong_denials)} wrong denials:\n{show(matrix.wrong_denials)}"
     # the expectations are exact for documents: an entitled user refused with 400/409 is a wrong denial too
-    assert matrix.refusals == [], f"{len(matrix.refusals)} refusals of entitled users:\n{show(matrix.refusals)}"
-    assert cells.listing_mismatches == [], show(cells.listing_mismatches)
+    matrix.report(report, Path(artifacts_dir, "permission-matrix-documents.json"), "per_route",
+                  heading=("document permission matrix:",), hidden=lambda key: key.startswith("per_"), refusals=True)
+    assert cells.listing_mismatches == [], show_cells(cells.listing_mismatches)
     assert unmet == {}, f"people with no cell on a route: {unmet}"
     assert vacuous == [], f"never allowed (the matrix would pass vacuously): {vacuous}\n{positives}"

@@ -168,6 +168,11 @@ def _search_backend_empty_then_indexed(settings):
 # ----------------------------------------------------------------------------------------------------- the matrix
 
 
+def show_cells(cells):
+    """The first 40 cells, one JSON line each: what a failing matrix names."""
+    return "\n".join(json.dumps(c, ensure_ascii=False) for c in cells[:40])
+
+
 class Matrix:
     def __init__(self, world, users):
         self.world = world
@@ -240,6 +245,72 @@ class Matrix:
         if status != missing or missing not in (302, 404):
             self.reveals.append({"route": route, "user": user.username, "role": role, "subject": subject,
                                  "status": status, "status_for_missing_id": missing})
+
+    def per_route(self):
+        """Per route: its cells, those allowed as expected and the statuses of those denied as expected."""
+        return {r: {"cells": self.cells[r], "allowed": self.positives[r],
+                    "denial_statuses": dict(self.denial_status[r])} for r in sorted(self.cells)}
+
+    def failed_cells(self):
+        """The report's lists of failed cells (the first 500 of a kind, 200 refusals)."""
+        return {
+            "leak_cells": self.leaks[:500],
+            "existence_revealed_cells": self.reveals[:500],
+            "wrong_denial_cells": self.wrong_denials[:500],
+            "refusal_cells": self.refusals[:200],
+        }
+
+    def report(self, report, path, per_route, *, heading=(), hidden=lambda key: False, refusals=False):
+        """Writes `report` to `path` as JSON; prints its summary (after `heading`, without the cell lists and the
+        keys `hidden` names) and a line per route of report[per_route]; then fails on leaks, on ids revealed and on
+        wrong denials, and with `refusals` (where the expectations are exact) on entitled users refused with 400/409,
+        each naming its first 40 cells."""
+        Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+        print(*heading, json.dumps({k: v for k, v in report.items() if not k.endswith("_cells") and not hidden(k)},
+                                   ensure_ascii=False, default=str))
+        for route, row in report[per_route].items():
+            print(f"  {row['cells']:6d} cells {row['allowed']:5d} allowed  {route}  {row['denial_statuses']}")
+
+        assert self.leaks == [], f"{len(self.leaks)} leaks:\n{show_cells(self.leaks)}"
+        assert self.reveals == [], f"{len(self.reveals)} cells reveal that an id exists:\n{show_cells(self.reveals)}"
+        assert self.wrong_denials == [], f"{len(self.wrong_denials)} wrong denials:\n{show_cells(self.wrong_denials)}"
+        if refusals:
+            assert self.refusals == [], f"{len(self.refusals)} refusals of entitled users:\n{show_cells(self.refusals)}"
+
+
+def test_matrix_report_fails_naming_the_failed_cells(tmp_path, capsys):
+    """Matrix.report, which both the full and the documents' matrix end with: silent on a clean matrix, and a leak,
+    a wrong denial or (where asked) a refusal fails with its cells named. No database."""
+    route = "cards/<int:pk>/"
+    matrix = Matrix(world=None, users=[])
+    matrix.record(route, None, "card 1", expected=False, seen=False, status=404, role="anonymous")
+
+    def report(name, **kwargs):
+        matrix.report({"users": 1, "per_route": matrix.per_route(), **matrix.failed_cells()}, tmp_path / name,
+                      "per_route", heading=("test matrix:",), hidden=lambda key: key.startswith("per_"), **kwargs)
+
+    report("clean.json", refusals=True)
+    assert capsys.readouterr().out.splitlines() == [
+        'test matrix: {"users": 1}', f"       1 cells     0 allowed  {route}  {{404: 1}}"]
+    written = json.loads((tmp_path / "clean.json").read_text())
+    assert written["per_route"] == {route: {"cells": 1, "allowed": 0, "denial_statuses": {"404": 1}}}
+    assert written["leak_cells"] == []
+
+    matrix.record(route, None, "card 2", expected=False, seen=True, status=200, role="anonymous")
+    with pytest.raises(AssertionError, match=r"1 leaks:\n.*\"subject\": \"card 2\".*\"status\": 200"):
+        report("leak.json")
+    assert [c["subject"] for c in json.loads((tmp_path / "leak.json").read_text())["leak_cells"]] == ["card 2"]
+
+    matrix.leaks.clear()
+    matrix.record(route, None, "card 3", expected=True, seen=False, status=404, role="anonymous")
+    with pytest.raises(AssertionError, match=r"1 wrong denials:\n.*card 3"):
+        report("wrong.json")
+
+    matrix.wrong_denials.clear()
+    matrix.record(route, None, "card 4", expected=True, seen=False, status=409, role="anonymous")
+    report("refusal.json")  # refusals fail only where the expectations are exact
+    with pytest.raises(AssertionError, match=r"1 refusals of entitled users:\n.*card 4"):
+        report("refusal.json", refusals=True)
 
 
 class Browser:
@@ -776,28 +847,14 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
         "wall_seconds": round(time.time() - started, 1),
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
         "load_average": os.getloadavg(),
-        "per_endpoint": {r: {"cells": matrix.cells[r], "allowed": matrix.positives[r],
-                             "denial_statuses": dict(matrix.denial_status[r])} for r in sorted(matrix.cells)},
+        "per_endpoint": matrix.per_route(),
         "per_role": dict(sorted(matrix.by_role.items())),
         "untested_routes": untested,
         "routes_without_a_positive_cell": vacuous,
-        "leak_cells": matrix.leaks[:500],
-        "existence_revealed_cells": matrix.reveals[:500],
-        "wrong_denial_cells": matrix.wrong_denials[:500],
-        "refusal_cells": matrix.refusals[:200],
+        **matrix.failed_cells(),
     }
-    (Path(artifacts_dir) / "permission-matrix.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
-    print(json.dumps({k: v for k, v in report.items() if not k.endswith("_cells") and k != "per_endpoint"},
-                     ensure_ascii=False, default=str))
-    for route, row in report["per_endpoint"].items():
-        print(f"  {row['cells']:6d} cells {row['allowed']:5d} allowed  {route}  {row['denial_statuses']}")
-
-    def show(cells):
-        return "\n".join(json.dumps(c, ensure_ascii=False) for c in cells[:40])
-
-    assert matrix.leaks == [], f"{len(matrix.leaks)} leaks:\n{show(matrix.leaks)}"
-    assert matrix.reveals == [], f"{len(matrix.reveals)} cells reveal that an id exists:\n{show(matrix.reveals)}"
-    assert matrix.wrong_denials == [], f"{len(matrix.wrong_denials)} wrong denials:\n{show(matrix.wrong_denials)}"
+    matrix.report(report, Path(artifacts_dir) / "permission-matrix.json", "per_endpoint",
+                  hidden=lambda key: key == "per_endpoint")
     assert untested == [], f"routes classified as tested without a cell: {untested}"
     assert vacuous == [], f"routes where no one was ever allowed (the matrix would pass vacuously): {vacuous}"
 
