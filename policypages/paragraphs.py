@@ -13,10 +13,11 @@ The items hang on the 款 that introduces them, the last paragraph of ``text`` (
 one 款 with no text of its own, whose items they are); every paragraph of ``tail`` is a 款 after them. An article
 with one paragraph has 第一款 only.
 
-The parser puts an unnumbered paragraph printed after a list of sub-items in the enclosing item's ``tail``
-(楚雄 第五条（一）… 服务事项责任单位：…), and cannot tell it apart from a closing paragraph of the article
-(楚雄 第三条 楚雄州柔性引进的…, which the scheme file cites as 第三条末款). Such a paragraph stays with its item
-here, so 楚雄 第三条 has one 款, whose items include （二） and that paragraph.
+An unnumbered paragraph printed after a list of sub-items is the enclosing item's ``tail`` when the items of
+that list are drafted with one (楚雄 第五条（一）… 服务事项责任单位：…) and the article's ``tail`` when they end with
+their last sub-item (楚雄 第三条 楚雄州柔性引进的…, which the scheme file cites as 第三条末款): the parser decides
+(``importer.parser._close_lists``), so here the first is part of its item and the second is a 款 of its own,
+the article's last (楚雄 第三条 has two: 第一款 with items （一）（二）, 第二款 the closing paragraph).
 
 Ids follow the item ids and anchors: 第三条第二款 is ``3.k2``, anchored ``art-3-k2`` on the policy page (an item's
 anchor is digits only, art-3-2, so the two never collide), cited 《title》第三条第二款. They are computed, not

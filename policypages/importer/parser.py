@@ -834,6 +834,7 @@ class _BodyBuilder:
             node.tail = cleanup.normalize_content(node.tail)
             children = node.items if isinstance(node, Article) else node.children
             node.caption = _caption(node.text, has_items=bool(children))
+        _close_lists(article)
         for item in article.iter_items():
             if not item.text and not item.children and not item.tail:
                 self.problems.append(Problem.at(item.line_no, f"{article.label}{item.label}没有内容"))
@@ -849,6 +850,32 @@ class _BodyBuilder:
             if not chapter.articles:
                 self.problems.append(Problem.at(chapter.line_no, f"{chapter.label}中没有条文"))
         return self.articles, self.chapters
+
+
+def _close_lists(node: Article | Item) -> None:
+    """Move a paragraph that follows a whole list out of its last item, to the node the list belongs to.
+
+    While reading, an unnumbered paragraph after sub-items goes to the tail of the item that holds them: between
+    two items it can belong to nothing else (楚雄 第五条（一）1.–2. / 服务事项责任单位：… / （二）). After the last
+    item of a list the text alone cannot say whether the paragraph is that item's or closes the list, so the
+    list's other items decide: items are drafted alike, and if an earlier item with sub-items ends with its last
+    sub-item (no tail), the last item's sub-items end it too, and the paragraph after them closes the list
+    (楚雄 第三条（一）1.–6. then （二）1.–4. / 楚雄州柔性引进的…, the article's closing paragraph, its 末款). If
+    every earlier item with sub-items has a paragraph after them, so does the last one (楚雄 第五条（十二）);
+    without an earlier item with sub-items nothing is moved. Deeper lists are settled first, so a paragraph
+    can close several levels at once.
+    """
+    items = node.items if isinstance(node, Article) else node.children
+    for item in items:
+        _close_lists(item)
+    if not items or not items[-1].tail or not items[-1].children:
+        return
+    earlier = [item for item in items[:-1] if item.children]
+    if not earlier or any(item.tail for item in earlier):
+        return
+    last = items[-1]
+    node.tail = "\n".join(part for part in (last.tail, node.tail) if part)
+    last.tail = ""
 
 
 def _caption(text: str, *, has_items: bool) -> str | None:

@@ -105,7 +105,7 @@ class _Ids(HTMLParser):
 # enumeration, a heading line printed alone belongs to the first paragraph)
 PARAGRAPHS = {
     "baiyun": {3: 3, 6: 2},
-    "chuxiong": {2: 2, 8: 2},
+    "chuxiong": {2: 2, 3: 2, 8: 2},  # 第三条第二款: the paragraph after the list, 楚雄州柔性引进的…
     "tonghua": {15: 3},
     "jilin": {},
     "liaocheng": {},
