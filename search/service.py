@@ -160,7 +160,7 @@ def _result(q, raw, terms, page, page_size, filters, with_facets):
     return SearchResult(
         query=q or "", hits=[_hit(h, terms) for h in raw.hits], total=raw.total, page=page, page_size=page_size,
         facets=_facets(raw.facets, filters) if with_facets else _selected_only(filters),
-        total_capped=raw.total_capped,
+        total_capped=raw.total_capped, facets_partial=with_facets and raw.facets_partial,
     )
 
 

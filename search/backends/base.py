@@ -38,6 +38,7 @@ class RawResult:
     total: int
     facets: dict[str, dict] = field(default_factory=dict)  # facet → {value: count}
     total_capped: bool = False  # True: more than ``total`` documents match (total == the cap)
+    facets_partial: bool = False  # True: the facets counted only the first ``total`` matches (lower bounds)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class SearchResult:
     page_size: int
     facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
     total_capped: bool = False  # more than ``total`` match; show "10,000+"
+    facets_partial: bool = False  # the facet counts cover only the first ``total`` matches: show them as "n+"
 
     @property
     def pages(self):
@@ -99,6 +101,13 @@ class SearchResult:
 
         text = number_format(self.total, force_grouping=True)
         return f"{text}+" if self.total_capped else text
+
+    @property
+    def counted_display(self):
+        """How many matches the facets counted, for people ("10,000"): the total without its "+"."""
+        from django.utils.formats import number_format
+
+        return number_format(self.total, force_grouping=True)
 
 
 class SearchUnavailable(Exception):

@@ -12,7 +12,8 @@ and the phrase clause is boosted so exact phrases rank first. ``search_text`` al
 shingles (``index_phrases``), which turn those phrases into lookups of rare terms (an index built before
 this mapping keeps working, without the speed-up, until ``search_reindex``). Dossier permissions are a
 ``terms`` filter on ``principals`` with the caller's own principals, in ``bool.filter`` (cached, not scored).
-Totals are counted up to the service's cap (``track_total_hits``) and facets only when asked for.
+Totals are counted up to the service's cap (``track_total_hits``) and facets only when asked for, over at most the
+cap's number of matches (a second search in the same msearch, ``terminate_after``).
 
 A cluster: ``ELASTICSEARCH_URL`` may name several nodes, comma-separated; the client spreads requests over them and
 retries a request that met a dead node on another one. Each index has one primary shard and
@@ -28,8 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 from django.conf import settings
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.dsl import Boolean, Date, Document, Integer, Keyword, Q, Search, Text
+from elasticsearch.dsl.response import Response
 
 from ..tokens import char_tokens, word_tokens
 from .base import CONTENT, DOSSIER, FILTER_FIELDS, RawHit, RawResult, SearchBackend
@@ -315,26 +317,53 @@ class ElasticBackend(SearchBackend):
             should.append(Q("match_phrase", search_text={"query": joined, "boost": PHRASE_BOOST}))
         query = Q("bool", must=must or [Q("match_all")], filter=filter_clauses, should=should)
         # A capped count lets Lucene skip non-competitive documents (block-max WAND) once it has counted
-        # ``total_cap`` matches: only when no facet needs every match anyway.
+        # ``total_cap`` matches, but a facet in the same request would still visit every match. So with a cap the
+        # facets are counted by a second search in the same round trip (msearch) that stops after ``total_cap``
+        # matches (``terminate_after``): exact when fewer match, else counts over the first ``total_cap`` matches,
+        # which the result says (``facets_partial``) and the pages show as lower bounds.
         track = True if total_cap is None else int(total_cap)
         s = Search(using=self.client, index=self.alias(index)).query(query).extra(track_total_hits=track)
         if not terms:
             s = s.sort({"sort": {"order": "desc"}}, {"key": {"order": "desc"}})
-        for name in facets:
-            s.aggs.bucket(name, "terms", field=name, size=50)
         start = (max(page, 1) - 1) * page_size
         s = s[start : start + page_size]
+        counting = None
+        if facets:
+            counting = s if total_cap is None else Search(using=self.client, index=self.alias(index)).query(
+                query).extra(size=0, track_total_hits=False, terminate_after=int(total_cap))
+            for name in facets:
+                counting.aggs.bucket(name, "terms", field=name, size=50)
         try:
-            response = s.execute()
+            if counting is None or counting is s:
+                response = facet_response = s.execute()
+            else:
+                response, facet_response = self._msearch(index, [s, counting])
         except NotFoundError:
             self._ensured = False
             raise
         hits = [RawHit(doc=hit.to_dict(), score=float(hit.meta.score or 0.0)) for hit in response]
         counts = {}
         for name in facets:
-            agg = getattr(response.aggregations, name, None)
+            agg = getattr(facet_response.aggregations, name, None)
             counts[name] = {b.key: b.doc_count for b in agg.buckets} if agg is not None else {}
+        partial = bool(facets) and facet_response is not response and bool(
+            getattr(facet_response, "terminated_early", False))
         total = response.hits.total
         capped = total_cap is not None and total.relation == "gte"
         return RawResult(hits=hits, total=min(total.value, total_cap) if capped else total.value, facets=counts,
-                         total_capped=capped)
+                         total_capped=capped, facets_partial=partial)
+
+    def _msearch(self, index, searches):
+        """Several searches of one index in one request; a missing index raises NotFoundError as ``execute`` does."""
+        body = []
+        for search in searches:
+            body += [{}, search.to_dict()]
+        answer = self.client.msearch(index=self.alias(index), body=body)
+        responses = []
+        for search, raw in zip(searches, answer["responses"]):
+            if raw.get("error"):
+                error = raw["error"]
+                kind = NotFoundError if raw.get("status") == 404 else ApiError
+                raise kind(str(error.get("type", "msearch")), meta=answer.meta, body=raw)
+            responses.append(Response(search, raw))
+        return responses

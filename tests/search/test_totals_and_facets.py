@@ -102,3 +102,32 @@ def test_staff_facets_on_the_first_page_only(search_backend):
     first = service.search_staff(admin, WORD, page_size=2)
     assert first.total == 5 and {b.value: b.count for b in first.facets["scheme"]} == {"jilin": 5}
     assert service.search_staff(admin, WORD, page=2, page_size=2).facets == {}
+
+
+def test_facets_count_at_most_the_cap_and_say_so(client, search_backend, small_cap):
+    """Above the cap Elasticsearch counts the facets over the first ``cap`` matches only (so that ranking the page can
+    skip the rest); the result and the pages say the counts are lower bounds. The ranking itself still sees every
+    match: the best one, indexed last, comes first. The embedded backend counts every match."""
+    units = _units(6, scheme_of=lambda i: "tonghua" if i % 2 else "jilin")
+    units[-1]["title"] = f"{WORD}{WORD}"
+    units[-1]["search_text"] = f"{WORD} {WORD} {WORD}"
+    service.index_content(units)
+    result = service.search_public(WORD)
+    assert result.total == small_cap and result.total_capped
+    assert result.hits[0].key == "u-5", "the hits are ranked over every match, not the counted ones"
+    counts = {b.value: b.count for b in result.facets["scheme"]}
+    if search_backend.name == "elasticsearch":
+        assert result.facets_partial and sum(counts.values()) == small_cap
+        html = client.get("/search/", {"q": WORD}).content.decode()
+        assert f"计数仅含前 {small_cap} 条结果" in html
+        assert any(f'class="count">{n}+<' in html for n in counts.values())
+    else:
+        assert not result.facets_partial and counts == {"tonghua": 3, "jilin": 3}
+
+
+def test_facets_are_exact_under_the_cap(search_backend, monkeypatch):
+    monkeypatch.setattr(service, "TOTAL_CAP", 6)
+    service.index_content(_units(6, scheme_of=lambda i: "tonghua" if i % 2 else "jilin"))
+    result = service.search_public(WORD)
+    assert result.total == 6 and not result.total_capped and not result.facets_partial
+    assert {b.value: b.count for b in result.facets["scheme"]} == {"tonghua": 3, "jilin": 3}
