@@ -160,12 +160,40 @@ def test_an_item_cited_through_its_paragraph(api, baiyun_and_chuxiong):
         assert _get(api, f"{url}{form}/") == item, form
     for form in ("第三条第一款第8项", "第三条第三款第8项", "第三条第二款第10项"):
         assert api.get(f"{url}{form}/").status_code == 404, form
-    # a 项 with a 目 through the paragraph (楚雄 第三条 has one paragraph), and an article in Arabic numerals
+    # a 项 with a 目 through the paragraph (楚雄 第三条: the items in 第一款, then its closing paragraph), and an article
+    # in Arabic numerals
     chuxiong = "/api/v1/policies/chuxiong/articles/"
     sub = _get(api, f"{chuxiong}第三条第（一）项第4目/")
     assert sub["unit"]["id"] == "3.1.4"
     assert _get(api, f"{chuxiong}第三条第一款第（一）项第4目/") == sub == _get(api, f"{chuxiong}第3条第（一）项第4目/")
     assert _get(api, "/api/v1/policies/chuxiong/articles/第五条第一款第（二）项/")["unit"]["id"] == "5.2"
+    # 楚雄 第三条末款 is the closing paragraph after the list, not part of its last item
+    closing = _get(api, f"{chuxiong}第三条末款/")["unit"]
+    assert closing["id"] == "3.k2" and closing["text"].startswith("楚雄州柔性引进的") and closing["items"] == []
+    assert "楚雄州柔性引进" not in _get(api, f"{chuxiong}3.2.4/")["unit"]["text"]
+    assert api.get(f"{chuxiong}第三条第二款第（一）项/").status_code == 404
+
+
+ANCHOR_ID = re.compile(r'\sid="((?:art|ch)-[^"]+)"')
+
+
+def test_every_anchor_of_the_api_is_on_the_published_page(client, api, five_policies):
+    """The structure's chapters, articles, paragraphs (款) and items name exactly the anchors the public policy page
+    renders (its ids), so every URL the API gives lands on its unit."""
+    for slug, page in five_policies.items():
+        data = _get(api, f"/api/v1/policies/{slug}/")
+        response = client.get(public_path(page))
+        assert response.status_code == 200
+        on_page = ANCHOR_ID.findall(response.content.decode())
+        assert len(on_page) == len(set(on_page)), (slug, "an anchor appears twice on the page")
+        from_api = [c["anchor"] for c in data["chapters"]]
+        for article in data["articles"]:
+            from_api += [article["anchor"]] + [p["anchor"] for p in article["paragraphs"]]
+            from_api += [i["anchor"] for i in article["items"]]
+        assert len(from_api) == len(set(from_api)), slug
+        assert set(from_api) == set(on_page), (slug, set(from_api) ^ set(on_page))
+        urls = [c["url"] for c in data["chapters"]] + [a["url"] for a in data["articles"]]
+        assert all(url.startswith(public_path(page) + "#") for url in urls), slug
 
 
 SCHEME_FILES = sorted((Path(settings.BASE_DIR) / "casefiles" / "schemes").glob("*.yaml"))
