@@ -32,6 +32,7 @@ from ..errors import CASE_FILE_ERRORS, http_status, user_message
 from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
+from ..journal_text import journal_lines
 from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, TransitionRole, WorkflowState
 from ..selectors import (
     WORKLIST_COUNT_CAP,
@@ -301,7 +302,7 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             attachments=_attachments_named(dossier),
             documents=documents,
             document_actions=_documents_panel(self.request.user, dossier, documents),
-            journal=dossier.journal.select_related("actor", "department").order_by("-pk")[:200],
+            journal=journal_lines(dossier, dossier.journal.select_related("actor", "department").order_by("-pk")[:200]),
             transitions=[
                 {"transition": t, "minutes": at_meeting}
                 for t in transitions
