@@ -172,7 +172,8 @@ def time_staff_search(prefix, rounds):
           f"interleaved (order reversed every other round)")
     for variant in variants:
         print(f"  {name(variant):42} matches counted {totals[variant]:>9,}; searches with partial facets "
-              f"{partial[variant]:>4}; CPU in this process {cpu[variant]:6.2f} s, in Elasticsearch {es_cpu[variant]:6.2f} s")
+              f"{partial[variant]:>4}; CPU in this process {cpu[variant]:6.2f} s, "
+              f"in Elasticsearch {es_cpu[variant]:6.2f} s")
     baseline = ("today", False)
     for role in users:
         a = percentiles(samples[(baseline, role)])

@@ -332,8 +332,12 @@ class ElasticBackend(SearchBackend):
         s = s[start : start + page_size]
         counting = None
         if facets:
-            counting = s if total_cap is None or not self.facets_within_cap else Search(using=self.client, index=self.alias(index)).query(
-                query).extra(size=0, track_total_hits=False, terminate_after=int(total_cap))
+            if total_cap is None or not self.facets_within_cap:
+                counting = s
+            else:
+                counting = Search(using=self.client, index=self.alias(index)).query(query).extra(
+                    size=0, track_total_hits=False, terminate_after=int(total_cap)
+                )
             for name in facets:
                 counting.aggs.bucket(name, "terms", field=name, size=50)
         try:
@@ -363,7 +367,7 @@ class ElasticBackend(SearchBackend):
             body += [{}, search.to_dict()]
         answer = self.client.msearch(index=self.alias(index), body=body)
         responses = []
-        for search, raw in zip(searches, answer["responses"]):
+        for search, raw in zip(searches, answer["responses"], strict=True):
             if raw.get("error"):
                 error = raw["error"]
                 kind = NotFoundError if raw.get("status") == 404 else ApiError

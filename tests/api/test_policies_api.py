@@ -160,8 +160,8 @@ def test_an_item_cited_through_its_paragraph(api, baiyun_and_chuxiong):
         assert _get(api, f"{url}{form}/") == item, form
     for form in ("第三条第一款第8项", "第三条第三款第8项", "第三条第二款第10项"):
         assert api.get(f"{url}{form}/").status_code == 404, form
-    # a 项 with a 目 through the paragraph (楚雄 第三条: the items in 第一款, then its closing paragraph), and an article
-    # in Arabic numerals
+    # a 项 with a 目 through the paragraph (楚雄 第三条: the items in 第一款, then its closing paragraph), and an
+    # article in Arabic numerals
     chuxiong = "/api/v1/policies/chuxiong/articles/"
     sub = _get(api, f"{chuxiong}第三条第（一）项第4目/")
     assert sub["unit"]["id"] == "3.1.4"

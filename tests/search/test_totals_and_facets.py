@@ -139,3 +139,20 @@ def test_facets_are_exact_under_the_cap(search_backend, monkeypatch):
     result = service.search_public(WORD)
     assert result.total == 6 and not result.total_capped and not result.facets_partial
     assert {b.value: b.count for b in result.facets["scheme"]} == {"tonghua": 3, "jilin": 3}
+
+
+@pytest.mark.elasticsearch
+def test_a_vanished_index_is_recreated_after_a_faceted_search(settings, db, search_backend):
+    """The two searches of a faceted page go in one msearch; an index deleted under a running process still raises
+    NotFoundError there, and the next search finds the collection again (empty, not an error)."""
+    from elasticsearch import NotFoundError
+
+    if search_backend.name != "elasticsearch":
+        pytest.skip("Elasticsearch only")
+    service.index_content(_units(2))
+    for name in search_backend.client.indices.get(index=f"{search_backend.prefix}-*"):  # behind the process's back
+        search_backend.client.indices.delete(index=name)
+    with pytest.raises(NotFoundError):
+        search_backend.search(index="content", terms=[WORD], facets=("scheme",), total_cap=10)
+    again = search_backend.search(index="content", terms=[WORD], facets=("scheme",), total_cap=10)
+    assert again.total == 0 and again.facets == {"scheme": {}}
