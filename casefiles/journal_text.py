@@ -72,12 +72,13 @@ def actor_text(entry, dossier):
     """Department and real name of whoever wrote the entry: 白云区人社局 张三; 系统 for the system's own entries."""
     if entry.actor_id is None:
         return _("The system")
-    name = person_name(entry.actor)
-    if not name:
-        name = _("The applicant") if entry.actor_id == dossier.applicant_id else _("A staff member")
-    elif entry.actor_id == dossier.applicant_id:
-        name = _("The applicant %(name)s") % {"name": name}
-    if entry.department_id and entry.actor_id != dossier.applicant_id:
+    if entry.actor_id == dossier.applicant_id:
+        # the name the dossier was filed under (the page shows it above), not the account's
+        if dossier.applicant_name:
+            return _("The applicant %(name)s") % {"name": dossier.applicant_name}
+        return _("The applicant")
+    name = person_name(entry.actor) or _("A staff member")
+    if entry.department_id:
         return f"{entry.department.name} {name}"
     return name
 
@@ -110,7 +111,12 @@ def _grants(entry, who, names):
             kind, pk, perm = (list(row) + [None, None, None])[:3]
             if perm != codename:
                 continue
-            label = names.groups.get(pk) if kind == "group" else person_name(names.users.get(pk)) or _("a staff member")
+            if kind == "group":
+                label = names.groups.get(pk)
+            elif pk == names.dossier.applicant_id:
+                label = _("The applicant")
+            else:
+                label = person_name(names.users.get(pk)) or _("a staff member")
             if label and label not in found:
                 found.append(label)
         return _(", ").join(found)

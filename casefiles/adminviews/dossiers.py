@@ -33,6 +33,7 @@ from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
 from ..journal_text import journal_lines
+from ..selectors_casefile import stage_progress
 from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, TransitionRole, WorkflowState
 from ..selectors import (
     WORKLIST_COUNT_CAP,
@@ -311,6 +312,7 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
             posted_transition=form.data.get("transition") if form is not None else None,
             today=timezone.localdate(),
             materials=_materials_panel(self.request.user, dossier),
+            progress=stage_progress(dossier),
             waive_form=waive_form,
             opinion_panel=_opinion_panel(self.request.user, dossier),
         )

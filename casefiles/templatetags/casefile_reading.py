@@ -16,12 +16,9 @@ def person(user, dossier=None):
     """The real name of ``user``; 申请人 or 工作人员 when the account carries none, 系统 for no one. Never a login."""
     if user is None:
         return _("The system")
-    name = person_name(user)
-    if name:
-        return name
     if dossier is not None and user.pk == dossier.applicant_id:
-        return _("The applicant")
-    return _("A staff member")
+        return dossier.applicant_name or _("The applicant")  # the name the dossier was filed under
+    return person_name(user) or _("A staff member")
 
 
 @register.filter
@@ -46,3 +43,9 @@ def word(value):
 def fact_label(code):
     """The label of a declared fact (eligibility.FACT_LABELS); the code itself only for a fact no label names."""
     return FACT_LABELS.get(code, code)
+
+
+@register.filter
+def missing_materials(rows):
+    """The names of the materials still missing, from the checklist rows of ``selectors_materials.materials_status``."""
+    return [row["material"].name for row in rows or () if row.get("missing")]

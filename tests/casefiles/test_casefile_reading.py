@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from casefiles.demo import load_schemes_and_users
-from casefiles.models import Department, DepartmentKind, Dossier, Scheme
+from casefiles.models import Department, DepartmentKind, Dossier, Scheme, StateKind
 from casefiles.services.dossiers import dossier_create
 from casefiles.testing import SURNAMES, attach_required_materials, demo_facts, fire, identity, path_to, route_choice
 
@@ -112,3 +112,23 @@ def test_unknown_actions_and_nameless_people_read_neutrally(schemes):
         lines = journal_lines(dossier, dossier.journal.select_related("actor", "department").order_by("-pk")[:1])
     assert lines[0].sentence == "工作人员 记录了一项操作"
     assert "nameless" not in lines[0].sentence and "casefiles" not in lines[0].sentence
+
+
+def test_the_stages_show_where_the_dossier_is_and_when_it_got_there(client, schemes):
+    rng = random.Random(7)
+    for scheme in schemes:
+        dossier = walked_dossier(scheme, rng)
+        officer = dossier.opinions.order_by("-pk").first().actor
+        page = page_of(client, officer, dossier)
+        bar = page[page.index('class="cf-progress"'):]
+        bar = bar[:bar.index("</ol>")]
+        current = re.search(r'aria-current="step">\s*([^<\n]+)', bar)
+        assert current and current.group(1).strip() == dossier.state.name, scheme.slug
+        # every stage the dossier passed through is dated; the current one carries its deadline
+        for opinion in dossier.opinions.select_related("from_state"):
+            assert opinion.from_state.name in bar, (scheme.slug, opinion.from_state.name)
+        assert re.search(r"<small>\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 进入</small>", bar), scheme.slug
+        if dossier.due_date:
+            assert zh("Due %(when)s") % {"when": f"{dossier.due_date.year}年{dossier.due_date.month}月{dossier.due_date.day}日"} in bar
+        assert (zh("Not reached yet") in bar) == (dossier.state.kind != StateKind.END), scheme.slug
+        assert "cf-step--reached" in bar
