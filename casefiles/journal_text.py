@@ -7,7 +7,7 @@ an action this module does not know gets a neutral sentence, not its code. The r
 superusers only (the template shows it folded).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
@@ -20,12 +20,12 @@ from .permissions import ACT, VIEW
 from .selectors_opinions import person_name
 
 
-
 @dataclass
 class JournalLine:
-    entry: object
+    entry: object  # the latest of ``entries``
     when: str
     sentence: str
+    entries: list = field(default_factory=list)  # a run of the same reading by the same person, newest first
 
 
 def when_text(value):
@@ -38,7 +38,9 @@ def when_text(value):
         except ValueError:
             return ""
     if isinstance(value, datetime):
-        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, _("N j, Y, H:i"))  # 2026年12月4日 10:32 in zh-Hans
+        return date_format(
+            timezone.localtime(value) if timezone.is_aware(value) else value, _("N j, Y, H:i")
+        )  # 2026年12月4日 10:32 in zh-Hans
     return date_format(value, _("N j, Y"))
 
 
@@ -54,10 +56,20 @@ class _Names:
         self.departments = dict(scheme.departments.values_list("code", "name"))
         self.opinions = {str(o.pk): o for o in dossier.opinions.all()}
         self.documents = dict(dossier.documents.values_list("pk", "title"))
-        group_ids = {g[1] for e in entries if e.action == "casefiles.grants.change"
-                     for g in (e.data.get("added") or []) + (e.data.get("removed") or []) if g and g[0] == "group"}
-        user_ids = {g[1] for e in entries if e.action == "casefiles.grants.change"
-                    for g in (e.data.get("added") or []) + (e.data.get("removed") or []) if g and g[0] == "user"}
+        group_ids = {
+            g[1]
+            for e in entries
+            if e.action == "casefiles.grants.change"
+            for g in (e.data.get("added") or []) + (e.data.get("removed") or [])
+            if g and g[0] == "group"
+        }
+        user_ids = {
+            g[1]
+            for e in entries
+            if e.action == "casefiles.grants.change"
+            for g in (e.data.get("added") or []) + (e.data.get("removed") or [])
+            if g and g[0] == "user"
+        }
         self.groups = dict(Department.objects.filter(group_id__in=group_ids).values_list("group_id", "name"))
         self.users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)}
 
@@ -95,12 +107,24 @@ def _transition(entry, who, names):
     article = opinion.article if opinion else (step.article if step else "")
     origin, target = names.state(data.get("from")), names.state(data.get("to"))
     if data.get("from") == data.get("to"):
-        sentence = _("%(who)s: %(decision)s; the dossier stays at “%(to)s”") % {"who": who, "decision": decision, "to": target}
+        sentence = _("%(who)s: %(decision)s; the dossier stays at “%(to)s”") % {
+            "who": who,
+            "decision": decision,
+            "to": target,
+        }
     elif decision:
         sentence = _("%(who)s: %(decision)s, moving the dossier from “%(from)s” to “%(to)s”") % {
-            "who": who, "decision": decision, "from": origin, "to": target}
+            "who": who,
+            "decision": decision,
+            "from": origin,
+            "to": target,
+        }
     else:
-        sentence = _("%(who)s moved the dossier from “%(from)s” to “%(to)s”") % {"who": who, "from": origin, "to": target}
+        sentence = _("%(who)s moved the dossier from “%(from)s” to “%(to)s”") % {
+            "who": who,
+            "from": origin,
+            "to": target,
+        }
     return _cite(sentence, article)
 
 
@@ -149,7 +173,9 @@ def _card(entry, who, names, kind):
         sentence = _("%(who)s decided that card %(number)s does not exit") % {"who": who, "number": number}
     elif kind == "produce":
         sentence = _("%(who)s sent the card to the bank for production (batch %(batch)s)") % {
-            "who": who, "batch": data.get("batch") or ""}
+            "who": who,
+            "batch": data.get("batch") or "",
+        }
     elif kind == "certificate_download":
         sentence = _("%(who)s downloaded the certificate of card %(number)s") % {"who": who, "number": number}
     elif kind == "refused":
@@ -157,7 +183,11 @@ def _card(entry, who, names, kind):
     elif kind in ("production_batch", "production_export", "batch_certificates_download"):
         return _("%(who)s handled a card production batch") % {"who": who}
     elif kind in CardEventKind.values:
-        sentence = _("%(who)s, card %(number)s: %(event)s") % {"who": who, "number": number, "event": CardEventKind(kind).label}
+        sentence = _("%(who)s, card %(number)s: %(event)s") % {
+            "who": who,
+            "number": number,
+            "event": CardEventKind(kind).label,
+        }
     else:
         sentence = _("%(who)s recorded a step on card %(number)s") % {"who": who, "number": number}
     return _cite(sentence, data.get("article"))
@@ -174,21 +204,37 @@ def _sentence(entry, names):
         version = data.get("version")
         title = names.documents.get(data.get("document")) or _("a document")
         if kind == "read":
-            return _("%(who)s read version %(version)s of “%(title)s”") % {"who": who, "version": version, "title": title}
+            return _("%(who)s read version %(version)s of “%(title)s”") % {
+                "who": who,
+                "version": version,
+                "title": title,
+            }
         if kind == "preview":
             return _("%(who)s looked at the pages of version %(version)s of “%(title)s”") % {
-                "who": who, "version": version, "title": title}
+                "who": who,
+                "version": version,
+                "title": title,
+            }
         return _("%(who)s downloaded an attachment") % {"who": who}
     if family == "casefiles.document":
         if kind == "add":
             return _("%(who)s added a document") % {"who": who}
         if kind == "version":
-            return _("%(who)s uploaded version %(version)s of a document") % {"who": who, "version": data.get("version")}
+            return _("%(who)s uploaded version %(version)s of a document") % {
+                "who": who,
+                "version": data.get("version"),
+            }
         if kind == "withdraw":
             return _("%(who)s withdrew the document “%(title)s”: %(reason)s") % {
-                "who": who, "title": data.get("title") or "", "reason": data.get("reason") or ""}
+                "who": who,
+                "title": data.get("title") or "",
+                "reason": data.get("reason") or "",
+            }
     if action == "casefiles.dossier.create":
-        return _("%(who)s created the application for “%(tier)s”") % {"who": who, "tier": names.tiers.get(data.get("tier")) or ""}
+        return _("%(who)s created the application for “%(tier)s”") % {
+            "who": who,
+            "tier": names.tiers.get(data.get("tier")) or "",
+        }
     if action == "casefiles.dossier.update":
         return _("%(who)s changed the application's particulars") % {"who": who}
     if action == "casefiles.dossier.view":
@@ -206,33 +252,50 @@ def _sentence(entry, names):
     if action == "casefiles.grants.change":
         return _grants(entry, who, names)
     if action == "casefiles.material.waive":
-        return _cite(_("%(who)s decided that “%(name)s” need not be submitted; reason: %(reason)s") % {
-            "who": who, "name": data.get("name") or "", "reason": data.get("reason") or ""}, data.get("article"))
+        return _cite(
+            _("%(who)s decided that “%(name)s” need not be submitted; reason: %(reason)s")
+            % {"who": who, "name": data.get("name") or "", "reason": data.get("reason") or ""},
+            data.get("article"),
+        )
     if action == "casefiles.notice.open":
-        return _cite(_("%(who)s opened the public notice (%(opens)s to %(closes)s)") % {
-            "who": who, "opens": when_text(data.get("opens_on")), "closes": when_text(data.get("closes_on"))}, data.get("article"))
+        return _cite(
+            _("%(who)s opened the public notice (%(opens)s to %(closes)s)")
+            % {"who": who, "opens": when_text(data.get("opens_on")), "closes": when_text(data.get("closes_on"))},
+            data.get("article"),
+        )
     if action == "casefiles.notice.objection":
-        return _cite(_("An objection to public notice %(notice)s was received") % {"notice": data.get("notice") or ""},
-                     data.get("article"))
+        return _cite(
+            _("An objection to public notice %(notice)s was received") % {"notice": data.get("notice") or ""},
+            data.get("article"),
+        )
     if action == "casefiles.notice.objection_resolve":
         return _("%(who)s dealt with an objection to the public notice") % {"who": who}
     if action == "casefiles.notice.pdf_download":
         return _("%(who)s downloaded public notice %(number)s") % {"who": who, "number": data.get("number") or ""}
     if action == "casefiles.opinion.request":
         return _("%(who)s asked %(departments)s for their opinions") % {
-            "who": who, "departments": names.department_list(data.get("departments") or [])}
+            "who": who,
+            "departments": names.department_list(data.get("departments") or []),
+        }
     if action == "casefiles.opinion.cancel":
         return _("%(count)s open requests for opinions at “%(state)s” were withdrawn") % {
-            "count": data.get("count", 0), "state": names.state(data.get("state"))}
+            "count": data.get("count", 0),
+            "state": names.state(data.get("state")),
+        }
     if action == "casefiles.opinion.answer":
         answer = data.get("answer")
         label = OpinionRequestStatus(answer).label if answer in OpinionRequestStatus.values else _("an answer")
         return _("%(who)s answered a request for opinion: %(answer)s") % {"who": who, "answer": label}
     if action == "casefiles.opinion.experts":
-        return _("%(who)s invited %(count)s experts to review the dossier") % {"who": who, "count": len(data.get("experts") or [])}
+        return _("%(who)s invited %(count)s experts to review the dossier") % {
+            "who": who,
+            "count": len(data.get("experts") or []),
+        }
     if action == "casefiles.opinion.remind":
         if data.get("overdue"):
-            return _("A reminder was sent: a request for opinion was due on %(due)s") % {"due": when_text(data.get("due"))}
+            return _("A reminder was sent: a request for opinion was due on %(due)s") % {
+                "due": when_text(data.get("due"))
+            }
         return _("A reminder was sent: a request for opinion is due on %(due)s") % {"due": when_text(data.get("due"))}
     if action == "casefiles.privacy.export":
         return _("%(who)s exported a person's personal data") % {"who": who}
@@ -248,7 +311,9 @@ def _sentence(entry, names):
         return _("%(who)s recorded the meeting's decision on the dossier") % {"who": who}
     if action == "programmes.deadline.remind":
         return _("A reminder was sent: the dossier is due at “%(state)s” on %(due)s") % {
-            "state": names.state(data.get("state")), "due": when_text(data.get("due"))}
+            "state": names.state(data.get("state")),
+            "due": when_text(data.get("due")),
+        }
     if action == "programmes.deadline.feedback":
         return _("A reminder was sent: feedback is due on %(due)s") % {"due": when_text(data.get("due"))}
     if family == "programmes.feedback":
@@ -266,8 +331,34 @@ def _sentence(entry, names):
     return _("%(who)s recorded an action") % {"who": who}
 
 
+#: Actions that only record that someone read the dossier: a run of them by one person, with nothing else in
+#: between, is one line ("… 查阅了案卷（3 次）"); the decisions stay one line each.
+READING_ACTIONS = {"casefiles.dossier.view", "casefiles.attachment.preview", "casefiles.attachment.read"}
+
+
 def journal_lines(dossier, entries):
     """[JournalLine] for ``entries`` (journal entries of ``dossier``, actor and department joined), in their order."""
     entries = list(entries)
     names = _Names(dossier, entries)
-    return [JournalLine(entry=e, when=when_text(e.created_at), sentence=_sentence(e, names)) for e in entries]
+    lines = []
+    for entry in entries:
+        sentence = _sentence(entry, names)
+        last = lines[-1] if lines else None
+        if (
+            last is not None
+            and entry.action in READING_ACTIONS
+            and last.entry.action == entry.action
+            and last.entry.actor_id == entry.actor_id
+            and last.sentence == sentence
+        ):
+            last.entries.append(entry)
+            continue
+        lines.append(JournalLine(entry=entry, when=when_text(entry.created_at), sentence=sentence, entries=[entry]))
+    for line in lines:
+        if len(line.entries) > 1:
+            line.sentence = _("%(sentence)s (%(count)s times, the first on %(first)s)") % {
+                "sentence": line.sentence,
+                "count": len(line.entries),
+                "first": when_text(line.entries[-1].created_at),
+            }
+    return lines

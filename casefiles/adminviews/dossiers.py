@@ -33,7 +33,6 @@ from ..exceptions import CaseFileError, StateConflict, TransitionDenied
 from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
 from ..journal_text import journal_lines
-from ..selectors_casefile import stage_progress
 from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, TransitionRole, WorkflowState
 from ..selectors import (
     WORKLIST_COUNT_CAP,
@@ -45,6 +44,7 @@ from ..selectors import (
     dossiers_visible_to,
     transitions_available,
 )
+from ..selectors_casefile import stage_progress
 from ..services.calendar import CalendarDataMissing, WorkingCalendar
 from ..services.dossiers import dossier_transition
 from ..services.journal import journal_write

@@ -44,13 +44,29 @@ def schemes(db):
 def walked_dossier(scheme, rng):
     """A dossier of the scheme's applicant, moved along the first steps towards issuing the card."""
     target = scheme.transitions.filter(issues_card=True).order_by("order").first().target.code
-    tier, claimed = next(choice for t in scheme.tiers.order_by("-rank")
-                         if (choice := route_choice(scheme, target, demo_facts(scheme), tier=t))[0] is not None)
-    employer = Department.objects.filter(kind=DepartmentKind.EMPLOYER, memberships__user__username=f"{scheme.slug}.employer").first()
-    authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first() if scheme.authority_kind else None
-    dossier = dossier_create(applicant=User.objects.get(username=f"{scheme.slug}.applicant"), scheme=scheme,
-                             requested_tier=tier, criteria=[claimed], facts=demo_facts(scheme), employer=employer,
-                             authority=authority, **identity(rng))
+    tier, claimed = next(
+        choice
+        for t in scheme.tiers.order_by("-rank")
+        if (choice := route_choice(scheme, target, demo_facts(scheme), tier=t))[0] is not None
+    )
+    employer = Department.objects.filter(
+        kind=DepartmentKind.EMPLOYER, memberships__user__username=f"{scheme.slug}.employer"
+    ).first()
+    authority = (
+        scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first()
+        if scheme.authority_kind
+        else None
+    )
+    dossier = dossier_create(
+        applicant=User.objects.get(username=f"{scheme.slug}.applicant"),
+        scheme=scheme,
+        requested_tier=tier,
+        criteria=[claimed],
+        facts=demo_facts(scheme),
+        employer=employer,
+        authority=authority,
+        **identity(rng),
+    )
     attach_required_materials(dossier)
     for transition in path_to(scheme, target, dossier=dossier)[:STEPS]:
         dossier = fire(dossier, transition)
@@ -73,21 +89,27 @@ def test_every_scheme_dossier_page_reads_as_a_case_file(client, schemes):
         officer = last.actor
         assert officer.is_staff and not officer.is_superuser
         page = page_of(client, officer, dossier)
-        journal = page[page.index('id="cf-journal"'):]
+        journal = page[page.index('id="cf-journal"') :]
 
         # no login of anyone, no action code, no raw value where a word belongs
-        found = [(u, page[max(0, page.index(u) - 300):page.index(u) + 50]) for u in logins if u in page]
+        found = [(u, page[max(0, page.index(u) - 300) : page.index(u) + 50]) for u in logins if u in page]
         assert not found, (scheme.slug, found)
         assert "casefiles." not in page and "programmes." not in page, scheme.slug
         for raw in (">True<", ">False<", ">None<", "{'", "[['"):
             assert raw not in page, (scheme.slug, raw)
-        body = page[page.index("cf-status"):]
-        assert 'class="cf-journal-raw"' not in page and "—" not in body, (scheme.slug, [body[max(0, m.start() - 200):m.start() + 20] for m in re.finditer("—", body)][:3])
+        body = page[page.index("cf-status") :]
+        assert 'class="cf-journal-raw"' not in page and "—" not in body, (
+            scheme.slug,
+            [body[max(0, m.start() - 200) : m.start() + 20] for m in re.finditer("—", body)][:3],
+        )
         # the officer's real name, the step as a sentence with the stages' names and the article
         name = officer.last_name + officer.first_name
         moved = zh("%(who)s: %(decision)s, moving the dossier from “%(from)s” to “%(to)s”") % {
-            "who": f"{last.department.name} {name}", "decision": last.decision,
-            "from": last.from_state.name, "to": last.to_state.name}
+            "who": f"{last.department.name} {name}",
+            "decision": last.decision,
+            "from": last.from_state.name,
+            "to": last.to_state.name,
+        }
         if last.article:
             moved = zh("%(sentence)s (%(article)s)") % {"sentence": moved, "article": last.article}
         assert moved in journal, (scheme.slug, moved)
@@ -95,9 +117,16 @@ def test_every_scheme_dossier_page_reads_as_a_case_file(client, schemes):
         # dates in Chinese, the entry's own view at the top
         assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", journal), scheme.slug
         assert f"{last.department.name} {name} 查阅了案卷" in journal or f"{name} 查阅了案卷" in journal
+        # reading the dossier again is one line with a count, not one line per visit
+        page_of(client, officer, dossier)
+        again = page_of(client, officer, dossier)
+        again = again[again.index('id="cf-journal"') :]
+        assert again.count(f"{name} 查阅了案卷") == 1 and f"{name} 查阅了案卷（共 3 次，首次为 " in again, scheme.slug
 
         admin = page_of(client, User.objects.get(username="admin"), dossier)
-        assert 'class="cf-journal-raw"' in admin and "casefiles.dossier." in admin and "casefiles.grants.change" in admin
+        assert (
+            'class="cf-journal-raw"' in admin and "casefiles.dossier." in admin and "casefiles.grants.change" in admin
+        )
 
 
 def test_unknown_actions_and_nameless_people_read_neutrally(schemes):
@@ -120,8 +149,8 @@ def test_the_stages_show_where_the_dossier_is_and_when_it_got_there(client, sche
         dossier = walked_dossier(scheme, rng)
         officer = dossier.opinions.order_by("-pk").first().actor
         page = page_of(client, officer, dossier)
-        bar = page[page.index('class="cf-progress"'):]
-        bar = bar[:bar.index("</ol>")]
+        bar = page[page.index('class="cf-progress"') :]
+        bar = bar[: bar.index("</ol>")]
         current = re.search(r'aria-current="step">\s*([^<\n]+)', bar)
         assert current and current.group(1).strip() == dossier.state.name, scheme.slug
         # every stage the dossier passed through is dated; the current one carries its deadline
@@ -129,6 +158,10 @@ def test_the_stages_show_where_the_dossier_is_and_when_it_got_there(client, sche
             assert opinion.from_state.name in bar, (scheme.slug, opinion.from_state.name)
         assert re.search(r"<small>\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 进入</small>", bar), scheme.slug
         if dossier.due_date:
-            assert zh("Due %(when)s") % {"when": f"{dossier.due_date.year}年{dossier.due_date.month}月{dossier.due_date.day}日"} in bar
+            assert (
+                zh("Due %(when)s")
+                % {"when": f"{dossier.due_date.year}年{dossier.due_date.month}月{dossier.due_date.day}日"}
+                in bar
+            )
         assert (zh("Not reached yet") in bar) == (dossier.state.kind != StateKind.END), scheme.slug
         assert "cf-step--reached" in bar
