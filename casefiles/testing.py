@@ -145,6 +145,45 @@ def attach_required_materials(dossier):
     return dossier
 
 
+def applicant_dossier(scheme, target, rng, criterion=None, steps=None):
+    """A dossier of the scheme's demo applicant (``<slug>.applicant``, with the demo employer and the scheme's
+    authority), claiming ``criterion`` (a ref) or else the first criterion of the highest tier whose route reaches
+    ``target``, its required materials attached, moved along that route by real transitions: all the way to
+    ``target``, or only its first ``steps`` transitions. Read back from the database."""
+    from .models import DepartmentKind, Dossier
+    from .services.dossiers import dossier_create
+
+    if criterion:
+        claimed = scheme.criteria.select_related("tier").get(ref=criterion)
+        tier = claimed.tier
+    else:
+        tier, claimed = next(
+            choice
+            for t in scheme.tiers.order_by("-rank")
+            if (choice := route_choice(scheme, target, demo_facts(scheme), tier=t))[0] is not None
+        )
+    employer = Department.objects.filter(
+        kind=DepartmentKind.EMPLOYER, memberships__user__username=f"{scheme.slug}.employer"
+    ).first()
+    authority = (
+        scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first() if scheme.authority_kind else None
+    )
+    dossier = dossier_create(
+        applicant=get_user_model().objects.get(username=f"{scheme.slug}.applicant"),
+        scheme=scheme,
+        requested_tier=tier,
+        criteria=[claimed],
+        facts=demo_facts(scheme),
+        employer=employer,
+        authority=authority,
+        **identity(rng),
+    )
+    attach_required_materials(dossier)
+    for transition in path_to(scheme, target, dossier=dossier)[:steps]:
+        dossier = fire(dossier, transition)
+    return Dossier.objects.get(pk=dossier.pk)
+
+
 # A 1×1 PNG: the smallest real file the attachment checks accept.
 DEMO_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"

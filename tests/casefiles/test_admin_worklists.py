@@ -18,8 +18,7 @@ from casefiles.demo import load_schemes_and_users
 from casefiles.masking import mask_id_number
 from casefiles.models import Department, DepartmentKind, Dossier, JournalEntry, Membership, Scheme
 from casefiles.selectors import dossiers_actionable_by, dossiers_visible_to
-from casefiles.services.dossiers import dossier_create
-from casefiles.testing import attach_required_materials, demo_facts, fire, identity, path_to, route_choice
+from casefiles.testing import applicant_dossier
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
@@ -46,30 +45,9 @@ def zh(message):
 def make_dossier(scheme, target, rng, criterion=None):
     """A dossier of the scheme's applicant driven to ``target``, claiming ``criterion`` (a ref) or else the first
     criterion of the highest tier whose route reaches it."""
-    applicant = User.objects.get(username=f"{scheme.slug}.applicant")
-    if criterion:
-        claimed = scheme.criteria.select_related("tier").get(ref=criterion)
-        tier = claimed.tier
-    else:
-        tier, claimed = next(choice for t in scheme.tiers.order_by("-rank")
-                             if (choice := route_choice(scheme, target, demo_facts(scheme), tier=t))[0] is not None)
-    employer = Department.objects.filter(kind=DepartmentKind.EMPLOYER, memberships__user__username=f"{scheme.slug}.employer").first()
-    authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first() if scheme.authority_kind else None
-    dossier = dossier_create(
-        applicant=applicant,
-        scheme=scheme,
-        requested_tier=tier,
-        criteria=[claimed],
-        facts=demo_facts(scheme),
-        employer=employer,
-        authority=authority,
-        **identity(rng),
-    )
-    attach_required_materials(dossier)
-    for transition in path_to(scheme, target, dossier=dossier):
-        dossier = fire(dossier, transition)
+    dossier = applicant_dossier(scheme, target, rng, criterion=criterion)
     assert dossier.state.code == target
-    return Dossier.objects.get(pk=dossier.pk)
+    return dossier
 
 
 @pytest.fixture

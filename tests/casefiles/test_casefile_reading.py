@@ -12,9 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from casefiles.demo import load_schemes_and_users
-from casefiles.models import Department, DepartmentKind, Dossier, Scheme, StateKind
-from casefiles.services.dossiers import dossier_create
-from casefiles.testing import SURNAMES, attach_required_materials, demo_facts, fire, identity, path_to, route_choice
+from casefiles.models import Department, DepartmentKind, Scheme, StateKind
+from casefiles.testing import SURNAMES, applicant_dossier
 
 pytestmark = [pytest.mark.django_db]
 
@@ -44,33 +43,7 @@ def schemes(db):
 def walked_dossier(scheme, rng):
     """A dossier of the scheme's applicant, moved along the first steps towards issuing the card."""
     target = scheme.transitions.filter(issues_card=True).order_by("order").first().target.code
-    tier, claimed = next(
-        choice
-        for t in scheme.tiers.order_by("-rank")
-        if (choice := route_choice(scheme, target, demo_facts(scheme), tier=t))[0] is not None
-    )
-    employer = Department.objects.filter(
-        kind=DepartmentKind.EMPLOYER, memberships__user__username=f"{scheme.slug}.employer"
-    ).first()
-    authority = (
-        scheme.departments.filter(kind=scheme.authority_kind).order_by("code").first()
-        if scheme.authority_kind
-        else None
-    )
-    dossier = dossier_create(
-        applicant=User.objects.get(username=f"{scheme.slug}.applicant"),
-        scheme=scheme,
-        requested_tier=tier,
-        criteria=[claimed],
-        facts=demo_facts(scheme),
-        employer=employer,
-        authority=authority,
-        **identity(rng),
-    )
-    attach_required_materials(dossier)
-    for transition in path_to(scheme, target, dossier=dossier)[:STEPS]:
-        dossier = fire(dossier, transition)
-    return Dossier.objects.get(pk=dossier.pk)
+    return applicant_dossier(scheme, target, rng, steps=STEPS)
 
 
 def page_of(client, user, dossier):
