@@ -8,6 +8,8 @@ cards the user's departments manage; every change goes through ``casefiles.servi
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus import MenuItem as RowMenuItem
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
@@ -47,8 +49,28 @@ class ReadOnlyViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
 
 
+class CardIndexView(IndexView):
+    """The registry's rows offer, beside inspecting the card, the actions the user may take on it now (as the card
+    services' checks answer, ``casefiles.selectors_card_actions``), each leading to its confirmation page."""
+
+    def get_list_more_buttons(self, instance):
+        from django.urls import reverse
+
+        from ..selectors_card_actions import card_actions_open
+
+        buttons = list(super().get_list_more_buttons(instance))
+        buttons.append(RowMenuItem(_("Card page"), url=reverse("casefiles_card_actions:card", args=[instance.pk]),
+                                   icon_name="user", priority=25))
+        for order, action in enumerate(card_actions_open(instance, self.request.user)):
+            url = reverse("casefiles_card_actions:confirm", args=[instance.pk, action.name])
+            buttons.append(RowMenuItem(action.label, url=url, icon_name="warning" if action.irreversible else "edit",
+                                       priority=40 + order))
+        return buttons
+
+
 class CardViewSet(ReadOnlyViewSet):
     model = Card
+    index_view_class = CardIndexView
     icon = "user"
     menu_label = _("Cardholder registry")
     add_to_admin_menu = False

@@ -1,5 +1,6 @@
 """Wagtail admin: importing a list of holders into the cardholder registry (楚雄 第四条) and the card detail
-page with the lifecycle actions the user may take.
+page with the lifecycle actions the user may take (ending a card, loss, reissue and renewal lead to their
+confirmation pages, casefiles/adminviews/card_confirm.py).
 
 Both stay thin: the import calls ``services.registry_import``, every card action calls one service of
 ``services.cards``; the services check permission and state. Denials become 403 pages, other service
@@ -10,11 +11,11 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseForbidden
-from django.utils.html import escape
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -24,10 +25,11 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..exceptions import CaseFileError, StateConflict
 from ..forms_portal import exit_fact_field
-from ..models import AssessmentResult, Card, CardStatus, ExitEffect, RevocationReason, RevocationRequest, RevocationRequestStatus
+from ..models import AssessmentResult, Card, CardStatus, RevocationRequest, RevocationRequestStatus
 from ..selectors_cards import cards_visible_to
 from ..services import cards as card_services
 from ..services import registry_import as importer
+from .card_confirm import urlpatterns as confirm_urlpatterns
 
 NAMESPACE = "casefiles_card_actions"
 
@@ -129,17 +131,8 @@ class RegistryTemplateView(View):
 # --- card actions ---------------------------------------------------------------------------------------
 
 
-def _department_reasons_py(card):
-    # JSON containment is not available on every database (SQLite): filter in Python.
-    return [r for r in RevocationReason.objects.filter(scheme=card.scheme).order_by("order") if "department" in (r.requested_by or [])]
-
-
 def _pending_request(card):
     return RevocationRequest.objects.filter(card=card, status=RevocationRequestStatus.PROPOSED).select_related("reason").first()
-
-
-def _has_effect(card, effect):
-    return RevocationReason.objects.filter(scheme=card.scheme, effect=effect).exists()
 
 
 def _may(user, card, principals):
@@ -153,62 +146,12 @@ def _who(spec, card):
 
 # name -> label, who (principals, or card -> principals from the scheme's rules), when (card -> bool), fields, call(card, user, data)
 ACTIONS = {
-    "revoke": {
-        "label": gettext_lazy("End the card"),
-        "who": ["department"],
-        "when": lambda c: c.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED),
-        "fields": ["reason", "comment"],
-        "call": lambda c, u, d: card_services.card_revoke(card=c, reason=d["reason"], user=u, comment=d["comment"]),
-    },
-    "agree_revocation": {
-        "label": gettext_lazy("Agree to the request to end the card"),
-        "who": ["department"],
-        "when": lambda c: _pending_request(c) is not None,
-        "fields": ["comment"],
-        "call": lambda c, u, d: card_services.card_agree_revocation(request=_pending_request(c), user=u, comment=d["comment"]),
-    },
-    "decline_revocation": {
-        "label": gettext_lazy("Decline the request to end the card"),
-        "who": ["department"],
-        "when": lambda c: _pending_request(c) is not None,
-        "fields": ["comment"],
-        "call": lambda c, u, d: card_services.card_decline_revocation(request=_pending_request(c), user=u, comment=d["comment"]),
-    },
-    "report_loss": {
-        "label": gettext_lazy("Report the card lost"),
-        "who": lambda c: card_services.loss_rule(c.scheme)["reported_by"],
-        "when": lambda c: card_services.loss_rule(c.scheme) is not None and c.status == CardStatus.ACTIVE,
-        "fields": ["comment"],
-        "call": lambda c, u, d: card_services.card_report_loss(card=c, user=u, comment=d["comment"]),
-    },
-    "reissue": {
-        "label": gettext_lazy("Reissue the card"),
-        "who": lambda c: card_services.loss_rule(c.scheme)["reissued_by"],
-        "when": lambda c: (card_services.loss_rule(c.scheme) is not None and c.status == CardStatus.SUSPENDED
-                           and bool(c.lost_reported_at)),
-        "fields": ["comment"],
-        "call": lambda c, u, d: card_services.card_reissue(card=c, user=u, comment=d["comment"]),
-    },
-    "contact_list": {
-        "label": gettext_lazy("Move to the contact list"),
-        "who": ["department"],
-        "when": lambda c: c.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED) and _has_effect(c, ExitEffect.CONTACT_LIST),
-        "fields": ["comment"],
-        "call": lambda c, u, d: card_services.card_move_to_contact_list(card=c, user=u, comment=d["comment"]),
-    },
     "reinstate": {
         "label": gettext_lazy("Reinstate"),
         "who": ["department"],
         "when": lambda c: c.status == CardStatus.CONTACT_LIST,
         "fields": ["comment"],
         "call": lambda c, u, d: card_services.card_reinstate(card=c, user=u, comment=d["comment"]),
-    },
-    "terminate_all": {
-        "label": gettext_lazy("Terminate all services"),
-        "who": ["department"],
-        "when": lambda c: c.status in card_services.LIVE_STATUSES and _has_effect(c, ExitEffect.TERMINATE_ALL),
-        "fields": ["comment"],
-        "call": lambda c, u, d: card_services.card_terminate_all(card=c, user=u, comment=d["comment"]),
     },
     "exit_facts": {
         "label": gettext_lazy("Report the facts the exit rules need"),
@@ -231,7 +174,6 @@ ACTIONS = {
 
 
 class CardActionForm(forms.Form):
-    reason = forms.ModelChoiceField(label=gettext_lazy("Reason"), queryset=RevocationReason.objects.none())
     comment = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     result = forms.ChoiceField(label=gettext_lazy("Result"), choices=AssessmentResult.choices)
     assessed_on = forms.DateField(label=gettext_lazy("Assessed on"), required=False)
@@ -244,10 +186,6 @@ class CardActionForm(forms.Form):
     def __init__(self, *args, card, action, **kwargs):
         kwargs["prefix"] = action
         super().__init__(*args, **kwargs)
-        self.fields["reason"].queryset = RevocationReason.objects.filter(
-            pk__in=[r.pk for r in _department_reasons_py(card)]
-        ).order_by("order")
-        self.fields["reason"].label_from_instance = lambda r: f"{r.ref} {r.article} {r.text}"
         for name in list(self.fields):
             if name not in ACTIONS[action]["fields"]:
                 del self.fields[name]
@@ -291,9 +229,12 @@ class CardActionsView(WagtailAdminTemplateMixin, View):
         for name in self.available():
             form = bound if bound is not None and bound.action == name else CardActionForm(card=self.card, action=name)
             forms_.append({"name": name, "label": ACTIONS[name]["label"], "form": form})
+        from ..selectors_card_actions import card_actions_open
+
         context = self.get_context_data(
             card=self.card,
             actions=forms_,
+            confirm_actions=card_actions_open(self.card, self.request.user),
             pending=_pending_request(self.card),
             events=self.card.events.select_related("actor", "department", "reason").order_by("-pk")[:100],
             today=timezone.localdate(),
@@ -335,6 +276,7 @@ def register_card_action_urls():
         path("import/", RegistryImportView.as_view(), name="import"),
         path("import/template/", RegistryTemplateView.as_view(), name="template"),
         path("<int:pk>/", CardActionsView.as_view(), name="card"),
+        *confirm_urlpatterns,  # the confirmation pages of the card list's actions and the requests to decide
     ]
     return [path("card-registry/", include((patterns, NAMESPACE), namespace=NAMESPACE))]
 

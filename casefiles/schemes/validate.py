@@ -617,6 +617,7 @@ CARD_RULE_KEYS = {
     "renewal": {"by", "window_days", "article", "setting"},
     "loss": {"reported_by", "reissued_by", "article", "setting"},
     "reminders": {"days_before", "article", "setting"},
+    "exit_approval": {"article", "setting"},
 }
 
 
@@ -639,6 +640,9 @@ DEFAULT_CARD_RULES = {
     "loss": {"reported_by": ["holder", "department"], "reissued_by": ["department"], "setting": True},
     # Expiry reminders to the holder and the employer, days before the card's end (no policy sets them).
     "reminders": {"days_before": [60, 30], "setting": True},
+    # Whether an exit the managing department decides needs a second officer's approval (request → approve): none
+    # unless the file asks for it.
+    "exit_approval": None,
 }
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ..exceptions import CaseFileError, SelfDealing, StateConflict, TransitionDenied
+from ..exceptions import CaseFileError, FourEyes, SelfDealing, StateConflict, TransitionDenied
 from ..masking import mask_phone, scrub_text
 from ..models import (
     Assessment,
@@ -131,6 +131,13 @@ def renewal_rule(scheme):
     if not rule:
         return None
     return {"by": _principals(rule.get("by"), ["department"]), "window_days": int(rule.get("window_days") or 90)}
+
+
+def exit_approval_rule(scheme):
+    """``cards.exit_approval``: where the scheme file asks for it, an exit the managing department decides is
+    requested by one officer and takes effect only when a second officer approves it (``{"article"|"setting"}``);
+    None where one officer decides."""
+    return card_rules(scheme).get("exit_approval")
 
 
 def reminder_days(scheme):
@@ -373,36 +380,47 @@ def _check_reason(card, reason):
         raise CaseFileError(_("This reason belongs to another scheme."), code="reason")
 
 
-def _apply_exit(card, reason, *, user, acting, department, comment, effective_on=None, request=None):
-    today = effective_on or timezone.localdate()
-    effect = reason.effect
-    if effect == ExitEffect.TERMINATE_ALL:
-        allowed = LIVE_STATUSES
-    elif effect == ExitEffect.KEEP_UNTIL_END:
-        allowed = (CardStatus.ACTIVE, CardStatus.SUSPENDED)
-    else:
-        allowed = (CardStatus.ACTIVE, CardStatus.SUSPENDED)
+def exit_check_status(card, reason):
+    """Refuse (StateConflict) an exit the card's status no longer allows: ending all services also ends a card on
+    the contact list; every other effect needs an active or suspended card."""
+    allowed = LIVE_STATUSES if reason.effect == ExitEffect.TERMINATE_ALL else (CardStatus.ACTIVE, CardStatus.SUSPENDED)
     if card.status not in allowed:
         raise StateConflict(
             _("Card %(number)s is %(status)s; this is not possible now.") % {"number": card.number, "status": card.get_status_display()},
             card.status,
         )
+
+
+def exit_outcome(card, reason, today=None):
+    """What ending ``card`` for ``reason`` on ``today`` changes on it, as the fields it sets — the one reading of a
+    reason's effect, for the service that applies it and the page that asks to confirm it. Nothing is saved."""
+    today = today or timezone.localdate()
+    effect = reason.effect
+    if effect in (ExitEffect.REVOKE, ExitEffect.RECALL):
+        return {"status": CardStatus.REVOKED, "ended_at": today, "end_reason": reason}
+    if effect == ExitEffect.TERMINATE_ALL:
+        return {"status": CardStatus.REVOKED, "ended_at": today, "end_reason": reason, "bank_services": False}
+    if effect == ExitEffect.CONTACT_LIST:
+        ends = first_of_next_month(today)
+        return {"status": CardStatus.CONTACT_LIST, "end_reason": reason, "services_end_on": ends, "ended_at": ends,
+                "priority_reapplication": True}
+    return {"retired_on": today}  # keep until the end of the period
+
+
+def _apply_exit(card, reason, *, user, acting, department, comment, effective_on=None, request=None):
+    today = effective_on or timezone.localdate()
+    effect = reason.effect
+    exit_check_status(card, reason)
     data = {"effect": effect, "reason_text": reason.text}
     if request is not None:
         data["request"] = request.pk
-    if effect in (ExitEffect.REVOKE, ExitEffect.RECALL):
-        card.status, card.ended_at, card.end_reason = CardStatus.REVOKED, today, reason
-    elif effect == ExitEffect.TERMINATE_ALL:
-        card.status, card.ended_at, card.end_reason, card.bank_services = CardStatus.REVOKED, today, reason, False
+    for field, value in exit_outcome(card, reason, today).items():
+        setattr(card, field, value)
+    if effect == ExitEffect.TERMINATE_ALL:
         data["bank_services"] = False
     elif effect == ExitEffect.CONTACT_LIST:
-        card.status, card.end_reason = CardStatus.CONTACT_LIST, reason
-        card.services_end_on = first_of_next_month(today)
-        card.ended_at = card.services_end_on
-        card.priority_reapplication = True
         data.update(services_end_on=str(card.services_end_on), bank_services=card.bank_services)
     elif effect == ExitEffect.KEEP_UNTIL_END:
-        card.retired_on = today
         data["valid_until"] = str(card.valid_until or "")
     card.save()
     event = _record(card, EXIT_EFFECT_EVENT[effect], user=user, acting=acting, department=department, article=reason.article,
@@ -410,6 +428,25 @@ def _apply_exit(card, reason, *, user, acting, department, comment, effective_on
     _notify_holder(card, _("Your card %(number)s: %(event)s") % {"number": card.number, "event": event.get_kind_display()},
                    _("Reason: %(article)s %(text)s") % {"article": reason.article, "text": reason.text}, event.kind, employer_too=True)
     return event
+
+
+def revoke_check(card, reason, user):
+    """(acting, department) under which ``user`` ends ``card`` for ``reason`` by the department's own decision, or
+    the refusal: another scheme's reason, an article that lets only the holder or employer propose it, a user who does
+    not manage the scheme's cards (or whose own card it is), a scheme whose exits need a second officer
+    (``cards.exit_approval``: request instead), a card whose status no longer allows it."""
+    _check_reason(card, reason)
+    if "department" not in (reason.requested_by or []):
+        raise TransitionDenied(
+            _("Under %(article)s the department cannot end a card on its own: the %(who)s must propose it.")
+            % {"article": reason.article, "who": ", ".join(reason.requested_by)}
+        )
+    acting, department = _require(user, card, ["department"], _("end"))
+    if exit_approval_rule(card.scheme):
+        raise FourEyes(_("Ending a card of %(scheme)s needs a second officer: request it, and a colleague approves it.")
+                       % {"scheme": card.scheme.name})
+    exit_check_status(card, reason)
+    return acting, department
 
 
 @refusals_journaled
@@ -421,13 +458,7 @@ def card_revoke(*, card, reason, user, comment, effective_on=None):
     _refuse_bad_date(effective_on, "effective_on")
     _lock(card)
     card = _load(card)
-    _check_reason(card, reason)
-    if "department" not in (reason.requested_by or []):
-        raise TransitionDenied(
-            _("Under %(article)s the department cannot end a card on its own: the %(who)s must propose it.")
-            % {"article": reason.article, "who": ", ".join(reason.requested_by)}
-        )
-    acting, department = _require(user, card, ["department"], _("end"))
+    acting, department = revoke_check(card, reason, user)
     if not (comment or "").strip():
         raise CaseFileError(_("Please give the facts behind the decision."), code="comment_required")
     event = _apply_exit(card, reason, user=user, acting=acting, department=department, comment=comment, effective_on=effective_on)
@@ -437,26 +468,40 @@ def card_revoke(*, card, reason, user, comment, effective_on=None):
     return event
 
 
-@refusals_journaled
-@transaction.atomic
-def card_request_revocation(*, card, reason, user, comment):
-    """The holder or the employer asks for the card to end (聊城 第三十四条: the employer proposes)."""
-    _lock(card)
-    card = _load(card)
-    _check_reason(card, reason)
+def revocation_requesters(card, reason):
+    """Who may ask for ``card`` to end for ``reason``: the holder or the employer the article names, and the managing
+    department's officers where the scheme's exits need a second officer (``cards.exit_approval``)."""
     principals = [p for p in reason.requested_by or [] if p in ("holder", "employer")]
-    found, refused = _acting(user, card, principals)
+    if "department" in (reason.requested_by or []) and exit_approval_rule(card.scheme):
+        principals.append("department")
+    return principals
+
+
+def revocation_request_check(card, reason, user):
+    """(acting, department) under which ``user`` asks for ``card`` to end for ``reason``, or the refusal."""
+    _check_reason(card, reason)
+    found, refused = _acting(user, card, revocation_requesters(card, reason))
     if refused is not None:
         raise _own_card_refusal(user, card, refused)
     if found is None:
         raise TransitionDenied(_("Under %(article)s you may not request this.") % {"article": reason.article})
     if card.status not in LIVE_STATUSES:
         raise StateConflict(_("Card %(number)s is no longer in force.") % {"number": card.number}, card.status)
-    if not (comment or "").strip():
-        raise CaseFileError(_("Please give the facts behind the request."), code="comment_required")
+    exit_check_status(card, reason)
     if RevocationRequest.objects.filter(card=card, status=RevocationRequestStatus.PROPOSED).exists():
         raise StateConflict(_("A request to end this card is already waiting for a decision."), card.status)
-    acting, department = found
+    return found
+
+
+@refusals_journaled
+@transaction.atomic
+def card_request_revocation(*, card, reason, user, comment):
+    """The holder or the employer asks for the card to end (聊城 第三十四条: the employer proposes)."""
+    _lock(card)
+    card = _load(card)
+    acting, department = revocation_request_check(card, reason, user)
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please give the facts behind the request."), code="comment_required")
     request = RevocationRequest.objects.create(card=card, reason=reason, requested_by=user, requested_as=acting, comment=comment.strip())
     _record(card, CardEventKind.REQUEST_REVOCATION, user=user, acting=acting, department=department, article=reason.article,
             reason=reason, comment=comment, data={"request": request.pk})
@@ -473,12 +518,22 @@ card_propose_revocation = card_request_revocation
 def _open_request_for_decision(request, user):
     """A proposed request to end a card, locked with its card, and who decides it (the managing department)."""
     request = RevocationRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != RevocationRequestStatus.PROPOSED:
-        raise StateConflict(_("This request has already been decided."), request.status)
     _lock(request.card)
     card = _load(request.card)
-    acting, department = _require(user, card, ["department"], _("decide on a request to end"))
+    acting, department = revocation_decision_check(request, card, user)
     return request, card, acting, department
+
+
+def revocation_decision_check(request, card, user):
+    """(acting, department) under which ``user`` decides a request to end ``card``, or the refusal: a request
+    already decided, a user who does not manage the scheme's cards, the officer who made the request (a colleague
+    decides: four eyes)."""
+    if request.status != RevocationRequestStatus.PROPOSED:
+        raise StateConflict(_("This request has already been decided."), request.status)
+    acting, department = _require(user, card, ["department"], _("decide on a request to end"))
+    if request.requested_by_id == user.pk:
+        raise FourEyes(_("You made this request; a colleague decides it."))
+    return acting, department
 
 
 @refusals_journaled
@@ -572,23 +627,37 @@ def _loss_rule(card):
     return rule
 
 
+def report_loss_check(card, user):
+    """(article, acting, department) under which ``user`` reports ``card`` lost, or the refusal."""
+    rule = _loss_rule(card)
+    acting, department = _require(user, card, rule["reported_by"], _("report the loss of"))
+    if card.status != CardStatus.ACTIVE:
+        raise StateConflict(_("Only an active card can be reported lost."), card.status)
+    return rule["article"], acting, department
+
+
 @refusals_journaled
 @transaction.atomic
 def card_report_loss(*, card, user, comment=""):
     """The holder (or the department on the holder's behalf) reports the card lost: it is suspended at once."""
     _lock(card)
     card = _load(card)
-    rule = _loss_rule(card)
-    article = rule["article"]
-    acting, department = _require(user, card, rule["reported_by"], _("report the loss of"))
-    if card.status != CardStatus.ACTIVE:
-        raise StateConflict(_("Only an active card can be reported lost."), card.status)
+    article, acting, department = report_loss_check(card, user)
     card.status, card.lost_reported_at = CardStatus.SUSPENDED, timezone.now()
     card.save()
     event = _record(card, CardEventKind.REPORT_LOSS, user=user, acting=acting, department=department, article=article, comment=comment)
     _notify_holder(card, _("Card %(number)s reported lost") % {"number": card.number},
                    _("The card is suspended. Apply for a reissue with proof."), "report_loss")
     return event
+
+
+def reissue_check(card, user):
+    """(article, acting, department) under which ``user`` reissues ``card``, or the refusal."""
+    rule = _loss_rule(card)
+    acting, department = _require(user, card, rule["reissued_by"], _("reissue"))
+    if card.status != CardStatus.SUSPENDED or not card.lost_reported_at:
+        raise StateConflict(_("A card is reissued only after its loss has been reported."), card.status)
+    return rule["article"], acting, department
 
 
 @refusals_journaled
@@ -598,11 +667,7 @@ def card_reissue(*, card, user, comment):
     period is issued, with a new verification token."""
     _lock(card)
     card = _load(card)
-    rule = _loss_rule(card)
-    article = rule["article"]
-    acting, department = _require(user, card, rule["reissued_by"], _("reissue"))
-    if card.status != CardStatus.SUSPENDED or not card.lost_reported_at:
-        raise StateConflict(_("A card is reissued only after its loss has been reported."), card.status)
+    article, acting, department = reissue_check(card, user)
     if not (comment or "").strip():
         raise CaseFileError(_("Please name the proof the holder produced."), code="comment_required")
     today = timezone.localdate()
@@ -637,6 +702,35 @@ def card_renew(*, card, user, comment, contract_end=None):
     _lock(card)
     card = _load(card)
     scheme = card.scheme
+    acting, department = renew_check(card, user)
+    if not (comment or "").strip():
+        raise CaseFileError(_("Please record the re-check of eligibility."), code="comment_required")
+    if contract_end is not None:
+        card.contract_end = contract_end
+    start, until = renewal_period(card)
+    if card.contract_end and card.contract_end < start:
+        raise CaseFileError(_("The employment contract has ended; the holder no longer qualifies."), code="contract_end")
+    before = str(card.valid_until or "")
+    card.valid_from, card.valid_until = start, until
+    card.status, card.ended_at, card.reminders_sent = CardStatus.ACTIVE, None, []
+    card.save()
+    return _record(card, CardEventKind.RENEW, user=user, acting=acting, department=department,
+                   article=scheme.renewal_article or scheme.validity_article, comment=comment,
+                   data={"valid_until_before": before, "valid_until": str(card.valid_until or "")})
+
+
+def renewal_period(card, today=None):
+    """(first day, last day) of the period a renewal of ``card`` gives: from the day after its end (today, if it has
+    ended), bounded by the scheme's rule and the contract as at issuance."""
+    today = today or timezone.localdate()
+    start = max(today, card.valid_until + datetime.timedelta(days=1)) if card.valid_until else today
+    return start, validity_for(card.scheme, None, start, contract_end=card.contract_end)
+
+
+def renew_check(card, user, today=None):
+    """(acting, department) under which ``user`` renews ``card`` now, or the refusal (the scheme renews no cards, the
+    user may not, the card's status or retirement, renewal not open yet)."""
+    scheme = card.scheme
     if scheme.validity_rule != ValidityRule.CONTRACT_BOUNDED:
         if scheme.validity_rule == ValidityRule.FIXED_FROM_ISSUANCE:
             raise CaseFileError(_("The period cannot be renewed: the holder re-applies, with priority (%(article)s).")
@@ -646,28 +740,14 @@ def card_renew(*, card, user, comment, contract_end=None):
     if rule is None:
         raise CaseFileError(_("Cards of this scheme are not renewed."), code="no_rule")
     acting, department = _require(user, card, rule["by"], _("renew"))
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if card.status not in (CardStatus.ACTIVE, CardStatus.EXPIRED):
         raise StateConflict(_("Only an active or expired card can be renewed."), card.status)
     if card.retired_on:
         raise StateConflict(_("A retired holder keeps the card only to the end of its period."), card.status)
     if card.valid_until and card.valid_until - today > datetime.timedelta(days=rule["window_days"]):
         raise StateConflict(_("Renewal opens %(days)s days before the card expires.") % {"days": rule["window_days"]}, card.status)
-    if not (comment or "").strip():
-        raise CaseFileError(_("Please record the re-check of eligibility."), code="comment_required")
-    if contract_end is not None:
-        card.contract_end = contract_end
-    start = max(today, card.valid_until + datetime.timedelta(days=1)) if card.valid_until else today
-    if card.contract_end and card.contract_end < start:
-        raise CaseFileError(_("The employment contract has ended; the holder no longer qualifies."), code="contract_end")
-    before = str(card.valid_until or "")
-    card.valid_from = start
-    card.valid_until = validity_for(scheme, None, start, contract_end=card.contract_end)
-    card.status, card.ended_at, card.reminders_sent = CardStatus.ACTIVE, None, []
-    card.save()
-    return _record(card, CardEventKind.RENEW, user=user, acting=acting, department=department,
-                   article=scheme.renewal_article or scheme.validity_article, comment=comment,
-                   data={"valid_until_before": before, "valid_until": str(card.valid_until or "")})
+    return acting, department
 
 
 def cards_send_reminders(*, today=None):

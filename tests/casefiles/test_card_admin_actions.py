@@ -28,14 +28,16 @@ def card(db):
     return Card.objects.get(dossier=dossier)
 
 
-def test_talent_office_revokes_with_reason(client, card):
+def test_talent_office_revokes_with_reason_after_confirming(client, card):
     reason = RevocationReason.objects.get(scheme=card.scheme, ref="9.1")
     client.force_login(staff("chuxiong.talent-office"))
-    url = f"/admin/card-registry/{card.pk}/"
+    page = client.get(f"/admin/card-registry/{card.pk}/").content.decode()
+    url = f"/admin/card-registry/{card.pk}/revoke/"
+    assert url in page and 'value="revoke"' not in page  # no one-click ending on the card page: its confirmation
     html = client.get(url).content.decode()
-    assert 'value="revoke"' in html and "第九条第（一）项" in html
-    response = client.post(url, {"action": "revoke", "revoke-reason": reason.pk, "revoke-comment": "经核查，申报材料弄虚作假。"})
-    assert response.status_code == 302 and response["Location"] == url
+    assert "第九条第（一）项" in html
+    response = client.post(url, {"reason": reason.pk, "comment": "经核查，申报材料弄虚作假。", "confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == f"/admin/card-registry/{card.pk}/"
     card.refresh_from_db()
     assert card.status == CardStatus.REVOKED and card.end_reason == reason
     event = CardEvent.objects.filter(card=card).latest("pk")
@@ -45,22 +47,25 @@ def test_talent_office_revokes_with_reason(client, card):
 def test_missing_comment_is_a_message_not_a_change(client, card):
     reason = RevocationReason.objects.get(scheme=card.scheme, ref="9.1")
     client.force_login(staff("chuxiong.talent-office"))
-    url = f"/admin/card-registry/{card.pk}/"
-    response = client.post(url, {"action": "revoke", "revoke-reason": reason.pk, "revoke-comment": ""}, follow=True)
-    assert response.status_code == 200
+    url = f"/admin/card-registry/{card.pk}/revoke/"
+    response = client.post(url, {"reason": reason.pk, "comment": "", "confirm": "on"})
+    assert response.status_code == 400
     card.refresh_from_db()
     assert card.status == CardStatus.ACTIVE
 
 
 def test_outsiders_get_403(client, card):
     reason = RevocationReason.objects.get(scheme=card.scheme, ref="9.1")
-    url = f"/admin/card-registry/{card.pk}/"
-    data = {"action": "revoke", "revoke-reason": reason.pk, "revoke-comment": "无权操作。"}
-    client.force_login(staff("tonghua.service-center"))  # another scheme's staff: cannot see the card (404, as if absent)
+    url = f"/admin/card-registry/{card.pk}/revoke/"
+    data = {"reason": reason.pk, "comment": "无权操作。", "confirm": "on"}
+    client.force_login(
+        staff("tonghua.service-center")
+    )  # another scheme's staff: cannot see the card (404, as if absent)
     assert client.get(url).status_code == 404
     assert client.post(url, data).status_code == 404
     client.force_login(staff("chuxiong.bank"))  # sees the card (production) but may not end it
-    assert 'value="revoke"' not in client.get(url).content.decode()
+    assert url not in client.get(f"/admin/card-registry/{card.pk}/").content.decode()
+    assert client.get(url).status_code == 403
     assert client.post(url, data).status_code == 403
     card.refresh_from_db()
     assert card.status == CardStatus.ACTIVE
@@ -74,10 +79,10 @@ def test_baiyun_actions_offered_and_assessment_recorded(client, card):
     url = f"/admin/card-registry/{baiyun.pk}/"
     client.force_login(staff("baiyun.hr-bureau"))
     html = client.get(url).content.decode()
-    assert 'value="contact_list"' in html and 'value="terminate_all"' in html and 'value="assess"' not in html
+    assert f"/admin/card-registry/{baiyun.pk}/revoke/" in html and 'value="assess"' not in html
     client.force_login(staff("baiyun.employer"))
     html = client.get(url).content.decode()
-    assert 'value="assess"' in html and 'value="revoke"' not in html
+    assert 'value="assess"' in html and f"/admin/card-registry/{baiyun.pk}/revoke/" not in html
     response = client.post(url, {"action": "assess", "assess-result": "competent", "assess-summary": "履职良好。"})
     assert response.status_code == 302
     assert baiyun.assessments.get().result == "competent"

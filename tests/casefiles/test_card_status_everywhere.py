@@ -48,7 +48,12 @@ def _employer_user(card):
 
 def _end(card, reason, root):
     """Apply ``reason`` the way its article allows: by the department, or proposed by the employer and agreed."""
-    if "department" in reason.requested_by:
+    if "department" in reason.requested_by and svc.exit_approval_rule(card.scheme):
+        # the scheme's exits need a second officer (cards.exit_approval): one requests, another approves
+        svc.card_request_revocation(card=card, reason=reason, user=root, comment="核实情况属实。")
+        svc.card_agree_revocation(request=RevocationRequest.objects.get(card=card, status="proposed"),
+                                  user=get_user_model().objects.create_superuser(f"second-{card.pk}", "", "x"))
+    elif "department" in reason.requested_by:
         svc.card_revoke(card=card, reason=reason, user=root, comment="核实情况属实。")
     else:
         svc.card_request_revocation(card=card, reason=reason, user=_employer_user(card), comment="单位提出。")

@@ -177,12 +177,16 @@ class World:
         return users
 
     def card_requesters(self, card, reason):
-        """Holder or employer, as the reason's article allows (revocation requests)."""
+        """Holder or employer, as the reason's article allows (revocation requests); the managing department's officers
+        too where the scheme's exits need a second officer (``cards.exit_approval``)."""
         users = set()
         if "holder" in (reason.get("requested_by") or []):
             users.add(card.holder_id)
         if "employer" in (reason.get("requested_by") or []):
             users |= self.members_of(card.employer_id or card.dossier.employer_id)
+        if "department" in (reason.get("requested_by") or []) and (scheme_data(card.scheme.slug).get("cards") or {}).get(
+                "exit_approval"):  # the department's exits need a second officer: one requests, a colleague approves
+            users |= self.card_department_users(card) - {card.holder_id}
         return users
 
     def batch_handlers(self, slug):

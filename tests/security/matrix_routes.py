@@ -78,6 +78,8 @@ TESTED = {
     "expert/<int:pk>/": "the expert's page of one request (GET per user × request, answer POST)",
     # --- Wagtail admin: cards
     "admin/card-registry/<int:pk>/": "card page (GET) and card actions (POST)",
+    "admin/card-registry/<int:pk>/<str:action>/": "a card list action's confirmation page (GET) and the action (POST): "
+                                                  "end (or request to end) a card, swept per user × card",
     "admin/cards/": "cardholder registry + export",
     "admin/cards/results/": "cardholder registry results fragment",
     "admin/cards/new/": "no one may add a card by form",
@@ -200,6 +202,11 @@ EXEMPT = {
     "admin/choose-page/search/": "Wagtail page chooser (pages only)",
     "admin/card-registry/import/": "upload form for new holders; shows no existing dossier or card",
     "admin/card-registry/import/template/": "empty spreadsheet template",
+    # card actions' second step (issue #19 item 3): swept per scheme in tests/casefiles/test_card_confirm.py
+    "admin/card-registry/requests/": "requests to end a card on the cards the caller's departments manage "
+                                     "(revocation_requests_pending, cards_managed_by); 403 for anyone managing none",
+    "admin/card-registry/requests/<int:pk>/<str:decision>/": "approve/decline a request: 404 outside the caller's "
+        "cards, 403 unless the service's check lets the caller decide (the requester never) — test_card_confirm.py",
     # Wagtail's page view, wrapped (policypages.routing.serve): public pages, view restrictions enforced by Wagtail
     r"^((?:[\w\-]+/)*)$": "Wagtail pages (policypages.routing.serve wraps wagtail.views.serve; its hooks check privacy)",
 }
@@ -283,6 +290,9 @@ ADMIN_OBJECT_COVERED = {
     "admin/dossiers/<int:pk>/materials/waive/": "material waiver: dossier_for (404) then the waiver service's "
                                                 "principal check, swept per scheme in tests/casefiles/test_materials.py",
     "admin/card-registry/<int:pk>/": "card × user cells (page and card actions)",
+    "admin/card-registry/<int:pk>/<str:action>/": "card × user cells (ending a card through its confirmation page)",
+    "admin/card-registry/requests/<int:pk>/<str:decision>/": "request decisions: cards_visible_to (404) then the "
+        "service's decision check (403), swept per scheme in tests/casefiles/test_card_confirm.py",
     "admin/dossiers/<int:pk>/documents/add/": "user × sampled dossier cells (form and add), "
                                               "test_permission_matrix_documents.py",
     "admin/dossiers/<int:pk>/documents/<int:document_pk>/version/": "user × sampled dossier × both sides' documents "

@@ -678,12 +678,17 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
                 from casefiles.models import RevocationReason
 
                 reason_pk = RevocationReason.objects.get(scheme=card.scheme, ref=department_reason["id"]).pk
-                changes.append(("admin/card-registry/<int:pk>/",
-                                lambda c=card, r=reason_pk: browser.post_form(
-                                    f"/admin/card-registry/{c.pk}/", {"action": "revoke", "revoke-reason": r,
-                                                                      "revoke-comment": "经核实。"}),
+                # the card list's action through its confirmation page: the department ends the card, or, where the
+                # scheme's exits need a second officer (cards.exit_approval), requests it (a request counts as a change)
+                two_officers = bool((data.get("cards") or {}).get("exit_approval"))
+                action = "recall" if department_reason.get("effect") == "recall" else "revoke"
+                changes.append(("admin/card-registry/<int:pk>/<str:action>/",
+                                lambda c=card, r=reason_pk, a=action: browser.post_form(
+                                    f"/admin/card-registry/{c.pk}/{a}/", {"reason": r, "comment": "经核实。",
+                                                                          "confirm": "on"}),
                                 admin_access and card.status in (CardStatus.ACTIVE, CardStatus.SUSPENDED)
-                                and uid in department_users))
+                                and uid in department_users and uid != card.holder_id
+                                and not (two_officers and pending)))
             for route, call, expected in changes:
                 response, changed = _in_savepoint(call, card_probe)
                 matrix.record(route, user, subject, expected=expected, seen=changed, status=response.status_code,
