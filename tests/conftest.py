@@ -35,6 +35,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 _PERIODS = {"lift": True}
+DEMO_PASSWORD = "demo-pass-123"
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +122,28 @@ def schemes_once(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker):
+    """The full demo data set (``load_demo``), loaded once for the module inside a transaction rolled back at its end;
+    each test runs in a savepoint inside it, so what a test changes is gone for the next. The value is the demo
+    password. A test asks for it beside ``db`` (or a module opts in with
+    ``pytestmark = pytest.mark.usefixtures("demo_once")``); not for transactional or live-server tests, which commit
+    and would see nothing of it. Loading the demo data costs tens of seconds: one load per module, not per test."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
+            analyze_tables()
+            yield DEMO_PASSWORD
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 def _scheme_period_lifted(sender, instance, **kwargs):
     import datetime
 
@@ -148,9 +171,9 @@ def demo(db):
     """The full demo data set, as load_demo makes it."""
     from django.core.management import call_command
 
-    call_command("load_demo", password="demo-pass-123", stdout=open(os.devnull, "w"))
+    call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
     analyze_tables()
-    return "demo-pass-123"
+    return DEMO_PASSWORD
 
 
 def analyze_tables():
