@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import Department, DepartmentKind, Membership, Role, Scheme
-from .schemes.loader import SCHEME_SLUGS, schemes_load, workflow_department_codes
+from .schemes.loader import SCHEME_SLUGS, schemes_load, supervision_of, workflow_department_codes
 
 DEFAULT_DEMO_PASSWORD = "huicai-demo-2026"
 
@@ -52,6 +52,7 @@ def demo_usernames(data):
         names += [f"{slug}.{code}", f"{slug}.{code}.2"]
     if _states_want_experts(data):
         names.append(f"{slug}.expert")
+    names += [f"{slug}.{code}.head" for code in sorted(supervision_of(data))]
     return names
 
 
@@ -98,11 +99,24 @@ def demo_users_for(scheme, data, password):
         colleague = _user(f"{scheme.slug}.{code}.2", password, is_staff=True, email=f"{scheme.slug}.{code}.2@example.org")
         _member(colleague, department, Role.REVIEWER)
         created.append((colleague.username, f"{scheme.name} · {department.name}（同事）"))
+    created += demo_heads_for(scheme, data, password)
     if _states_want_experts(data):
         last, first = demo_expert_name(scheme.slug)
         expert = _user(f"{scheme.slug}.expert", password, first_name=first, last_name=last,
                        email=f"{scheme.slug}.expert@example.org")
         created.append((expert.username, f"{scheme.name} · 评审专家"))
+    return created
+
+
+def demo_heads_for(scheme, data, password):
+    """``<slug>.<department>.head``, the head of each department whose ``supervises`` list the scheme file fills
+    (督办 on the workbench)."""
+    created = []
+    for code in sorted(supervision_of(data)):
+        department = scheme.departments.get(code=code)
+        head = _user(f"{scheme.slug}.{code}.head", password, is_staff=True, email=f"{scheme.slug}.{code}.head@example.org")
+        _member(head, department, Role.HEAD)
+        created.append((head.username, f"{scheme.name} · {department.name}（负责人）"))
     return created
 
 

@@ -297,6 +297,13 @@ def _sentence(entry, names):
                 "due": when_text(data.get("due"))
             }
         return _("A reminder was sent: a request for opinion is due on %(due)s") % {"due": when_text(data.get("due"))}
+    if action == "casefiles.supervision.remind":
+        return _("%(who)s reminded %(department)s: due on %(due)s, overdue by %(days)s working days") % {
+            "who": who,
+            "department": names.department_list([data.get("department")]),
+            "due": when_text(data.get("due")),
+            "days": data.get("working_days_overdue") or 0,
+        }
     if action == "casefiles.privacy.export":
         return _("%(who)s exported a person's personal data") % {"who": who}
     if action == "casefiles.privacy.erase":

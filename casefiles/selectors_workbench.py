@@ -5,16 +5,48 @@ Nothing here is a new listing query: the dossiers are the first page of the keys
 :func:`casefiles.selectors_opinions.requests_waiting_on`, and the decisions are the officer's own journal
 entries (read on the journal's actor index, newest first, a handful). Working days left are counted on the
 working calendar (:class:`casefiles.services.calendar.WorkingCalendar`), loaded once per workbench.
+
+督办 (supervision): a department head sees what is overdue in the departments their department supervises (the
+scheme file's ``supervises`` lists, stored as ``Scheme.supervision``): the same keyset walk as the worklist, one
+branch per state those departments act in, bounded to due dates before today, and their open opinion requests past
+due. Counted up to the same cap.
 """
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Dossier, JournalEntry, WorkflowState, WorkflowTransition
-from .selectors import WORKLIST_COUNT_CAP, dossiers_actionable_count, dossiers_actionable_page
+from .models import (
+    Department,
+    Dossier,
+    DossierGroupObjectPermission,
+    JournalEntry,
+    Membership,
+    OpinionRequest,
+    OpinionRequestStatus,
+    Role,
+    Scheme,
+    WorkflowState,
+    WorkflowTransition,
+)
+from .permissions import ACT
+from .selectors import (
+    WORKLIST_COUNT_CAP,
+    WORKLIST_ORDER,
+    _acting_states,
+    _capped_union_count,
+    _in_one_query,
+    _permission_id,
+    _probe_group_grant,
+    _row_key,
+    dossiers_actionable_count,
+    dossiers_actionable_page,
+)
+from .selectors_opinions import RELATED as REQUEST_RELATED
 from .selectors_opinions import requests_waiting_on
 from .services.calendar import CalendarDataMissing, WorkingCalendar
 
@@ -53,6 +85,7 @@ class WorkItem:
     dossier: Dossier
     deadline: Deadline
     request: object = None  # the OpinionRequest when the item is a request for an opinion
+    department: Department | None = None  # 督办: the supervised department the item waits on
 
 
 @dataclass
@@ -72,30 +105,60 @@ class Workbench:
     requests: list = field(default_factory=list)
     request_count: int = 0
     decisions: list = field(default_factory=list)
+    #: 督办 (department heads only): overdue dossiers and requests of the supervised departments.
+    supervises: bool = False
+    overdue_dossiers: list = field(default_factory=list)
+    overdue_dossier_count: int = 0
+    overdue_requests: list = field(default_factory=list)
+    overdue_request_count: int = 0
     calendar_missing: bool = False
     count_cap: int = WORKLIST_COUNT_CAP
 
     @property
     def count(self):
-        return self.dossier_count + self.request_count
+        return self.dossier_count + self.request_count + self.overdue_dossier_count + self.overdue_request_count
 
 
 class _Deadlines:
+    """Deadlines of one list as of ``today``. Working days are counted in one walk from today to the farthest due
+    date asked, each day looked at once (:meth:`WorkingCalendar.working_days_between` per row would walk every
+    row's whole delay again: 25 dossiers two years overdue were 17,500 calendar look-ups)."""
+
     def __init__(self, today):
         self.today = today
         self.calendar = WorkingCalendar()
         self.missing = False
+        # Working days between today and each day walked so far (negative before today), and the walk's two ends.
+        self._counts = {today: 0}
+        self._ends = {-1: today, 1: today}
         try:
             self.soon = self.calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)
         except CalendarDataMissing:
             self.soon, self.missing = None, True
+
+    def working_days_between_today_and(self, due):
+        """``WorkingCalendar.working_days_between(today, due)``, walked once for all the rows."""
+        step = -1 if due < self.today else 1
+        day = self._ends[step]
+        one = datetime.timedelta(days=1)
+        while due not in self._counts:
+            count = self._counts[day]
+            if step < 0:  # the working days after ``day - 1`` up to today are those after ``day`` plus ``day``
+                count -= self.calendar.is_working_day(day)
+                day -= one
+            else:
+                day += one
+                count += self.calendar.is_working_day(day)
+            self._counts[day] = count
+            self._ends[step] = day
+        return self._counts[due]
 
     def of(self, due):
         if due is None:
             return Deadline(None)
         overdue = due < self.today
         try:
-            left = self.calendar.working_days_between(self.today, due)
+            left = self.working_days_between_today_and(due)
         except CalendarDataMissing:
             left, self.missing = None, True
         return Deadline(due, left, overdue, not overdue and self.soon is not None and due <= self.soon)
@@ -106,28 +169,202 @@ def _overdue_first(items):
     return sorted(items, key=lambda item: 0 if item.deadline.overdue else 1 if item.deadline.due_soon else 2)
 
 
+# --- 督办: what is overdue in the departments a head supervises ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Supervised:
+    """The departments of one scheme a head supervises (their work in that scheme only)."""
+
+    scheme_id: int
+    departments: tuple
+
+    @property
+    def group_ids(self):
+        return [d.group_id for d in self.departments]
+
+
+def supervised_by(user):
+    """What ``user`` supervises as a department head, one :class:`Supervised` per scheme (empty for everyone
+    else): for each department they head, the codes its scheme's data lists under ``supervises``."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    headed = set(Membership.objects.filter(user=user, role=Role.HEAD).values_list("department_id", flat=True))
+    if not headed:
+        return []
+    supervised = []
+    for scheme in (
+        Scheme.objects.filter(departments__in=headed).distinct().order_by("pk").prefetch_related("departments")
+    ):
+        by_code = {d.code: d for d in scheme.departments.all()}
+        codes = {code for d in by_code.values() if d.pk in headed for code in scheme.supervision.get(d.code) or []}
+        departments = tuple(by_code[code] for code in sorted(codes) if code in by_code)
+        if departments:
+            supervised.append(Supervised(scheme.pk, departments))
+    return supervised
+
+
+def _overdue_branches(scopes, today, queryset):
+    """One queryset per state a supervised department acts in, bounded to due dates before ``today``: each walks
+    the worklist index from its oldest due date (what is most overdue first) and checks the department's grant
+    row by row, as the worklist does."""
+    permission = _permission_id(ACT)
+    branches = []
+    for scope in scopes:
+        groups = scope.group_ids
+        states = WorkflowState.objects.filter(pk__in=_acting_states(None, groups), scheme_id=scope.scheme_id)
+        if connection.vendor == "postgresql":
+            probe = _probe_group_grant(permission, groups)
+        else:
+            probe = Q(
+                pk__in=DossierGroupObjectPermission.objects.filter(
+                    permission_id=permission, group_id__in=groups
+                ).values("content_object_id")
+            )
+        branches += [
+            queryset.filter(state_id=state, due_date__lt=today).filter(probe)
+            for state in states.values_list("pk", flat=True)
+        ]
+    return branches
+
+
+def overdue_requests_of(scopes, today):
+    """Open opinion requests of the supervised departments past their due date, the oldest first."""
+    if not scopes:
+        return OpinionRequest.objects.none()
+    scope_q = Q(pk__in=[])
+    for scope in scopes:
+        scope_q |= Q(dossier__scheme_id=scope.scheme_id, department__in=[d.pk for d in scope.departments])
+    return (
+        OpinionRequest.objects.filter(
+            status=OpinionRequestStatus.OPEN, due_date__lt=today, dossier__state_id=F("state_id")
+        )
+        .filter(scope_q)
+        .select_related(*REQUEST_RELATED)
+        .order_by("due_date", "pk")
+    )
+
+
+def overdue_dossiers_page(scopes, today, *, size=WORKBENCH_SIZE, queryset=None):
+    """The first ``size`` overdue dossiers waiting on the supervised departments, most overdue first."""
+    queryset = Dossier.objects.all() if queryset is None else queryset
+    branches = _overdue_branches(scopes, today, queryset.order_by())
+    if not branches:
+        return []
+    keys = _in_one_query(
+        [b.order_by(*WORKLIST_ORDER).values_list("pk", "due_date", "created_at")[:size] for b in branches]
+    )
+    pks = [row[0] for row in sorted(set(keys), key=_row_key)[:size]]
+    rows = queryset.filter(pk__in=pks).in_bulk(pks) if pks else {}
+    return [rows[pk] for pk in pks]
+
+
+def overdue_dossiers_count(scopes, today, cap=WORKLIST_COUNT_CAP):
+    branches = _overdue_branches(scopes, today, Dossier.objects.order_by())
+    return _capped_union_count([b.values_list("pk") for b in branches], cap) if branches else 0
+
+
+def responsible_department(dossier, scope):
+    """The supervised department whose grant lets it act on ``dossier`` now (the one a reminder goes to)."""
+    from .permissions import resolve_principal
+
+    by_code = {d.code: d for d in scope.departments}
+    target = resolve_principal(dossier, dossier.state.actor, by_code) if dossier.state.actor else None
+    if not target or target[0] != "group":
+        return None
+    return next((d for d in scope.departments if d.group_id == target[1]), None)
+
+
+# --- the counts, once per request -------------------------------------------------------------------------
+
+
+class WorkbenchCounts:
+    """The workbench's counts for one user, each computed at most once: the menu item and the workbench page
+    of one request share them (the admin renders both), so no count runs twice."""
+
+    def __init__(self, user, today=None):
+        self.user = user
+        self.today = today or timezone.localdate()
+
+    @cached_property
+    def supervised(self):
+        return supervised_by(self.user)
+
+    @cached_property
+    def dossiers(self):
+        return dossiers_actionable_count(self.user) if self.user.is_authenticated else 0
+
+    @cached_property
+    def requests(self):
+        if not self.user.is_authenticated:
+            return 0
+        return requests_waiting_on(self.user).order_by()[: WORKLIST_COUNT_CAP + 1].count()
+
+    @cached_property
+    def overdue_dossiers(self):
+        return overdue_dossiers_count(self.supervised, self.today) if self.supervised else 0
+
+    @cached_property
+    def overdue_requests(self):
+        if not self.supervised:
+            return 0
+        return overdue_requests_of(self.supervised, self.today).order_by()[: WORKLIST_COUNT_CAP + 1].count()
+
+    @property
+    def total(self):
+        return self.dossiers + self.requests + self.overdue_dossiers + self.overdue_requests
+
+    def know(self, name, value):
+        """Record a count found on the way (a short list is its own count)."""
+        self.__dict__[name] = value
+
+
 def workbench_count(user):
-    """The menu's count: dossiers to act on plus requests waiting, each counted no further than the cap + 1."""
+    """The menu's count: dossiers to act on plus requests waiting (plus, for a head, what is overdue in the
+    departments they supervise), each counted no further than the cap + 1."""
     if not user.is_authenticated:
         return 0
-    return dossiers_actionable_count(user) + requests_waiting_on(user).order_by()[: WORKLIST_COUNT_CAP + 1].count()
+    return WorkbenchCounts(user).total
 
 
-def workbench_for(user, *, today=None, size=WORKBENCH_SIZE):
+def workbench_for(user, *, today=None, size=WORKBENCH_SIZE, counts=None):
+    """The workbench of ``user``; ``counts`` (a :class:`WorkbenchCounts`) shares the counts with the menu."""
     today = today or timezone.localdate()
+    counts = counts if counts is not None else WorkbenchCounts(user, today)
     deadlines = _Deadlines(today)
-    rows, _next, dossier_count = dossiers_actionable_page(
-        user, Dossier.objects.select_related(*LIST_RELATED), size=size, count_cap=WORKLIST_COUNT_CAP
-    )
+    rows, _next, _count = dossiers_actionable_page(user, Dossier.objects.select_related(*LIST_RELATED), size=size)
+    if len(rows) < size:
+        counts.know("dossiers", len(rows))
     waiting = requests_waiting_on(user, today=today)
     requests = list(waiting[:size])
+    if len(requests) < size:
+        counts.know("requests", len(requests))
     bench = Workbench(
         dossiers=_overdue_first([WorkItem(d, deadlines.of(d.due_date)) for d in rows]),
-        dossier_count=dossier_count or 0,
+        dossier_count=counts.dossiers,
         requests=_overdue_first([WorkItem(r.dossier, deadlines.of(r.due_date), r) for r in requests]),
-        request_count=waiting.order_by()[: WORKLIST_COUNT_CAP + 1].count() if len(requests) == size else len(requests),
+        request_count=counts.requests,
         decisions=decisions_of(user),
     )
+    scopes = counts.supervised
+    if scopes:
+        bench.supervises = True
+        overdue = overdue_dossiers_page(
+            scopes, today, size=size, queryset=Dossier.objects.select_related(*LIST_RELATED, "authority")
+        )
+        by_scheme = {scope.scheme_id: scope for scope in scopes}
+        bench.overdue_dossiers = [
+            WorkItem(d, deadlines.of(d.due_date), department=responsible_department(d, by_scheme[d.scheme_id]))
+            for d in overdue
+        ]
+        late = list(overdue_requests_of(scopes, today)[:size])
+        bench.overdue_requests = [WorkItem(r.dossier, deadlines.of(r.due_date), r, r.department) for r in late]
+        if len(overdue) < size:
+            counts.know("overdue_dossiers", len(overdue))
+        if len(late) < size:
+            counts.know("overdue_requests", len(late))
+        bench.overdue_dossier_count = counts.overdue_dossiers
+        bench.overdue_request_count = counts.overdue_requests
     bench.calendar_missing = deadlines.missing
     return bench
 

@@ -4,13 +4,21 @@ An officer who edits no pages has no use for Wagtail's CMS dashboard, so for the
 replaced by the workbench (``construct_homepage_panels``); editors and administrators keep the dashboard and
 reach the workbench from the menu item "待办", which carries the count. (Wagtail routes ``/admin/`` to its own
 HomeView before any app's URLs, so a hook cannot answer it with a redirect; the panels are what it offers.)
+
+A department head also sees 督办: what is overdue in the departments they supervise, each with a button that sends
+the responsible department a reminder (casefiles.services.supervision). The counts are computed once per request
+(:func:`request_counts`): the menu item and the page of one request share them.
 """
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -20,7 +28,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.permissions import page_permission_policy
 
-from ..selectors_workbench import workbench_count, workbench_for
+from ..exceptions import CaseFileError, StateConflict
+from ..models import Dossier, OpinionRequest
+from ..selectors_workbench import WorkbenchCounts, workbench_for
+from ..services.supervision import overdue_reminder_send
 from .dossiers import count_label, is_case_staff
 
 NAMESPACE = "casefiles_workbench"
@@ -39,12 +50,22 @@ def officer_without_pages(request):
     return request._casefiles_workbench_home
 
 
+def request_counts(request):
+    """The workbench's counts of this request's user, computed at most once per request."""
+    if not hasattr(request, "_casefiles_workbench_counts"):
+        request._casefiles_workbench_counts = WorkbenchCounts(request.user)
+    return request._casefiles_workbench_counts
+
+
 def _context(request):
-    bench = workbench_for(request.user)
+    bench = workbench_for(request.user, counts=request_counts(request))
     return {
         "bench": bench,
         "dossier_count_label": count_label(bench.dossier_count, cap=bench.count_cap),
         "request_count_label": count_label(bench.request_count, cap=bench.count_cap),
+        "overdue_dossier_count_label": count_label(bench.overdue_dossier_count, cap=bench.count_cap),
+        "overdue_request_count_label": count_label(bench.overdue_request_count, cap=bench.count_cap),
+        "remind_url": reverse(f"{NAMESPACE}:remind"),
         "todo_url": reverse("casefiles_dossiers:todo"),
         "done_url": reverse("casefiles_dossiers:done"),
         "requests_url": reverse("casefiles_opinions:worklist"),
@@ -65,6 +86,26 @@ class WorkbenchView(WagtailAdminTemplateMixin, TemplateView):
         return {**super().get_context_data(**kwargs), **_context(self.request)}
 
 
+@require_POST
+def remind_view(request):
+    """督办: send the reminder the button asks for, then back to the workbench with the outcome."""
+    if not is_case_staff(request):
+        raise Http404
+    dossier = get_object_or_404(Dossier, pk=request.POST.get("dossier") or 0)
+    opinion_request = None
+    if request.POST.get("request"):
+        opinion_request = get_object_or_404(OpinionRequest, pk=request.POST["request"], dossier=dossier)
+    try:
+        overdue_reminder_send(user=request.user, dossier=dossier, request=opinion_request)
+    except (CaseFileError, StateConflict, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(request, _("The reminder about %(ref)s was sent.") % {"ref": dossier.reference})
+    return redirect(
+        request.POST.get("next") if request.POST.get("next") == "/admin/" else reverse(f"{NAMESPACE}:index")
+    )
+
+
 class WorkbenchPanel(Component):
     """The workbench as the admin home of an officer who edits no pages."""
 
@@ -82,7 +123,7 @@ class WorkbenchViewSet(ViewSet):
     icon = "tasks"
 
     def get_urlpatterns(self):
-        return [path("", WorkbenchView.as_view(), name="index")]
+        return [path("", WorkbenchView.as_view(), name="index"), path("remind/", remind_view, name="remind")]
 
 
 class WorkbenchMenuItem(MenuItem):
@@ -92,7 +133,7 @@ class WorkbenchMenuItem(MenuItem):
         return is_case_staff(request)
 
     def render_component(self, request):
-        count = workbench_count(request.user)
+        count = request_counts(request).total
         label = _("%(label)s (%(count)s)") % {"label": _("To do"), "count": count_label(count)}
         return LinkMenuItem(
             self.name, label, self.url, icon_name=self.icon_name, classname=self.classname, attrs=self.attrs

@@ -75,6 +75,15 @@ class Scheme(models.Model):
             "rules and the certificate's issuing bodies, each with its article (the scheme file's cards block)."
         ),
     )
+    supervision = models.JSONField(
+        _("supervision"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Which departments' overdue work the head of each department oversees: department code to the codes "
+            "it supervises (the scheme file's departments' supervises lists)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("scheme")

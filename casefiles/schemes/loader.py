@@ -120,6 +120,11 @@ def workflow_department_codes(data):
     return codes
 
 
+def supervision_of(data):
+    """``{head's department code: [codes it supervises]}`` from the departments' ``supervises`` lists."""
+    return {d["code"]: list(d["supervises"]) for d in data.get("departments") or [] if d.get("supervises")}
+
+
 def _sync(model, scheme, keep_keys, key="ref"):
     """Delete rows of a scheme the file no longer lists, unless something still points at them."""
     stale = model.objects.filter(scheme=scheme).exclude(**{f"{key}__in": keep_keys})
@@ -174,6 +179,7 @@ def scheme_load(data):
             "four_eyes": bool((workflow.get("four_eyes") or {}).get("default", True)),
             "four_eyes_setting": bool((workflow.get("four_eyes") or {}).get("setting", True)),
             "card_rules": card_rules_of(data),
+            "supervision": supervision_of(data),
         },
     )
 

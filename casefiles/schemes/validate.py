@@ -171,6 +171,15 @@ def structure_problems(data: dict, jurisdictions: set[str] | None = None) -> lis
         if jurisdictions is not None and dept.get("jurisdiction") not in (None, declared, *jurisdictions):
             add(("departments", i, "jurisdiction"), f"部门 {code} 的辖区未知：{dept.get('jurisdiction')!r}")
 
+    # A head oversees (督办) departments of this scheme only: each code of a supervises list must be one of them.
+    for i, dept in enumerate(departments):
+        if not isinstance(dept, dict) or not isinstance(dept.get("supervises"), list):
+            continue
+        for j, ref in enumerate(dept["supervises"]):
+            if isinstance(ref, str) and ref not in dept_codes:
+                add(("departments", i, "supervises", j),
+                    f"部门 {dept.get('code')} 的督办范围（supervises）引用了本方案没有的部门：{ref!r}")
+
     def check_principal(value: Any, allowed_special: set[str], where: tuple, what: str) -> None:
         if isinstance(value, str) and value not in allowed_special and value not in dept_codes:
             allowed = "、".join(sorted(allowed_special))

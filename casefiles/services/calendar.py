@@ -7,6 +7,7 @@ every weekday were a working day.
 """
 
 import datetime
+import functools
 
 import chinese_calendar
 from django.db.models import BooleanField, DateField, IntegerField, Value
@@ -18,6 +19,13 @@ class CalendarDataMissing(Exception):
     def __init__(self, year):
         self.year = year
         super().__init__(f"没有{year}年的节假日安排数据，请管理员先在“工作日历”中录入该年的放假和调休安排。")
+
+
+@functools.lru_cache(maxsize=8192)
+def _shipped_workday(day):
+    # The library checks its supported years on every call (min and max over all its holidays, ≈ 50 µs): a list of
+    # overdue dossiers asks it for every day of their delays. Its data is fixed for the process, so remembered here.
+    return chinese_calendar.is_workday(day)
 
 
 class WorkingCalendar:
@@ -43,7 +51,7 @@ class WorkingCalendar:
         if day.year in self.admin_years:
             return day.weekday() < 5
         try:
-            return chinese_calendar.is_workday(day)
+            return _shipped_workday(day)
         except NotImplementedError:
             raise CalendarDataMissing(day.year) from None
 

@@ -37,6 +37,8 @@ def test_demo_users_follow_the_naming_rule_and_share_the_password():
         expected |= {f"{slug}.{code}.2" for code in acting_departments(data)}
         if any(s.get("experts") for s in data["workflow"]["states"]):
             expected.add(f"{slug}.expert")
+        # A department whose head supervises others (督办) has its head.
+        expected |= {f"{slug}.{d['code']}.head" for d in data["departments"] if d.get("supervises")}
     assert {name for name, _description in listed} == expected
     assert set(User.objects.values_list("username", flat=True)) == expected
     for user in User.objects.all():

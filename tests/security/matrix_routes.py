@@ -134,7 +134,11 @@ EXEMPT = {
     "admin/workbench/": "the caller's own 待办 and 已办 only: the first page of dossiers_actionable_page and of "
                         "requests_waiting_on (both in this matrix through admin/dossiers/ and admin/opinion-requests/), "
                         "and the caller's own journal entries; swept for every demo officer of every scheme against "
-                        "those selectors in tests/casefiles/test_workbench.py",
+                        "those selectors in tests/casefiles/test_workbench.py; a department head's 督办 lists only "
+                        "the supervised departments' overdue items (supervised_by, swept over every demo head there)",
+    "admin/workbench/remind/": "POST only, changes nothing it may not: overdue_reminder_send refuses (403 message, "
+                               "nothing journaled) unless the caller heads a department supervising the item's "
+                               "department and the item is overdue; tests/casefiles/test_workbench.py",
     # background jobs (casefiles/adminviews/jobs.py)
     "admin/background-jobs/": "the caller's own jobs (an administrator's: all): kind, batch number or scheme, "
                               "status, counts; a print file downloads through cards/batches/<int:pk>/certificates.pdf",
