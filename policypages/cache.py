@@ -27,8 +27,9 @@ hit still counts against the anonymous caller's rate limit (``huicai.api.throttl
 over the limit is passed on to the API, which answers the Chinese 429.
 
 Per-visitor parts: public pages carry none. The language switch is a ``?lang=`` link (huicai.middleware), so a
-page is the same bytes for every anonymous visitor and a hit sets no cookie. Should a cached page ever carry a POST
-form, the stored copy has its CSRF token replaced by a placeholder and each hit gets a fresh token for its own
+page is the same bytes for every anonymous visitor and a hit sets no cookie. 长辈模式 (large text, high contrast,
+huicai/care_mode.py) is keyed like the language: its cookie adds ``|care`` to the key. Should a cached page ever carry
+a POST form, the stored copy has its CSRF token replaced by a placeholder and each hit gets a fresh token for its own
 visitor (``get_token``; the CSRF middleware then sets that visitor's cookie). A response that sets a cookie, wrote to
 the session, queued a message, used a CSP nonce or varies on anything else is not stored.
 
@@ -244,6 +245,8 @@ def request_key(request):
             return None
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     raw = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}" + ("|api-json" if api else "")
+    if getattr(request, "care_mode", False):
+        raw += "|care"  # 长辈模式 renders the page in another size and palette (huicai/care_mode.py)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
