@@ -5,6 +5,7 @@ import random
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils.formats import date_format
 
 from casefiles.demo import load_schemes_and_users
 from casefiles.demo_dossiers import drive_to, make_dossier
@@ -42,6 +43,10 @@ def test_talent_office_revokes_with_reason_after_confirming(client, card):
     assert card.status == CardStatus.REVOKED and card.end_reason == reason
     event = CardEvent.objects.filter(card=card).latest("pk")
     assert event.kind == "revoke" and event.article == "第九条第（一）项" and event.reason == reason
+    # the card's history names the officer and dates the step as people write them, never a login or ISO date
+    history = client.get(f"/admin/card-registry/{card.pk}/").content.decode().split('id="cf-history"')[1]
+    assert "chuxiong.talent-office" not in history and event.effective_on.isoformat() not in history
+    assert date_format(event.effective_on, "DATE_FORMAT") in history
 
 
 def test_missing_comment_is_a_message_not_a_change(client, card):
