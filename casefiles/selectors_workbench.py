@@ -178,6 +178,8 @@ class Supervised:
 
     scheme_id: int
     departments: tuple
+    #: The scheme's workflow states in which one of these departments can act (read once, for list and count).
+    states: tuple = ()
 
     @property
     def group_ids(self):
@@ -201,7 +203,17 @@ def supervised_by(user):
         departments = tuple(by_code[code] for code in sorted(codes) if code in by_code)
         if departments:
             supervised.append(Supervised(scheme.pk, departments))
-    return supervised
+    if not supervised:
+        return []
+    # The states the supervised departments act in, in one query for every scheme (each scheme's own kept).
+    acting = WorkflowState.objects.filter(
+        pk__in=_acting_states(None, [g for scope in supervised for g in scope.group_ids]),
+        scheme_id__in=[scope.scheme_id for scope in supervised],
+    ).values_list("scheme_id", "pk")
+    by_scheme = {}
+    for scheme_id, pk in acting:
+        by_scheme.setdefault(scheme_id, []).append(pk)
+    return [Supervised(s.scheme_id, s.departments, tuple(sorted(by_scheme.get(s.scheme_id, ())))) for s in supervised]
 
 
 def _overdue_branches(scopes, today, queryset):
@@ -212,7 +224,6 @@ def _overdue_branches(scopes, today, queryset):
     branches = []
     for scope in scopes:
         groups = scope.group_ids
-        states = WorkflowState.objects.filter(pk__in=_acting_states(None, groups), scheme_id=scope.scheme_id)
         if connection.vendor == "postgresql":
             probe = _probe_group_grant(permission, groups)
         else:
@@ -221,10 +232,7 @@ def _overdue_branches(scopes, today, queryset):
                     permission_id=permission, group_id__in=groups
                 ).values("content_object_id")
             )
-        branches += [
-            queryset.filter(state_id=state, due_date__lt=today).filter(probe)
-            for state in states.values_list("pk", flat=True)
-        ]
+        branches += [queryset.filter(state_id=state, due_date__lt=today).filter(probe) for state in scope.states]
     return branches
 
 
