@@ -24,6 +24,29 @@ DEMO_EMPLOYERS = {
 DEMO_EXPERT_NAMES = [("李", "明远"), ("王", "静怡"), ("张", "国华"), ("刘", "思源"), ("陈", "建平")]
 
 
+# Made-up names for the demo accounts (officers, applicants, contacts, card holders): officers see names, not logins.
+DEMO_FAMILY_NAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
+DEMO_GIVEN_NAMES = [
+    "建华", "晓明", "丽娟", "志强", "海燕", "国庆", "秀梅", "文博", "雅婷", "俊峰", "春燕", "立新", "红霞", "德明", "玉兰",
+    "子轩", "晓燕", "永刚", "佳怡", "振宇", "淑珍", "宏伟", "慧敏", "鹏飞", "美玲", "家豪", "桂芳", "浩然", "晓丽", "卫东",
+]
+
+
+def demo_person_name(username):
+    """(family name, given name) for a demo account: made up, stable per login, and not another account's name
+    (the next free pair after the one the login hashes to, in load order)."""
+    User = get_user_model()
+    pairs = len(DEMO_FAMILY_NAMES) * len(DEMO_GIVEN_NAMES)
+    start = int(hashlib.sha256(username.encode()).hexdigest(), 16) % pairs
+    others = User.objects.exclude(username=username)
+    for step in range(pairs):
+        n = (start + step * 7919) % pairs  # 7919 is prime to pairs: every pair is tried once
+        name = (DEMO_FAMILY_NAMES[n % len(DEMO_FAMILY_NAMES)], DEMO_GIVEN_NAMES[n // len(DEMO_FAMILY_NAMES)])
+        if not others.filter(last_name=name[0], first_name=name[1]).exists():
+            return name
+    return name
+
+
 def demo_employers(scheme):
     """(code, name, sector) of the scheme's two demo employers: the named ones of a shipped scheme, else two
     made-up ones named after the scheme's jurisdiction, so a new scheme file needs no Python."""
@@ -57,7 +80,11 @@ def demo_usernames(data):
 
 
 def _user(username, password, **extra):
+    """The demo account ``username`` with ``extra`` fields; named by :func:`demo_person_name` unless named here."""
     User = get_user_model()
+    if not (extra.get("first_name") or extra.get("last_name")):
+        existing = User.objects.filter(username=username).values_list("last_name", "first_name").first()
+        extra["last_name"], extra["first_name"] = existing if existing and all(existing) else demo_person_name(username)
     user, created = User.objects.get_or_create(username=username, defaults=extra)
     for key, value in extra.items():
         setattr(user, key, value)
@@ -85,7 +112,7 @@ def demo_users_for(scheme, data, password):
         employer.name, employer.kind, employer.sector = name, DepartmentKind.EMPLOYER, sector
         employer.save()
         employers.append(employer)
-    applicant = _user(f"{scheme.slug}.applicant", password, first_name="", email=f"{scheme.slug}.applicant@example.org")
+    applicant = _user(f"{scheme.slug}.applicant", password, email=f"{scheme.slug}.applicant@example.org")
     created.append((applicant.username, f"{scheme.name} · applicant"))
     contact = _user(f"{scheme.slug}.employer", password, email=f"{scheme.slug}.employer@example.org")
     _member(contact, employers[0], Role.EMPLOYER_CONTACT)

@@ -21,7 +21,11 @@ def _applicant(scheme, password=None):
     n = User.objects.filter(username__startswith=f"{scheme.slug}.holder").count() + 1
     while User.objects.filter(username=f"{scheme.slug}.holder{n}").exists():
         n += 1
-    user = User(username=f"{scheme.slug}.holder{n}", email=f"{scheme.slug}.holder{n}@example.org")
+    from .demo import demo_person_name
+
+    username = f"{scheme.slug}.holder{n}"
+    last, first = demo_person_name(username)
+    user = User(username=username, email=f"{username}@example.org", last_name=last, first_name=first)
     if password:
         user.set_password(password)
     else:
@@ -50,7 +54,10 @@ def issue_card(scheme, *, rng=None, tier=None, employer=None, authority=None, ap
     employer = employer or Department.objects.filter(jurisdiction=scheme.jurisdiction, kind=DepartmentKind.EMPLOYER).order_by("pk").first()
     if authority is None and scheme.authority_kind:
         authority = scheme.departments.filter(kind=scheme.authority_kind).order_by("pk").first()
-    applicant = applicant or _applicant(scheme, password)
+    if applicant is None:
+        # A new holder files under the name of their account (the rng still draws its name, so the rest is unchanged).
+        applicant = _applicant(scheme, password)
+        overrides.setdefault("applicant_name", applicant.last_name + applicant.first_name)
     dossier = dossier_create(
         applicant=applicant, scheme=scheme, requested_tier=tier, criteria=criteria or list(tier.criteria.all()[:1]),
         facts=facts or {}, employer=employer, authority=authority,

@@ -25,3 +25,15 @@ def hide_publish_outside_the_workflow(menu_items, request, context):
         return
     if any(item.name == "action-publish" for item in menu_items) and workflows.publish_refusal(page, request.user):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+# Reports on the whole site's upkeep: "Page types usage" counts every page type, "Aging pages" lists pages long
+# unpublished with their publishers' logins. For the site's administrators, not for officers who edit their
+# programme's pages.
+SITE_UPKEEP_REPORTS = {"page-types-usage", "aging-pages"}
+
+
+@hooks.register("construct_reports_menu")
+def hide_site_upkeep_reports(request, menu_items):
+    if not request.user.is_superuser:
+        menu_items[:] = [item for item in menu_items if item.name not in SITE_UPKEEP_REPORTS]

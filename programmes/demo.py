@@ -36,7 +36,14 @@ AREA_CODES = {"tonghua": "0435", "chuxiong": "0878", "liaocheng": "0635"}
 
 def _user(username, password, department, role=Role.REVIEWER):
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True, "email": f"{username}@example.org"})
+    from casefiles.demo import demo_person_name
+
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        last, first = demo_person_name(username)
+        user = User.objects.create(username=username, is_staff=True, email=f"{username}@example.org", last_name=last,
+                                   first_name=first)
     if created:
         user.set_password(password)
         user.save()

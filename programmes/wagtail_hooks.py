@@ -5,8 +5,9 @@ from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 
 from casefiles.models import Card, Department, Scheme
@@ -67,7 +68,11 @@ class CommissionerViewSet(ScopedModelViewSet):
     copy_view_enabled = False
     add_view_class = CommissionerCreateView
     edit_view_class = CommissionerEditView
-    list_display = ["name", "unit", "office_phone", "scope", "scheme", "published"]
+    # Published as a word (是/否), not Python's True/False.
+    list_display = ["name", "unit", "office_phone", "scope", "scheme",
+                    Column("published", label=ServiceCommissioner._meta.get_field("published").verbose_name,
+                           accessor=lambda commissioner: _("Yes") if commissioner.published else _("No"),
+                           sort_key="published")]
     list_filter = ["scheme", "scope", "published"]
     search_fields = ["name"]
     form_fields = ["scheme", "name", "unit", "position", "office_phone", "personal_phone", "scope", "served_department",

@@ -1,6 +1,7 @@
 """GET /api/v1/search/?q=…&scheme=… — published content only, the same service as the search page."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
@@ -21,7 +22,9 @@ class SearchQuerySerializer(serializers.Serializer):
     scheme = serializers.SlugField(label=_("Scheme"), required=False, allow_blank=True)
     kind = serializers.ChoiceField(label=_("Type"), choices=["policy", "guide", "announcement"], required=False)
     year = serializers.IntegerField(label=_("Year"), required=False, min_value=1990, max_value=2100)
-    page = serializers.IntegerField(label=_("Page"), required=False, default=1, min_value=1, max_value=500)
+    page = serializers.IntegerField(
+        label=pgettext("page number", "Page"), required=False, default=1, min_value=1, max_value=500
+    )
 
 
 SearchResponse = inline_serializer(

@@ -257,7 +257,7 @@ class WorkflowState(models.Model):
         constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="state_unique_code")]
 
     def __str__(self):
-        return f"{self.scheme.slug}:{self.code} {self.name}"
+        return f"{self.scheme.name} · {self.name}"
 
 
 class TransitionRole(models.TextChoices):
@@ -302,7 +302,7 @@ class WorkflowTransition(models.Model):
         constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="transition_unique_code")]
 
     def __str__(self):
-        return f"{self.scheme.slug}:{self.code}"
+        return f"{self.scheme.name} · {self.name}"
 
 
 class MaterialRequirement(models.Model):

@@ -43,6 +43,13 @@ def test_demo_users_follow_the_naming_rule_and_share_the_password():
     assert set(User.objects.values_list("username", flat=True)) == expected
     for user in User.objects.all():
         assert user.check_password("one-pass-for-all-42"), user.username
+    # Every demo person has a made-up Chinese name, no two the same: officers are shown names, not logins.
+    names = {user.username: (user.last_name, user.first_name) for user in User.objects.all()}
+    assert all(last and first and not (last + first).isascii() for last, first in names.values()), names
+    assert len(set(names.values())) == len(names), names
+    # Loading again keeps them.
+    load_schemes_and_users(password="one-pass-for-all-42")
+    assert {user.username: (user.last_name, user.first_name) for user in User.objects.all()} == names
     # Each department user is a member of exactly its department's group; the employer contact of an employer.
     hr = User.objects.get(username="jilin.hr-bureau")
     assert list(hr.groups.values_list("name", flat=True)) == ["jilin.hr-bureau"]
