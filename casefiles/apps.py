@@ -12,6 +12,10 @@ class CasefilesConfig(AppConfig):
 
         neutralise_wagtail_exports()  # Wagtail's CSV/XLSX exports write cells through casefiles.exports
 
+        from .adminviews.people import name_people_family_first
+
+        name_people_family_first()  # 李明远, not "明远 李": Django's and Wagtail's names of people
+
         from .services.cards import card_issue_on_transition
         from .workflow.signals import dossier_transitioned
 

@@ -233,3 +233,16 @@ def test_every_admin_page_a_demo_user_reaches_from_the_menu_is_in_chinese(client
         places.setdefault(run, []).append(where)
     report = [f"{run}  ← {', '.join(at[:3])}{' …' if len(at) > 3 else ''}" for run, at in sorted(places.items())]
     assert not report, f"{len(report)} English texts on admin pages:\n" + "\n".join(report)
+
+
+def test_people_are_named_family_name_first_in_our_pages_and_wagtails():
+    from wagtail.admin.utils import get_user_display_name
+
+    User = get_user_model()
+    chinese, latin = (
+        User(username="li", first_name="明远", last_name="李"),
+        User(username="js", first_name="John", last_name="Smith"),
+    )
+    assert chinese.get_full_name() == get_user_display_name(chinese) == person_name(chinese) == "李明远"
+    assert latin.get_full_name() == get_user_display_name(latin) == "John Smith"
+    assert get_user_display_name(User(username="nobody")) == "nobody"
