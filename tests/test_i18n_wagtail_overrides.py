@@ -48,8 +48,6 @@ CHOSEN = {
 # Still wrong on Wagtail's or Django's screens: to be given a context in our source and deleted from this list.
 # The test fails when one is fixed and left here, and when a new one appears.
 TO_FIX = {
-    "Actions": "办理操作 on Wagtail's listings (templates/casefiles/admin/card_actions.html, dossier_detail.html)",
-    "Site": "网站导航 on Wagtail's site settings (templates/base.html)",
     "Name": "姓名 on Wagtail's name columns of groups, collections, workflows",
     "content type": "文件格式 on Wagtail's reports (casefiles/models/dossiers.py verbose_name: needs a migration)",
     "Document": "文件信息 on Wagtail's documents",
