@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from .exceptions import CaseFileError, StateConflict
 from .models import CardStatus, ExitEffect, RevocationReason, RevocationRequest, RevocationRequestStatus
+from .schemes.validate import CARD_PRINCIPALS
 from .selectors_cards import cards_managed_by
 from .services import cards as card_services
 
@@ -140,12 +141,14 @@ def request_sentence(card, mode):
 
 
 def _exit_action(card, user, name, today):
-    reasons = [
-        r for r in RevocationReason.objects.filter(scheme=card.scheme, effect__in=EXIT_ACTIONS[name]).order_by("order")
-    ]
+    reasons = RevocationReason.objects.filter(scheme=card.scheme, effect__in=EXIT_ACTIONS[name]).order_by("order")
+    routes = {}  # the checks read a reason's requested_by and effect only: asked once per pair
     choices = []
     for reason in reasons:
-        mode = _exit_route(card, reason, user)
+        key = (tuple(reason.requested_by or ()), reason.effect)
+        if key not in routes:
+            routes[key] = _exit_route(card, reason, user)
+        mode = routes[key]
         if mode is None:
             continue
         lines, irreversible = exit_consequences(card, reason, today)
@@ -226,8 +229,11 @@ def card_action(card, user, name, today=None):
 
 
 def card_actions_open(card, user, today=None):
-    """Every action of :data:`ACTIONS` ``user`` may take on ``card`` now, in order."""
+    """Every action of :data:`ACTIONS` ``user`` may take on ``card`` now, in order. Someone who stands for none of
+    the principals the card rules may name (holder, employer, managing department) is answered at once."""
     today = today or timezone.localdate()
+    if card_services.acting_as(user, card, sorted(CARD_PRINCIPALS)) is None:
+        return []
     return [a for a in (card_action(card, user, name, today) for name in ACTIONS) if a is not None]
 
 
