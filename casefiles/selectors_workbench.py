@@ -45,6 +45,7 @@ from .selectors import (
     _row_key,
     dossiers_actionable_count,
     dossiers_actionable_page,
+    dossiers_visible_to,
 )
 from .selectors_opinions import RELATED as REQUEST_RELATED
 from .selectors_opinions import requests_waiting_on
@@ -86,6 +87,7 @@ class WorkItem:
     deadline: Deadline
     request: object = None  # the OpinionRequest when the item is a request for an opinion
     department: Department | None = None  # 督办: the supervised department the item waits on
+    viewable: bool = True  # 督办: whether the head may open the dossier (a supervised department's may be closed)
 
 
 @dataclass
@@ -367,6 +369,11 @@ def workbench_for(user, *, today=None, size=WORKBENCH_SIZE, counts=None):
         ]
         late = list(overdue_requests_of(scopes, today)[:size])
         bench.overdue_requests = [WorkItem(r.dossier, deadlines.of(r.due_date), r, r.department) for r in late]
+        # A head supervises the department's work, not necessarily its case files: link only what they may open.
+        shown = {item.dossier.pk for item in bench.overdue_dossiers + bench.overdue_requests}
+        visible = set(dossiers_visible_to(user, Dossier.objects.filter(pk__in=shown)).values_list("pk", flat=True))
+        for item in bench.overdue_dossiers + bench.overdue_requests:
+            item.viewable = item.dossier.pk in visible
         if len(overdue) < size:
             counts.know("overdue_dossiers", len(overdue))
         if len(late) < size:

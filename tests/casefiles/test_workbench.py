@@ -296,7 +296,10 @@ def test_heads_see_exactly_the_overdue_work_of_the_departments_they_supervise(cl
     section = html[html.index('id="workbench-supervision"') :]
     assert "督办" in html and "发送催办" in section and "逾期" in section
     overdue = next(d for d in supervision_world["overdue"] if d.scheme.slug == "tonghua")
-    assert f'href="/admin/dossiers/{overdue.pk}/"' in section
+    assert overdue.reference in section
+    # the reference links the case file only where the head may open it (else the link would be a 404)
+    may_open = client.get(f"/admin/dossiers/{overdue.pk}/").status_code == 200
+    assert (f'href="/admin/dossiers/{overdue.pk}/"' in section) == may_open
     assert "None" not in section
     counts = workbench_for(head, today=today)
     assert json.dumps(f"待办（{counts.count:,}）")[1:-1] in html  # the menu counts 督办 too
