@@ -284,7 +284,7 @@ def revoke_with_a_second_officer(office):
     assert card.number in listing and not page.locator(f'a[href="{approve_path}"]').count(), listing
     office.shot(page, "3-officer1-own-request")
     response = page.goto(f"{office.url}{approve_path}")
-    assert response.status == 403
+    assert response.status == 403 and re.search(r"[\u4e00-\u9fff]", page.inner_text("body")), "says why, in Chinese"
     office.shot(page, "3-officer1-may-not-approve")
     assert RevocationRequest.objects.get(pk=made.pk).status == "proposed"
 
