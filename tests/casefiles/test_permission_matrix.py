@@ -27,6 +27,17 @@ def scheme_file(slug):
     return yaml.safe_load((SCHEME_DIR / f"{slug}.yaml").read_text(encoding="utf-8"))
 
 
+def department_people(slug, code):
+    """The demo people of a department: its officer, the colleague (.2), and its head (.head) where the scheme file
+    gives the department a ``supervises`` list (load_demo makes a head for those; a head is a member of the
+    department and sees what it sees)."""
+    people = {f"{slug}.{code}", f"{slug}.{code}.2"}
+    row = next((d for d in scheme_file(slug).get("departments") or [] if d.get("code") == code), None)
+    if row is not None and row.get("supervises"):
+        people.add(f"{slug}.{code}.head")
+    return people
+
+
 def expected_viewers(dossier, usernames):
     data = scheme_file(dossier.scheme.slug)
     state = next(s for s in data["workflow"]["states"] if s["code"] == dossier.state.code)
@@ -42,9 +53,9 @@ def expected_viewers(dossier, usernames):
             viewers.add(f"{slug}.employer")
         elif principal == "authority":
             if dossier.authority_id:
-                viewers |= {f"{slug}.{dossier.authority.code}", f"{slug}.{dossier.authority.code}.2"}
+                viewers |= department_people(slug, dossier.authority.code)
         else:
-            viewers |= {f"{slug}.{principal}", f"{slug}.{principal}.2"}  # each demo officer has a colleague (.2)
+            viewers |= department_people(slug, principal)
     viewers |= asked_viewers(dossier, state)
     return viewers & usernames
 
@@ -62,7 +73,7 @@ def asked_viewers(dossier, state):
         department = {"authority": dossier.authority, "employer": dossier.employer}.get(code)
         code = department.code if department is not None else code
         if code in open_departments:
-            names |= {f"{dossier.scheme.slug}.{code}", f"{dossier.scheme.slug}.{code}.2"}
+            names |= department_people(dossier.scheme.slug, code)
             if wanted["department"] == "employer":
                 names.add(f"{dossier.scheme.slug}.employer")
     names |= set(rows.filter(expert__isnull=False).values_list("expert__username", flat=True))
