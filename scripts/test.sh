@@ -25,8 +25,11 @@ mkdir -p "$HUICAI_ARTIFACTS"
 # pytest-xdist workers (HUICAI_TEST_WORKERS, default 2 = CI's cores): each has its own test database and search
 # indices (huicai/settings/test.py). Tests marked `serial` (they stop the node) run alone afterwards. With arguments,
 # the main pass runs them as given, in one process.
-# Default 0 (one process) until a whole -n 2 pass has been verified on PostgreSQL + Elasticsearch + Chromium.
-workers=${HUICAI_TEST_WORKERS:-0}
+# HUICAI_TEST_WORKERS=0 runs everything in one process. Two workers share two cores with PostgreSQL and
+# Elasticsearch, so a long test (a permission matrix) may take twice its time alone: the hang guard (pyproject's
+# faulthandler_timeout, 15 min) is 30 min in the parallel passes.
+workers=${HUICAI_TEST_WORKERS:-2}
+parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder -o faulthandler_timeout=1800)
 pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=15)
 started=$SECONDS
 elapsed() { echo "== $1 done after $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"; }
@@ -36,7 +39,7 @@ if [[ $# -gt 0 || $workers == 0 ]]; then
   elapsed "main pass"
 else
   echo "== main pass: PostgreSQL, Elasticsearch, Chromium ($workers workers)"
-  "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m "not serial"
+  "${pytest[@]}" "${parallel[@]}" -m "not serial"
   elapsed "main pass"
   echo "== serial tests: PostgreSQL, Elasticsearch"
   "${pytest[@]}" -m serial
@@ -47,6 +50,6 @@ echo "== smoke pass: SQLite and the embedded search"
 if [[ $workers == 0 ]]; then
   env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -m smoke -q
 else
-  env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" -n "$workers" --dist loadfile --no-loadscope-reorder -m smoke -q
+  env -u DATABASE_URL -u ELASTICSEARCH_URL "${pytest[@]}" "${parallel[@]}" -m smoke -q
 fi
 elapsed "smoke pass"
