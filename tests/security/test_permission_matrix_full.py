@@ -37,6 +37,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from . import matrix_opinions, matrix_routes
@@ -352,6 +353,18 @@ def _in_savepoint(call, probe):
     return response, before != after
 
 
+def _transition_status(route, response, dossier):
+    """The status of a transition request, read as the API's: the portal answers a refusal (the dossier has moved
+    on, or the step's guard does not hold — casefiles.views_portal.application_transition, StateConflict) with a
+    redirect to the application, where the message says why, so that redirect is the API's 409. A denial is never a
+    redirect there (TransitionDenied is a 403/404, SelfDealing a 403); the expectations here do not read guards, so a
+    guard's refusal of an entitled user is a refusal, not a wrong denial."""
+    if (route == "applications/<int:pk>/transition/" and response.status_code == 302
+            and response["Location"] == reverse("portal_application_detail", args=[dossier.pk])):
+        return 409
+    return response.status_code
+
+
 def _body(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
 
@@ -484,7 +497,8 @@ def test_permission_matrix_full_has_no_leaks(demo, artifacts_dir, settings, requ
             for route, call, reachable in chosen:
                 response, changed = _in_savepoint(call, lambda d=dossier: Dossier.objects.filter(pk=d.pk).values_list("state_id", flat=True).get())
                 matrix.record(route, user, subject, expected=expected and reachable, seen=changed,
-                              status=response.status_code, role=role, action=f"transition {transition['code']}")
+                              status=_transition_status(route, response, dossier), role=role,
+                              action=f"transition {transition['code']}")
                 if not may_view:
                     matrix.must_be_404(route, user, subject, response.status_code, role, admin_access)
 
