@@ -67,6 +67,10 @@ UPLOAD = inline_serializer("DocumentUpload", {
 })
 
 
+class WithdrawalSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class DossierDocuments(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
@@ -112,6 +116,9 @@ class DocumentWithdraw(APIView):
             document = document_for(request.user, pk)
         except Document.DoesNotExist:
             raise NotFound(_("Not found.")) from None
-        reason = request.data.get("reason", "")
+        # A reason that is not text (a list, an object: the API fuzz test sends them) is a 400, not a 500.
+        given = WithdrawalSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        reason = given.validated_data["reason"]
         document = _map_errors(lambda: WithdrawDocument(document, request.user, reason=reason).execute())
         return Response({"id": document.pk, "withdrawn_at": document.withdrawn_at})

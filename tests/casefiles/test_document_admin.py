@@ -219,3 +219,18 @@ def test_bad_input_is_refused_in_chinese_and_nothing_is_stored(client, settings,
         assert no_raw_values(body)
     assert (Attachment.objects.count(), Document.objects.count()) == before
     assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == stored
+
+
+@pytest.mark.parametrize("reason", [["材料有误"], {"text": "材料有误"}, True])
+def test_a_withdrawal_reason_that_is_not_text_is_a_400_through_the_api(client, reason):
+    """The API fuzz test sent ``{"reason": [...]}`` to api/v1/documents/<pk>/withdraw/ and got a 500 (the action
+    stripped a list). Now the reason is read as text first: a 400 naming the field, and nothing withdrawn."""
+    dossier = new_dossier(sorted(setup_schemes())[0], seed=331)
+    document = dossier.documents.order_by("pk").first()
+    client.force_login(dossier.applicant)
+    response = client.post(f"/api/v1/documents/{document.pk}/withdraw/", {"reason": reason},
+                           content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"]["fields"]["reason"] == ["不是有效的字符串。"]
+    document.refresh_from_db()
+    assert document.withdrawn_at is None

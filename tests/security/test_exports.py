@@ -186,6 +186,9 @@ def world(client):
     from wagtail.models import Page
     from wagtail.contrib.redirects.models import Redirect
 
+    from policypages.demo import ensure_home_page
+
+    ensure_home_page()  # Wagtail's welcome page is gone once a transactional test has flushed the database
     page = Page.objects.filter(depth__gt=1).order_by("pk").first()
     Page.objects.filter(pk=page.pk).update(title=PAYLOADS[0], draft_title=PAYLOADS[0], locked=True, locked_by=admin, locked_at=timezone.now())
     page.refresh_from_db()
