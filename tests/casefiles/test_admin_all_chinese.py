@@ -111,45 +111,37 @@ def english_words(text, identifiers=frozenset()):
     return [word for word in WORD.findall(NOT_WORDS.sub(" ", text)) if word not in TOLERATED]
 
 
-def sidebar(html):
-    """The menu links and every label of the sidebar, which Wagtail renders as JSON (``{% sidebar_props %}``)."""
-    match = re.search(r'<script id="wagtail-sidebar-props" type="application/json">(.*?)</script>', html, re.S)
+SIDEBAR_PROPS = re.compile(r'<script id="wagtail-sidebar-props" type="application/json">(.*?)</script>', re.S)
+
+
+def sidebar_dicts(html):
+    """Every object in the sidebar's props, which Wagtail renders as JSON (``{% sidebar_props %}``), in order."""
+    match = SIDEBAR_PROPS.search(html)
     assert match, "no sidebar on an admin page"
-    links, labels = [], []
-
-    def walk(node):
+    stack = [json.loads(match.group(1))]
+    while stack:
+        node = stack.pop()
         if isinstance(node, dict):
-            if isinstance(node.get("label"), str):
-                labels.append(node["label"])
-                if isinstance(node.get("url"), str):
-                    links.append(node["url"])
-            for value in node.values():
-                walk(value)
+            yield node
+            stack.extend(reversed(list(node.values())))
         elif isinstance(node, list):
-            for value in node:
-                walk(value)
+            stack.extend(reversed(node))
 
-    walk(json.loads(match.group(1)))
+
+def sidebar(html):
+    """The menu links and every label of the sidebar."""
+    links, labels = [], []
+    for node in sidebar_dicts(html):
+        if isinstance(node.get("label"), str):
+            labels.append(node["label"])
+            if isinstance(node.get("url"), str):
+                links.append(node["url"])
     return links, labels
 
 
 def account_name(html):
     """The name the sidebar's account menu shows (the MainMenuModule's account dict)."""
-    match = re.search(r'<script id="wagtail-sidebar-props" type="application/json">(.*?)</script>', html, re.S)
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "avatarUrl" in node:
-                found.append(node.get("name"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(match.group(1)))
-    return found[0] if found else None
+    return next((node.get("name") for node in sidebar_dicts(html) if "avatarUrl" in node), None)
 
 
 def data_names():
