@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "policypages",
     "search",
     "programmes",
+    "delivery",  # service requests and the responsible units' work orders (issue #20)
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
