@@ -81,6 +81,44 @@ def scheme_periods_cover_the_test_day():
     post_save.disconnect(sender=Scheme, dispatch_uid="tests-scheme-period")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def wagtail_initial_data_after_flush():
+    """What Wagtail's migrations put in a new database (the default locale, the root page, the welcome page and the
+    default site, the root collection), made again after a transactional test has flushed the database.
+
+    The flush at the end of a transactional or live-server test empties every table, and Django then sends
+    ``post_migrate`` as it does after ``migrate``; the data migrations do not run again. Under pytest-xdist a worker's
+    order can put such a test before one that opens the admin (whose menu links the root page: NoReverseMatch for
+    ``wagtailadmin_explore`` without it) or renders a page of the default site. Restored here, every test starts from
+    the database ``migrate`` made, whatever ran before it on its worker. Nothing is made when the rows exist."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(
+        _wagtail_initial_data, sender=apps.get_app_config("wagtailcore"), dispatch_uid="tests-wagtail-initial-data"
+    )
+    yield
+    post_migrate.disconnect(sender=apps.get_app_config("wagtailcore"), dispatch_uid="tests-wagtail-initial-data")
+
+
+def _wagtail_initial_data(sender, using="default", **kwargs):
+    from wagtail.models import Collection, Page, Site
+
+    from policypages.testing import ensure_wagtail_root
+
+    if using != "default":
+        return
+    ensure_wagtail_root()
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    if not Site.objects.exists():
+        root = Page.get_first_root_node()
+        welcome = root.get_children().first() or root.add_child(
+            instance=Page(title="Welcome to your new Wagtail site!", slug="home")
+        )
+        Site.objects.create(hostname="localhost", port=80, root_page=welcome, is_default_site=True)
+
+
 @pytest.fixture(autouse=True)
 def _real_scheme_periods_when_marked(request):
     """A test marked ``real_scheme_periods`` loads the files' periods as shipped."""

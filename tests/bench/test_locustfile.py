@@ -61,7 +61,13 @@ def test_every_user_kind_reaches_every_endpoint_without_a_failure(live_server, t
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "LOAD_PLAN": str(tmp_path / "plan.json"), "LOAD_WAIT_MIN": "0.05", "LOAD_WAIT_MAX": "0.15"},
+        env={
+            **os.environ,
+            "LOAD_PLAN": str(tmp_path / "plan.json"),
+            "LOAD_WAIT_MIN": "0.05",
+            "LOAD_WAIT_MAX": "0.15",
+            "LOAD_EVERY_TASK_FIRST": "1",
+        },
     )
     with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
