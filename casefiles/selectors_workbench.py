@@ -43,9 +43,9 @@ from .selectors import (
     _permission_id,
     _probe_group_grant,
     _row_key,
+    dossier_ids_visible_to,
     dossiers_actionable_count,
     dossiers_actionable_page,
-    dossiers_visible_to,
 )
 from .selectors_opinions import RELATED as REQUEST_RELATED
 from .selectors_opinions import requests_waiting_on
@@ -371,7 +371,7 @@ def workbench_for(user, *, today=None, size=WORKBENCH_SIZE, counts=None):
         bench.overdue_requests = [WorkItem(r.dossier, deadlines.of(r.due_date), r, r.department) for r in late]
         # A head supervises the department's work, not necessarily its case files: link only what they may open.
         shown = {item.dossier.pk for item in bench.overdue_dossiers + bench.overdue_requests}
-        visible = set(dossiers_visible_to(user, Dossier.objects.filter(pk__in=shown)).values_list("pk", flat=True))
+        visible = dossier_ids_visible_to(user, shown)
         for item in bench.overdue_dossiers + bench.overdue_requests:
             item.viewable = item.dossier.pk in visible
         if len(overdue) < size:
