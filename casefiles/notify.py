@@ -1,23 +1,19 @@
 """Notifications: an in-app inbox row, an e-mail (Django mail; locmem in tests) and optionally an SMS
-recorded in the outbox. Delivered by a background task (casefiles/tasks.py ``deliver_notification``) enqueued
-with the change (huicai/background.py): a rolled-back change notifies nobody, and no request waits on SMTP."""
+through the gateway (casefiles/sms.py: the outbox in development, the HTTP gateway in production). Delivered by a
+background task (casefiles/tasks.py ``deliver_notification``) enqueued with the change
+(huicai/background.py): a rolled-back change notifies nobody, and no request waits on SMTP."""
 
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils.module_loading import import_string
 
 from .masking import scrub_text
-from .models import Notification, SmsOutbox
+from .models import Notification
+from .sms import OutboxSmsGateway, sms_gateway
 
-
-class OutboxSmsBackend:
-    def send(self, phone, text):
-        SmsOutbox.objects.create(phone=phone, text=text)
-
-
-def sms_backend():
-    return import_string(settings.HUICAI_SMS_BACKEND)()
+# Earlier names of the outbox backend and its factory (HUICAI_SMS_BACKEND of existing deployments names the first).
+OutboxSmsBackend = OutboxSmsGateway
+sms_backend = sms_gateway
 
 
 def _email_wanted(user, event):

@@ -347,8 +347,23 @@ HUICAI_CSP_API_DOCS_DIRECTIVES = {
 # editable per state in the admin).
 HUICAI_DEFAULT_STAGE_WORKING_DAYS = int(os.environ.get("HUICAI_DEFAULT_STAGE_WORKING_DAYS", "10"))
 
-# SMS never leaves the machine in development and tests: it is written to an outbox table.
-HUICAI_SMS_BACKEND = os.environ.get("HUICAI_SMS_BACKEND", "casefiles.notify.OutboxSmsBackend")
+# SMS (casefiles/sms.py): in development and tests it never leaves the machine, it is written to an outbox table.
+# Production: HUICAI_SMS_BACKEND=casefiles.sms.HttpSmsGateway posts each message as JSON to HUICAI_SMS_GATEWAY_URL
+# with HUICAI_SMS_GATEWAY_KEY as a bearer token (the key only ever from the environment).
+HUICAI_SMS_BACKEND = os.environ.get("HUICAI_SMS_BACKEND", "casefiles.sms.OutboxSmsGateway")
+HUICAI_SMS_GATEWAY_URL = os.environ.get("HUICAI_SMS_GATEWAY_URL", "")
+HUICAI_SMS_GATEWAY_KEY = os.environ.get("HUICAI_SMS_GATEWAY_KEY", "")
+HUICAI_SMS_GATEWAY_TIMEOUT = float(os.environ.get("HUICAI_SMS_GATEWAY_TIMEOUT", "10"))  # seconds
+# One-time sign-in codes by SMS (phoneauth): lifetime, wrong guesses per code, and sends and checks per number and
+# per client address in each HUICAI_SMS_WINDOW seconds; one send per number per HUICAI_SMS_RESEND_SECONDS.
+HUICAI_SMS_CODE_TTL = int(os.environ.get("HUICAI_SMS_CODE_TTL", "300"))
+HUICAI_SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("HUICAI_SMS_CODE_MAX_ATTEMPTS", "5"))
+HUICAI_SMS_WINDOW = int(os.environ.get("HUICAI_SMS_WINDOW", "3600"))
+HUICAI_SMS_RESEND_SECONDS = int(os.environ.get("HUICAI_SMS_RESEND_SECONDS", "60"))
+HUICAI_SMS_SEND_LIMIT_PER_PHONE = int(os.environ.get("HUICAI_SMS_SEND_LIMIT_PER_PHONE", "5"))
+HUICAI_SMS_SEND_LIMIT_PER_ADDRESS = int(os.environ.get("HUICAI_SMS_SEND_LIMIT_PER_ADDRESS", "20"))
+HUICAI_SMS_CHECK_LIMIT_PER_PHONE = int(os.environ.get("HUICAI_SMS_CHECK_LIMIT_PER_PHONE", "20"))
+HUICAI_SMS_CHECK_LIMIT_PER_ADDRESS = int(os.environ.get("HUICAI_SMS_CHECK_LIMIT_PER_ADDRESS", "60"))
 
 # Error pages and error e-mails mask ID and mobile numbers, even with DEBUG on (huicai/debug.py).
 DEFAULT_EXCEPTION_REPORTER = "huicai.debug.PersonalDataExceptionReporter"
