@@ -23,6 +23,9 @@ from django.db import connections, transaction
 from ..tokens import char_tokens, char_text, word_text, word_tokens
 from .base import FILTER_FIELDS, INDEXES, RawHit, RawResult, SearchBackend
 
+# The embedded index's own tables (prefixes): not Django models, rebuilt by search_reindex (a backup skips them).
+TABLE_PREFIXES = ("search_doc", "search_fts", "search_principal")
+
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_doc (
         id INTEGER PRIMARY KEY,

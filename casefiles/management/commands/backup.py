@@ -24,6 +24,8 @@ from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from search.backends.embedded import TABLE_PREFIXES
+
 MANIFEST = "manifest.json"
 
 
@@ -66,8 +68,8 @@ def table_counts():
     counts = {}
     with connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names(cursor)):
-            if table.startswith(("search_doc", "search_fts", "sqlite_")):
-                continue  # the search index is rebuilt on restore
+            if table.startswith((*TABLE_PREFIXES, "sqlite_")):
+                continue  # the embedded search index is rebuilt on restore
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
             counts[table] = cursor.fetchone()[0]
     return counts
