@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="account/login.html"), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("", include("phoneauth.urls")),  # sign-up and sign-in by mobile number with an SMS code
     path("sitemap.xml", sitemap),
     path("search/", include("search.urls")),
     path("", include("programmes.urls")),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "search",
     "programmes",
     "delivery",  # service requests and the responsible units' work orders (issue #20)
+    "phoneauth",  # applicants' sign-up and sign-in by mobile number with SMS one-time codes
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
