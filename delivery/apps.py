@@ -10,3 +10,10 @@ class DeliveryConfig(AppConfig):
     label = "delivery"
     verbose_name = _("Service delivery")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from casefiles.services.cards import card_event_recorded
+
+        from .services import card_event_recorded as on_card_event
+
+        card_event_recorded.connect(on_card_event, dispatch_uid="delivery.card_event_recorded")

@@ -120,3 +120,22 @@ class UnitHolder(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.card.holder_name}"
+
+
+class DeliveryLimitSetting(models.Model):
+    """The programme office's own time limit for a scheme's services whose policy names none: an administrative
+    setting, labelled as such wherever it is shown (a request copies it with ``limit_is_setting``)."""
+
+    scheme = models.OneToOneField(
+        "casefiles.Scheme", verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="delivery_limit_setting"
+    )
+    working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    note = models.CharField(_("basis of the setting"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("administrative time limit")
+        verbose_name_plural = _("administrative time limits")
+        ordering = ["scheme"]
+
+    def __str__(self):
+        return f"{self.scheme} · {self.working_days}"

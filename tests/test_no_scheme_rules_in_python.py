@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("casefiles", "policypages", "programmes", "search", "huicai")
+PRODUCT = ("casefiles", "policypages", "programmes", "search", "huicai", "delivery")
 EXEMPT_PARTS = {"migrations", "tests", "__pycache__"}
 # Modules that make demo data or walk demo users through the workflow (they may name the shipped schemes).
 EXEMPT_NAMES = {"testing.py", "demo.py", "demo_cards.py", "demo_dossiers.py", "load_demo.py", "generate_load.py"}

@@ -10,6 +10,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -42,6 +43,10 @@ from ..notify import notify
 from ..permissions import refuse_own_dossier
 from .journal import journal_write
 from .refusals import refusals_journaled
+
+#: Sent inside the transaction after every event on a card is recorded (``card``, ``event``): service delivery lists
+#: the holder with the units serving the tier at issuance and tells them when services stop (delivery/services.py).
+card_event_recorded = Signal()
 
 EXIT_EFFECT_EVENT = {
     ExitEffect.REVOKE: CardEventKind.REVOKE,
@@ -283,6 +288,7 @@ def _record(card, kind, *, user=None, acting="", department=None, article="", re
             **(data or {}),
         },
     )
+    card_event_recorded.send(sender=Card, card=card, event=event)
     return event
 
 

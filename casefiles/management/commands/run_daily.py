@@ -12,14 +12,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from casefiles.tasks import card_daily, remind_opinion_requests
+from delivery.tasks import remind_overdue_service_requests
 from huicai.background import runs_in_database
 from programmes.tasks import programme_daily
 from search.tasks import index_outbox
 
 # The daily jobs: cards (expiry, reminders, automatic exit detection), opinion reminders, programme deadline
-# reminders, and a catch-up of the search outbox (rows a failed run left behind).
-DAILY = (card_daily, remind_opinion_requests, programme_daily, index_outbox)
-DATED = (card_daily, remind_opinion_requests)
+# reminders, overdue service requests (督办), and a catch-up of the search outbox (rows a failed run left behind).
+DAILY = (card_daily, remind_opinion_requests, programme_daily, remind_overdue_service_requests, index_outbox)
+DATED = (card_daily, remind_opinion_requests, remind_overdue_service_requests)
 KEEP_RESULTS_DAYS = 14
 KEEP_FAILED_RESULTS_DAYS = 90
 
