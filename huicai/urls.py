@@ -28,6 +28,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     path("search/", include("search.urls")),
     path("", include("programmes.urls")),
+    path("", include("delivery.report_urls")),  # 好差评 and the public delivery report
     path("", include("delivery.urls")),
     path("", include("casefiles.urls")),
 ]

@@ -373,9 +373,10 @@ def first_responsible_unit(service_item):
 
 
 @transaction.atomic
-def feedback_submit(*, user, service_item, kind, text, contact_phone=""):
+def feedback_submit(*, user, service_item, kind, text, contact_phone="", unit=None):
     """A holder or employer asks, complains or suggests about a service item; it goes to the item's first
-    responsible unit with an answer due in working days (通化 第二十条)."""
+    responsible unit with an answer due in working days (通化 第二十条). ``unit``: another department that must
+    answer (a poor service rating goes to the programme office, ``delivery.ratings``)."""
     if not user.is_authenticated:
         raise NotAllowed(_("Log in to send feedback."))
     if kind not in FeedbackKind.values:
@@ -384,7 +385,8 @@ def feedback_submit(*, user, service_item, kind, text, contact_phone=""):
     if len(text) < 5:
         raise CaseFileError(_("Please describe the matter in a few words."), code="text")
     scheme = service_item.scheme
-    unit = first_responsible_unit(service_item)
+    if unit is None:
+        unit = first_responsible_unit(service_item)
     if unit is None:
         unit = selectors.approver_department(scheme) or scheme.departments.filter(kind=DepartmentKind.HR_BUREAU).first()
     if unit is None:

@@ -174,6 +174,20 @@ def exits_by_reason(schemes):
             "rows": [[scheme, reason, n] for (scheme, reason), n in totals.items()]}
 
 
+def service_delivery_by_unit(schemes, *, today=None, months=12):
+    """The public delivery report's figures per scheme and responsible unit over the last ``months`` months
+    (``delivery.report``: the same aggregate queries, so the roll-up and the public page agree)."""
+    from delivery import report
+
+    month_list = report.months_back(months, today=today)
+    rows = report.monthly_rows(schemes=schemes, first_month=month_list[0], last_month=month_list[-1])
+    title = _("Service delivery by responsible unit (last %(months)d months)") % {"months": months}
+    return {"key": "delivery", "title": title,
+            "headers": [_("Programme"), _("Responsible unit"), *report.figure_headers()],
+            "rows": [[r.scheme_name, r.unit_name, *("" if v is None else v for v in report.figures(r))]
+                     for r in report.combined(rows, by_unit=True)]}
+
+
 def all_tables(schemes, *, today=None):
     return [
         applications_by_scheme(schemes),
@@ -184,6 +198,7 @@ def all_tables(schemes, *, today=None):
         overdue_by_department(schemes, today=today),
         active_cards_by_tier(schemes),
         exits_by_reason(schemes),
+        service_delivery_by_unit(schemes, today=today),
     ]
 
 

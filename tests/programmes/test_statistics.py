@@ -66,7 +66,7 @@ def test_page_charts_and_excel_download(data, client):
     response = client.get("/admin/programmes/statistics/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count("<svg class=\"chart\"") == 8 and "<rect" in html and "聊城市人才服务金卡" in html
+    assert html.count("<svg class=\"chart\"") == 9 and "<rect" in html and "聊城市人才服务金卡" in html
     assert "通化" not in html  # the talent office of 聊城 sees its own programme only
 
     workbook = load_workbook(io.BytesIO(client.get("/admin/programmes/statistics/?export=xlsx").content))
