@@ -25,6 +25,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(template_name="account/login.html"), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("", include("phoneauth.urls")),  # sign-up and sign-in by mobile number with an SMS code
+    # Sign-in through the identity provider (identity/): 404 unless it is configured.
+    path("oidc/", include("identity.urls")),
     path("sitemap.xml", sitemap),
     path("search/", include("search.urls")),
     path("", include("programmes.urls")),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "search",
     "programmes",
     "delivery",  # service requests and the responsible units' work orders (issue #20)
+    "identity",  # sign-in through the identity provider (统一身份认证, OpenID Connect), verified identities
     "phoneauth",  # applicants' sign-up and sign-in by mobile number with SMS one-time codes
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -130,6 +131,8 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before any other backend sees them.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in through the identity provider; answers nothing unless HUICAI_OIDC_ENABLED (below).
+    "identity.backends.ProviderBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -145,6 +148,37 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+
+# Sign-in through the identity provider (统一身份认证) with OpenID Connect, authorization code + PKCE
+# (mozilla-django-oidc; identity/). On only when the provider's endpoints and this client's credentials are all in
+# the environment; local accounts and passwords keep working either way (docs/DEPLOYMENT.md).
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email identity")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds per request to the provider
+LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL  # where a refused sign-in lands, with the reason as a message
+HUICAI_OIDC_ENABLED = all((OIDC_OP_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT,
+                           OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET))
+# Which claim carries what (providers name them differently). staff_account: the username of an existing Huicai
+# staff account the person holds; a sign-in with it never makes a new account.
+HUICAI_OIDC_CLAIMS = {
+    "name": os.environ.get("HUICAI_OIDC_CLAIM_NAME", "name"),
+    "id_type": os.environ.get("HUICAI_OIDC_CLAIM_ID_TYPE", "id_type"),
+    "id_number": os.environ.get("HUICAI_OIDC_CLAIM_ID_NUMBER", "id_number"),
+    "staff_account": os.environ.get("HUICAI_OIDC_CLAIM_STAFF_ACCOUNT", "staff_account"),
+    "email": os.environ.get("HUICAI_OIDC_CLAIM_EMAIL", "email"),
+}
+# The provider's ID-type values mapped onto Huicai's (casefiles.models.IdType), e.g. "111=resident_id,414=passport".
+HUICAI_OIDC_ID_TYPES = dict(
+    pair.split("=", 1) for pair in os.environ.get("HUICAI_OIDC_ID_TYPES", "").split(",") if "=" in pair
+)
 
 # zh-Hans is the default language; English is the second.
 LANGUAGE_CODE = "zh-hans"
