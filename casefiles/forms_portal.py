@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from identity.selectors import VERIFIED_FIELDS
+
 from .eligibility import FACT_LABELS, FACT_MAXIMA
 from .models import OTHER_MATERIAL, Department, DepartmentKind, IdType
 from .validation import FACT_NUMBER_MAX, dates_problem
@@ -86,9 +88,15 @@ class ApplicationForm(forms.Form):
     )
     employer = forms.ModelChoiceField(label=_("Employer"), queryset=None, required=False)
 
-    def __init__(self, *args, scheme, **kwargs):
+    def __init__(self, *args, scheme, verified=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
+        # Name, ID type and ID number the identity provider verified (identity.selectors.verified_identity): shown,
+        # not editable; a disabled field ignores what is posted and keeps this value.
+        for field in VERIFIED_FIELDS if verified else ():
+            self.fields[field].disabled = True
+            self.initial[field] = verified[field]
+            self.fields[field].help_text = _("Verified by the identity provider; it cannot be changed here.")
         self.fields["requested_tier"].queryset = scheme.tiers.all()
         self.fields["requested_tier"].label_from_instance = lambda tier: tier.name
         self.fields["criteria"].queryset = scheme.criteria.select_related("tier")

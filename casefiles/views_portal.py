@@ -16,6 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from identity.selectors import verified_identity
+
 from .errors import user_message
 from .exceptions import CaseFileError, MaterialsMissing, SelfDealing, StateConflict, TransitionDenied
 from .forms_portal import ApplicationForm, AttachmentForm, RegisterForm, TransitionForm
@@ -182,7 +184,7 @@ def application_new(request):
         return render(request, "casefiles/portal/choose_scheme.html", {"rows": _scheme_rows(), "closed_message": closed_message},
                       status=400 if request.method == "POST" else 200)
     if request.method == "POST":
-        form = ApplicationForm(request.POST, scheme=scheme)
+        form = ApplicationForm(request.POST, scheme=scheme, verified=verified_identity(request.user))
         if form.is_valid():
             arguments = form.service_arguments()
             try:
@@ -207,7 +209,7 @@ def application_new(request):
         initial = {"criteria": [c.pk for c in criteria], "requested_tier": tier.pk if tier else None}
         if request.user.email:
             initial["email"] = request.user.email
-        form = ApplicationForm(initial=initial, scheme=scheme)
+        form = ApplicationForm(initial=initial, scheme=scheme, verified=verified_identity(request.user))
     return render(request, "casefiles/portal/application_form.html", _form_context(form, scheme, None))
 
 
@@ -273,7 +275,7 @@ def application_edit(request, pk):
         return redirect("portal_application_detail", pk=dossier.pk)
     scheme = dossier.scheme
     if request.method == "POST":
-        form = ApplicationForm(request.POST, scheme=scheme)
+        form = ApplicationForm(request.POST, scheme=scheme, verified=verified_identity(request.user))
         if form.is_valid():
             arguments = form.service_arguments()
             criteria = arguments.pop("criteria")
@@ -291,7 +293,8 @@ def application_edit(request, pk):
                 messages.success(request, _("Your changes have been saved."))
                 return redirect("portal_application_detail", pk=dossier.pk)
     else:
-        form = ApplicationForm(initial=ApplicationForm.initial_from_dossier(dossier), scheme=scheme)
+        form = ApplicationForm(initial=ApplicationForm.initial_from_dossier(dossier), scheme=scheme,
+                               verified=verified_identity(request.user))
     return render(request, "casefiles/portal/application_form.html", _form_context(form, scheme, dossier))
 
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from huicai.api.pagination import paginated, paginated_schema
+from identity.selectors import verified_identity
 
 from ..exceptions import CaseFileError, TransitionDenied
 from ..masking import mask_id_number, mask_phone
@@ -123,9 +124,11 @@ class DossierCreateSerializer(serializers.Serializer):
     tier = serializers.CharField()
     criteria = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     facts = serializers.DictField(required=False, default=dict)
-    applicant_name = serializers.CharField(max_length=100)
-    id_type = serializers.ChoiceField(choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number = serializers.CharField(max_length=40)
+    # Optional for an applicant signed in through the identity provider: the verified values are taken (and a
+    # different value is refused); required for everyone else (validate).
+    applicant_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    id_type = serializers.ChoiceField(choices=IdType.choices, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     nationality = serializers.CharField(max_length=60, default="中国")
     phone = serializers.CharField(max_length=30)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -139,6 +142,11 @@ class DossierCreateSerializer(serializers.Serializer):
         problem = dossier_input_problem(data)
         if problem:
             raise ValidationError({problem[0]: problem[1]})
+        if verified_identity(self.context["request"].user) is None:
+            missing = {f: _("This field is required.") for f in ("applicant_name", "id_number") if not data[f].strip()}
+            if missing:
+                raise ValidationError(missing)
+            data["id_type"] = data["id_type"] or IdType.RESIDENT_ID
         try:
             scheme = Scheme.objects.get(slug=data["scheme"])
         except Scheme.DoesNotExist:
@@ -174,7 +182,7 @@ class DossierListCreate(generics.ListAPIView):
 
     @extend_schema(request=DossierCreateSerializer, responses={201: DossierDetailSerializer})
     def post(self, request):
-        serializer = DossierCreateSerializer(data=request.data)
+        serializer = DossierCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         try:

@@ -53,6 +53,31 @@ def _check_identity(identity):
         raise CaseFileError(_("Please enter a valid phone number."), code="phone")
 
 
+def _normal(field, value):
+    value = str(value or "").strip()
+    return value.upper() if field == "id_number" else value
+
+
+def verified_identity_refuse(user, values):
+    """CaseFileError when ``values`` would give a provider-verified field of ``user`` (name, ID type, ID number:
+    identity.selectors.VERIFIED_FIELDS) another value than the one the identity provider verified; else the verified
+    values ({} for an account without a verified identity), which the dossier takes."""
+    from identity.selectors import VERIFIED_FIELDS, verified_identity
+
+    verified = verified_identity(user)
+    if verified is None:
+        return {}
+    for field in VERIFIED_FIELDS:
+        given = values.get(field)
+        if given not in (None, "") and _normal(field, given) != _normal(field, verified[field]):
+            raise CaseFileError(
+                _("Your name, ID type and ID number were verified by the identity provider "
+                  "and cannot be changed here."),
+                code=field,
+            )
+    return {field: verified[field] for field in VERIFIED_FIELDS}
+
+
 def _check_criteria(scheme, tier, criteria):
     for criterion in criteria:
         if criterion.scheme_id != scheme.pk:
@@ -89,6 +114,7 @@ def dossier_create(*, applicant, scheme, requested_tier, criteria=(), facts=None
     if unknown:
         raise TypeError(f"unknown identity fields {sorted(unknown)}")
     scheme_closed_refuse(scheme)
+    identity.update(verified_identity_refuse(applicant, identity))  # an applicant signed in through the provider
     _check_identity({**identity, "facts": facts})
     criteria = list(criteria)
     _check_criteria(scheme, requested_tier, criteria)
@@ -140,6 +166,7 @@ def dossier_update(*, dossier, user, criteria=None, **changes):
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"fields not editable: {sorted(unknown)}")
+    verified_identity_refuse(user, changes)
     before = {}
     for field, value in changes.items():
         old = getattr(dossier, field)
