@@ -235,15 +235,36 @@ def warm_up():
                 "</style></head><body><p>一1<b>一1</b></p><p class=s>一1<b>一1</b></p></body></html>")
 
 
-def issuing_body(scheme):
-    """The departments named on the scheme's certificates (``cards.certificate.issuing_bodies`` in the scheme file,
-    e.g. 通化 第十四条: the organisation department and the HR bureau jointly), else its jurisdiction."""
+def issuing_departments(scheme):
+    """The departments that issue the scheme's certificates (``cards.certificate.issuing_bodies`` in the scheme file,
+    e.g. 通化 第十四条: the organisation department and the HR bureau jointly), in the file's order: each signs."""
     from .services.cards import card_rules
 
     codes = (card_rules(scheme)["certificate"] or {}).get("issuing_bodies")
-    departments = {d.code: d.name for d in scheme.departments.all()}
-    names = [departments[c] for c in codes or () if c in departments]
-    return names or [scheme.jurisdiction.name]
+    departments = {d.code: d for d in scheme.departments.select_related("jurisdiction")}
+    return [departments[c] for c in codes or () if c in departments]
+
+
+def issuing_body(scheme):
+    """The names of the departments named on the scheme's certificates, else its jurisdiction's."""
+    return [d.name for d in issuing_departments(scheme)] or [scheme.jurisdiction.name]
+
+
+def seal_note(departments):
+    """The line printed where the seal would be when a signing department has no seal image (else "")."""
+    from .seals import keys
+
+    if any(not d.seal_image and keys.signer_for(d) is not None for d in departments):
+        return "本文件已加盖电子签名（未上传印章图像）"
+    return ""
+
+
+def seal_image_uris(departments):
+    """file: URIs of the departments' seal images, for the print file (drawn on every page; the file is signed
+    once, invisibly)."""
+    from .seals.signing import seal_image
+
+    return [Path(d.seal_image.path).as_uri() for d in departments if seal_image(d) is not None]
 
 
 def certificate_wording(card):
@@ -286,6 +307,7 @@ def certificate_context(card):
         "bodies": issuing_body(card.scheme),
         "verify_url": verification_url(card),
         "qr": qr_img(verification_url(card)),
+        "seal_note": seal_note(issuing_departments(card.scheme)),
     }
 
 
@@ -293,25 +315,59 @@ def certificate_html(cards):
     return render_html("pdf/certificate.html", {"certificates": [certificate_context(c) for c in cards]})
 
 
-def certificate_pdf(card, cache=True):
-    """The certificate of one card. Rendering takes ~60 ms CPU; the result is kept in private storage under a hash
-    of its HTML, so a repeated download (nothing on the certificate changed) is a file read."""
+def certificate_licence(card):
+    from .seals.licence import licence_for_card
+
+    title, _text = certificate_wording(card)
+    return licence_for_card(card, title="".join(title.split()), bodies=issuing_body(card.scheme))
+
+
+def sign_certificate(content, card, departments=None):
+    """The rendered certificate signed by its issuing departments, the licence metadata in its XMP."""
+    from .seals import signing
+
+    departments = issuing_departments(card.scheme) if departments is None else departments
+    return signing.sign_pdf(content, departments=departments, kind=signing.CERTIFICATE,
+                            licence=certificate_licence(card))
+
+
+def certificate_pdf(card, cache=True, sign=True):
+    """The certificate of one card, signed (``seals.signing``). Rendering takes ~60 ms CPU; the result is kept in
+    private storage under a hash of its HTML and of the signers' certificates and seal images, so a repeated download
+    (nothing on the certificate changed) is a file read."""
+    from .seals.signing import fingerprint
+
     html = certificate_html([card])
+    departments = issuing_departments(card.scheme)
     if not cache:
-        return html_to_pdf(html)
+        content = html_to_pdf(html)
+        return sign_certificate(content, card, departments) if sign else content
     storage = storages["private"]
-    name = f"certificates/{card.pk}-{hashlib.sha256(html.encode()).hexdigest()[:24]}.pdf"
+    key = hashlib.sha256((html + fingerprint(departments)).encode()).hexdigest()[:24]
+    name = f"certificates/{card.pk}-{key}.pdf"
     if storage.exists(name):
         with storage.open(name, "rb") as handle:
             return handle.read()
-    content = html_to_pdf(html)
+    content = sign_certificate(html_to_pdf(html), card, departments)
     storage.save(name, ContentFile(content))
     return content
 
 
-def certificates_pdf(cards, workers=None):
-    """One print file for a production batch: one page per card."""
-    return certificates_pdf_from_contexts([certificate_context(c) for c in cards], workers=workers)
+def certificates_pdf(cards, workers=None, sign=True):
+    """One print file for a production batch: one page per card, the issuing departments' seal images drawn on
+    every page, the file signed once (invisibly) by those departments."""
+    from .seals import signing
+
+    contexts = [certificate_context(c) for c in cards]
+    departments = issuing_departments(cards[0].scheme) if cards else []
+    seals = seal_image_uris(departments)
+    for context in contexts:
+        context["seal_images"] = seals
+        context["print_file"] = True
+    content = certificates_pdf_from_contexts(contexts, workers=workers)
+    if not sign or not departments:
+        return content
+    return signing.sign_pdf(content, departments=departments, kind=signing.PRINT_FILE, visible=False)
 
 
 CHUNK_MIN = 100  # below this many pages one process is quicker than starting more
@@ -370,26 +426,35 @@ def public_notice_html(notice):
          "tier": (d.granted_tier or d.requested_tier).name}
         for d in notice.dossiers.select_related("employer", "granted_tier", "requested_tier").order_by("pk")
     ]
+    from .services.notices import notice_departments
+
     return render_html("pdf/public_notice.html", {"notice": notice, "scheme": notice.scheme, "rows": rows,
-                                                   "bodies": issuing_body(notice.scheme)})
+                                                   "bodies": issuing_body(notice.scheme),
+                                                   "seal_note": seal_note(notice_departments(notice.scheme)[:1])})
 
 
 def public_notice_pdf(notice):
-    return html_to_pdf(public_notice_html(notice))
+    """The notice signed by the scheme's notice department."""
+    from .seals import signing
+    from .services.notices import notice_departments
+
+    departments = notice_departments(notice.scheme)[:1]
+    return signing.sign_pdf(html_to_pdf(public_notice_html(notice)), departments=departments,
+                            kind=signing.PUBLIC_NOTICE)
 
 
 ANNOUNCEMENT_CHUNK_ROWS = 400
 
 
 def announcement_html(*, title, issuing_body_name, document_number, date, intro, rows, scheme_name="", part="whole",
-                      offset=0, page_numbers=True):
+                      offset=0, page_numbers=True, seal_note=""):
     """``part``: ``whole``, or for chunked rendering ``first`` (header and table head), ``middle`` (rows only),
     ``last`` (rows and signature)."""
     numbered = [{**row, "n": offset + i} for i, row in enumerate(rows, start=1)]
     return render_html("pdf/exit_announcement.html", {
         "title": title, "issuing_body": issuing_body_name, "document_number": document_number, "date": date,
         "intro": intro, "rows": numbered, "scheme_name": scheme_name, "head": part in ("whole", "first"),
-        "tail": part in ("whole", "last"), "page_numbers": page_numbers,
+        "tail": part in ("whole", "last"), "page_numbers": page_numbers, "seal_note": seal_note,
     })
 
 

@@ -21,6 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from . import pdf
 from .exceptions import TransitionDenied
 from .models import Card, ProductionBatch, PublicNotice, ServiceCategory
+from .seals.keys import SigningUnavailable
 from .selectors_cards import (
     card_for,
     card_for_number,
@@ -84,7 +85,8 @@ def verify_number(request):
     """The public form: a card number and its holder's name (or the ID number's last four characters). Posted, so
     that neither reaches a URL or an access log."""
     if request.method == "GET":
-        return render(request, "casefiles/verify.html", {"form": VerifyNumberForm()})
+        context = {"form": VerifyNumberForm(), "document_form": VerifyDocumentForm()}
+        return render(request, "casefiles/verify.html", context)
     form = VerifyNumberForm(request.POST)
     throttle = VerifyNumberThrottle()
     if not throttle.allow_request(request, None):
@@ -96,6 +98,75 @@ def verify_number(request):
         context = {"form": form, "not_found": True, "by_number": True}
         return render(request, "casefiles/verify.html", context, status=404)
     return render(request, "casefiles/verify.html", {"form": VerifyNumberForm(), "result": verification_payload(card)})
+
+
+class VerifyDocumentForm(forms.Form):
+    document = forms.FileField(label=gettext_lazy("Signed PDF: a certificate, public notice or announcement"))
+
+    def clean_document(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["document"]
+        limit = settings.HUICAI_VERIFY_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB. Upload the PDF as you received it.") % {"size": limit // 2**20},
+                code="size",
+            )
+        head = upload.read(1024)
+        upload.seek(0)
+        if b"%PDF-" not in head:
+            raise forms.ValidationError(_("The file is not a PDF."), code="type")
+        return upload
+
+
+def _document_result(verdict):
+    """What the page says about an uploaded document: the verdict, who signed it and when, and — for a valid
+    certificate whose card exists — the card's current status as the card check shows it (nothing more)."""
+    from .seals import verification
+
+    messages_by_outcome = {
+        verification.VALID: _("The signature is valid: the document is unchanged since it was signed."),
+        verification.TAMPERED: _("The signature is not valid: the document was changed after it was signed, or the "
+                                 "signature is damaged."),
+        verification.UNTRUSTED: _("The signature is intact, but it was not made with a certificate of an issuing "
+                                  "department this service trusts."),
+        verification.MODIFIED: _("The signature is intact, but content was added to the document after it was "
+                                 "signed."),
+        verification.UNSIGNED: _("The document carries no electronic signature."),
+        verification.UNREADABLE: _("The file cannot be read as a PDF."),
+    }
+    card = None
+    if verdict.valid and verdict.licence is not None:
+        card = card_for_number(verdict.licence.licence_number, verdict.licence.holder)
+    return {
+        "outcome": verdict.outcome, "valid": verdict.valid, "message": messages_by_outcome[verdict.outcome],
+        "signers": [{"name": name, "at": timezone.localtime(at) if at else None} for name, at in verdict.signers],
+        "reason": verdict.reason if verdict.valid else "",
+        "card": verification_payload(card) if card is not None else None,
+        "licence_unknown": verdict.valid and verdict.licence is not None and card is None,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_document(request):
+    """The public form: upload a signed PDF; the page says whether its signature holds and, for a certificate, the
+    card's current status. The file is checked in memory and not kept."""
+    from .seals.verification import verify_pdf
+
+    if request.method == "GET":
+        return render(request, "casefiles/verify.html", {"document_form": VerifyDocumentForm()})
+    throttle = VerifyPageThrottle()
+    if not throttle.allow_request(request, None):
+        return _throttled(request, throttle, {"document_form": VerifyDocumentForm()})
+    form = VerifyDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "casefiles/verify.html", {"document_form": form}, status=400)
+    verdict = verify_pdf(form.cleaned_data["document"].read())
+    return render(request, "casefiles/verify.html", {
+        "document_form": VerifyDocumentForm(), "document": _document_result(verdict),
+    })
 
 
 def _card_or_404(request, pk):
@@ -140,6 +211,17 @@ def my_cards(request):
     return render(request, "casefiles/card_list.html", {"cards": cards})
 
 
+def _signing_unavailable(request):
+    """Production signs every document (``HUICAI_SIGNING_REQUIRED``): without the department's key the document is
+    refused, never handed out unsigned (the reason, without key material, is in the log)."""
+    import logging
+
+    logging.getLogger(__name__).error("Document refused: its department has no usable signing key.", exc_info=True)
+    message = _("This document cannot be issued now: the issuing department's electronic seal is not set up. "
+                "Please try again later or contact the department.")
+    return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+
+
 def _pdf_response(content, filename, inline=False):
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
@@ -153,7 +235,10 @@ def certificate(request, pk):
     card = _card_or_404(request, pk)
     if acting_as(request.user, card, ["holder", "department"]) is None:
         raise PermissionDenied(_("You may not download this certificate."))
-    content = pdf.certificate_pdf(card)
+    try:
+        content = pdf.certificate_pdf(card)
+    except SigningUnavailable:
+        return _signing_unavailable(request)
     journal_write(action="casefiles.card.certificate_download", actor=request.user, dossier=card.dossier, obj=card,
                   data={"number": card.number})
     return _pdf_response(content, f"certificate-{card.number}.pdf")
@@ -227,7 +312,11 @@ def notice_pdf(request, pk):
     if not notice.pdf:
         from django.core.files.base import ContentFile
 
-        notice.pdf.save(f"notice-{notice.pk}.pdf", ContentFile(pdf.public_notice_pdf(notice)), save=True)
+        try:
+            content = pdf.public_notice_pdf(notice)
+        except SigningUnavailable:
+            return _signing_unavailable(request)
+        notice.pdf.save(f"notice-{notice.pk}.pdf", ContentFile(content), save=True)
     journal_write(action="casefiles.notice.pdf_download", actor=request.user, obj=notice, data={"number": notice.number})
     with notice.pdf.open("rb") as handle:
         return _pdf_response(handle.read(), f"notice-{notice.pk}.pdf")

@@ -4,7 +4,7 @@ from importlib import import_module
 
 MODULES = (
     "schemes", "scheme_files", "jobs", "dossiers", "documents", "cards", "cards_actions", "calendar", "opinions", "notices",
-    "workbench",
+    "workbench", "seals",
 )
 for module in MODULES:
     try:

@@ -67,11 +67,25 @@ class ExitAnnouncementPage(RememberedRouteMixin, RoutablePageMixin, Page):
             self.compile_rows()
         return super().minimal_clean()
 
+    def signing_departments(self):
+        """The scheme's department named as the issuing body, else the departments that issue its certificates
+        (the first of them): it signs the PDF (casefiles/seals)."""
+        from casefiles.pdf import issuing_departments
+
+        departments = self.scheme.departments.select_related("jurisdiction")
+        named = [d for d in departments if d.name == self.issuing_body.strip()]
+        return named[:1] or issuing_departments(self.scheme)[:1]
+
     def pdf_bytes(self):
         from casefiles import pdf
+        from casefiles.seals import signing
 
-        return pdf.announcement_pdf(title=self.title, issuing_body_name=self.issuing_body, document_number=self.document_number,
-                                    date=self.issued_on, intro=self.intro, rows=self.rows, scheme_name=self.scheme.name)
+        departments = self.signing_departments()
+        content = pdf.announcement_pdf(title=self.title, issuing_body_name=self.issuing_body,
+                                       document_number=self.document_number, date=self.issued_on, intro=self.intro,
+                                       rows=self.rows, scheme_name=self.scheme.name,
+                                       seal_note=pdf.seal_note(departments))
+        return signing.sign_pdf(content, departments=departments, kind=signing.EXIT_ANNOUNCEMENT)
 
     def pdf_name(self):
         return f"announcements/{self.pk}-{self.live_revision_id or 0}.pdf"

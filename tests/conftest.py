@@ -225,3 +225,31 @@ def analyze_tables():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+@pytest.fixture(scope="session")
+def signing_ca(tmp_path_factory):
+    """A development CA for the session (casefiles/seals/keys.py), in its own directory: EC keys, made in
+    milliseconds. Department keys are issued under it on demand by ``signing_keys``."""
+    from casefiles.seals import keys
+
+    directory = tmp_path_factory.mktemp("signing")
+    keys.dev_ca(directory)
+    return directory
+
+
+@pytest.fixture
+def signing_keys(settings, signing_ca):
+    """Signing on, against the session's CA: ``issue(*departments)`` gives departments keys (kept for the session:
+    files are named by jurisdiction and department code)."""
+    from casefiles.seals import keys
+
+    settings.HUICAI_SIGNING_DIR = str(signing_ca)
+    settings.HUICAI_SIGNING_BACKEND = keys.DEV_BACKEND
+    settings.HUICAI_SIGNING_TRUST_ROOTS = None
+
+    def issue(*departments):
+        for department in departments:
+            keys.make_dev_department_key(department, signing_ca)
+
+    return issue

@@ -7,6 +7,7 @@ groups, so adding a person to a department is all it takes for them to see its w
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,32 @@ class DepartmentKind(models.TextChoices):
     EMPLOYER = "employer", _("Employer")
 
 
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+SEAL_IMAGE_MAX_BYTES = 1024 * 1024
+SEAL_IMAGE_MIN_PX, SEAL_IMAGE_MAX_PX = 120, 2000
+
+
+def validate_seal_image(value):
+    """A seal image is a PNG (transparent background) or JPEG, at most 1 MB, 120–2000 pixels a side."""
+    from django.core.files.images import get_image_dimensions
+
+    if value.size > SEAL_IMAGE_MAX_BYTES:
+        raise ValidationError(_("The seal image may be at most 1 MB."), code="seal_size")
+    width, height = get_image_dimensions(value)
+    if not width or not height:
+        raise ValidationError(_("The seal image is not a PNG or JPEG image."), code="seal_image")
+    if min(width, height) < SEAL_IMAGE_MIN_PX or max(width, height) > SEAL_IMAGE_MAX_PX:
+        raise ValidationError(
+            _("The seal image must be between %(min)s and %(max)s pixels on each side."),
+            code="seal_dimensions", params={"min": SEAL_IMAGE_MIN_PX, "max": SEAL_IMAGE_MAX_PX},
+        )
+
+
 class Department(models.Model):
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="departments"
@@ -92,6 +119,13 @@ class Department(models.Model):
     sector = models.CharField(_("sector"), max_length=100, blank=True)
     group = models.OneToOneField(
         Group, verbose_name=_("group"), on_delete=models.PROTECT, related_name="department", editable=False
+    )
+    seal_image = models.ImageField(
+        _("seal image"), storage=_private_storage, upload_to="seals/", blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"]), validate_seal_image],
+        help_text=_("The department's official seal as a PNG with a transparent background (or a JPEG). It is the "
+                    "visible seal of the documents the department signs; without it they are signed without a "
+                    "visible seal."),
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from .. import views_cards
 
 urlpatterns = [
     path("verify/", views_cards.verify_number, name="card-verify-number"),
+    path("verify/document/", views_cards.verify_document, name="card-verify-document"),
     path("verify/<str:token>/", views_cards.verify, name="card-verify"),
     path("cards/", views_cards.my_cards, name="card-list"),
     path("cards/<int:pk>/", views_cards.ecard, name="card-ecard"),

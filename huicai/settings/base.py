@@ -417,3 +417,14 @@ LOGGING = {
 # Plain-text policy documents imported by the demo (policypages.demo) and `import_policy`.
 # The five policy texts the product is specified by (copied from ../shared/seeds so a clone is self-contained).
 HUICAI_SEEDS_DIR = Path(os.environ.get("HUICAI_SEEDS_DIR", BASE_DIR / "docs" / "seeds"))
+
+# Sealed documents (casefiles/seals/keys.py): where departments' signing keys come from. "dev": the files
+# `manage.py make_signing_keys` writes under PRIVATE_ROOT/signing; "pkcs12": one PKCS#12 file per department, path and
+# passphrase from the environment (docs/DEPLOYMENT.md). Not required here: without a key a document is left unsigned
+# (logged); production requires it.
+HUICAI_SIGNING_BACKEND = os.environ.get("HUICAI_SIGNING_BACKEND", "dev")
+HUICAI_SIGNING_DIR = os.environ.get("HUICAI_SIGNING_DIR") or None
+HUICAI_SIGNING_PKCS12_DIR = os.environ.get("HUICAI_SIGNING_PKCS12_DIR") or None
+HUICAI_SIGNING_TRUST_ROOTS = os.environ.get("HUICAI_SIGNING_TRUST_ROOTS") or None
+HUICAI_SIGNING_REQUIRED = env_bool("HUICAI_SIGNING_REQUIRED", False)
+HUICAI_VERIFY_UPLOAD_MAX_BYTES = int(os.environ.get("HUICAI_VERIFY_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

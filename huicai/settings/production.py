@@ -16,7 +16,15 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))  # noqa: F405
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # noqa: F405
+# Staff confirm every sign-in with a second factor (huicai/twofactor); turning it off needs an explicit setting.
+HUICAI_STAFF_SECOND_FACTOR = env_bool("HUICAI_STAFF_SECOND_FACTOR", True)  # noqa: F405
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405
+
+# Sealed documents: every certificate, notice and announcement is signed by its department's key from a PKCS#12 file
+# (casefiles/seals/keys.py, docs/DEPLOYMENT.md). A department without a usable key makes its documents fail with
+# an error, never silently unsigned.
+HUICAI_SIGNING_BACKEND = os.environ.get("HUICAI_SIGNING_BACKEND", "pkcs12")  # noqa: F405
+HUICAI_SIGNING_REQUIRED = env_bool("HUICAI_SIGNING_REQUIRED", True)  # noqa: F405
 
 try:
     from .local import *  # noqa: F403
