@@ -242,6 +242,43 @@ OPERATIONS = {
             "with no department, not the applicant); the deadline is counted in working days from the scheme data."
         ),
     ),
+    "service_requests_list": (
+        gettext_lazy("The caller's service requests"),
+        gettext_lazy(
+            "Requests for a card's services that the caller made or that concern the caller's cards, newest first, "
+            "with their state, time limit, due day and the steps the caller may take."
+        ),
+    ),
+    "service_requests_create": (
+        gettext_lazy("Request a service of a card"),
+        gettext_lazy(
+            "The holder, or the staff of the employer the card names, requests one service of the card's tier (or of "
+            "a tier it includes). Refused (400) with the reason and article for a card that is not valid, a service "
+            "outside the tier, or after the card's services ended."
+        ),
+    ),
+    "service_requests_retrieve": (
+        gettext_lazy("One service request"),
+        gettext_lazy(
+            "For the holder, the requester, the responsible unit and the programme office. Of the holder the unit "
+            "sees only the name, phone and masked ID number."
+        ),
+    ),
+    "service_requests_steps_create": (
+        gettext_lazy("Take a step on a service request"),
+        gettext_lazy(
+            "The responsible unit accepts, asks for material, completes or refuses (with the reason and the article "
+            "it rests on); the holder answers a request for material with supply. Give `expected_state` to be "
+            "refused (409) if the request has moved on."
+        ),
+    ),
+    "service_queue_retrieve": (
+        gettext_lazy("A responsible unit's queue"),
+        gettext_lazy(
+            "The requests for the unit's services, newest first, one page at a time (pass `next` as `after`), with "
+            "the count (“1,000+” beyond the cap). Only for the unit's members."
+        ),
+    ),
     "search_retrieve": (
         gettext_lazy("Search"),
         gettext_lazy("Full-text search of the published policy pages and guides. Public."),
@@ -273,6 +310,9 @@ REQUEST_EXAMPLES = {
     "dossiers_experts_create": {"experts": [42], "working_days": 10},
     "cards_report_loss_create": {"comment": "卡片于火车站遗失。"},
     "cards_revocation_requests_create": {"reason": "9.1", "comment": "已离职。"},
+    "service_requests_create": {"card": 12, "service": "9.2.1", "detail": "配偶随迁落户，材料已备齐。"},
+    "service_requests_steps_create": {"step": "refuse", "note": "迁入地不在本市。", "article": "第九条第2项第①目",
+                                      "expected_state": "accepted"},
 }
 
 PAGE_PARAMETERS = [
@@ -366,7 +406,7 @@ def _errors_for(path, method, operation):
         statuses.add(404)
     if anonymous:
         statuses.add(429)
-    if method == "post" and ("/transitions/" in path or path.startswith("/api/v1/cards/{id}/")):
+    if method == "post" and ("/transitions/" in path or "/steps/" in path or path.startswith("/api/v1/cards/{id}/")):
         statuses.add(409)
     return statuses
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("auth/logout/", views.logout, name="api-logout"),
     path("", include("search.api_urls")),
     path("", include("casefiles.api_urls")),
+    path("", include("delivery.api_urls")),
     path("", include("policypages.api_urls")),
 ]
