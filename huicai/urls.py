@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="account/login.html"), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include("huicai.twofactor.urls")),  # officers' second factor
     path("", include("phoneauth.urls")),  # sign-up and sign-in by mobile number with an SMS code
     # Sign-in through the identity provider (identity/): 404 unless it is configured.
     path("oidc/", include("identity.urls")),

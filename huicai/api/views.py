@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from ..accounts import clear_site_data
+from ..twofactor.policy import second_factor_required
+from ..twofactor.services import SecondFactorRefused, second_factor_check
 from .authentication import revoke_tokens, token_expires, token_for
 from .exceptions import error_response
 
@@ -16,6 +18,8 @@ from .exceptions import error_response
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(label=_("Username"))
     password = serializers.CharField(label=_("Password"), style={"input_type": "password"})
+    # Accounts that must confirm sign-ins with a second factor (huicai/twofactor) give its code here too.
+    otp_code = serializers.CharField(label=_("Second-factor code"), required=False, allow_blank=True)
 
 
 @extend_schema(
@@ -41,6 +45,11 @@ def obtain_token(request):
     )
     if user is None or not user.is_active:
         return error_response(401, _("Wrong username or password."), code="invalid_credentials")
+    if second_factor_required(user):
+        try:
+            second_factor_check(user=user, code=serializer.validated_data.get("otp_code", ""))
+        except SecondFactorRefused as exc:
+            return error_response(401, exc.message, code="second_factor_required")
     token = token_for(user)
     return Response({"token": token.key, "expires": token_expires(token)})
 

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "django_tasks_db",  # background tasks as database rows, run by `manage.py db_worker` (huicai/background.py)
     "guardian",
     "axes",
+    "django_otp",  # officers' second factor (huicai/twofactor): authenticator apps and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "huicai.twofactor",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -74,7 +78,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # With HUICAI_STAFF_SECOND_FACTOR on, staff go to the second step until their session has passed it.
+    "huicai.twofactor.middleware.StaffSecondFactorMiddleware",
     # Cache-Control: no-store, private on the API and on every answer to a signed-in user (inside WhiteNoise).
     "huicai.middleware.PrivateResponsesMiddleware",
     # A write that lost a race for a database lock: 409 with a Chinese message (huicai.conflicts).
@@ -330,6 +338,12 @@ AXES_LOCKOUT_CALLABLE = "huicai.middleware.axes_lockout_response"  # 429 with a 
 # Password reset requests (huicai.accounts): at most this many per client address and per e-mail address per window.
 HUICAI_PASSWORD_RESET_LIMIT = int(os.environ.get("HUICAI_PASSWORD_RESET_LIMIT", "5"))
 HUICAI_PASSWORD_RESET_WINDOW = int(os.environ.get("HUICAI_PASSWORD_RESET_WINDOW", "3600"))  # seconds
+
+# Officers' second factor (huicai/twofactor): when on, an account that may enter the admin confirms every sign-in with
+# a code from an authenticator app (TOTP) or a single-use recovery code. On in production settings.
+HUICAI_STAFF_SECOND_FACTOR = env_bool("HUICAI_STAFF_SECOND_FACTOR", False)
+HUICAI_RECOVERY_CODE_COUNT = int(os.environ.get("HUICAI_RECOVERY_CODE_COUNT", "10"))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Huicai")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

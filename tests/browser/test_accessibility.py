@@ -41,6 +41,9 @@ NOT_PAGES = {
     "programmes-inbox-open": "a redirect to the message's target",
     "public-notice-objection-sent": "the page after an objection is sent (the objection form is visited)",
     "wagtail_serve": "the Wagtail pages, visited one per page model",
+    "twofactor_verify": "asks for the code of an account with an authenticator; the demo's officers have none, so it "
+    "redirects to twofactor_enrol (visited), a page of the same form",
+    "twofactor_recovery_codes": "POST only (new recovery codes, from a verified session)",
 }
 
 
@@ -171,9 +174,13 @@ def _public_visits(data):
     expert_request = OpinionRequest.objects.filter(expert__isnull=False, status=OpinionRequestStatus.OPEN).first()
     employer = users.get(username=f"{slug}.employer")
     holder = card.holder
+    officer = users.filter(is_staff=True, is_superuser=False).order_by("username").first()
     visits += [
         ("login", None, reverse("login")),
         ("portal_register", None, reverse("portal_register")),
+        ("phone_login", None, reverse("phone_login")),
+        ("phone_register", None, reverse("phone_register")),
+        ("twofactor_enrol", officer.username, reverse("twofactor_enrol")),
         ("search:results", None, reverse("search:results") + "?q=人才"),
         ("card-verify-number", None, reverse("card-verify-number")),
         ("card-verify", None, _path(verification_url(card))),

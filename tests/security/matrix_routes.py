@@ -148,6 +148,12 @@ EXEMPT = {
     "api/v1/auth/token/": "token for one's own credentials",
     "api/v1/auth/logout/": "ends the caller's own token",
     "accounts/logout/": "ends the caller's own session (and clears the site's stored data)",
+    "accounts/phone/login/": "signs the caller in with an SMS code sent to a number they hold (phoneauth); shows "
+                             "nobody's data, the number masked, and answers alike for numbers without an account",
+    "accounts/phone/register/": "creates the caller's account from an SMS code sent to a number they hold",
+    "accounts/two-factor/enrol/": "the caller's own authenticator (a replacement only from a verified session)",
+    "accounts/two-factor/verify/": "the caller's own second step after the password",
+    "accounts/two-factor/recovery-codes/": "POST only: the caller's own new recovery codes, from a verified session",
     "admin/logout/": "Wagtail's logout: ends the caller's own session (and clears the site's stored data)",
     "admin/password_reset/": "Wagtail's password reset form, rate-limited (huicai.accounts): sends a link to the address",
     "api/v1/whoami/": "the caller's own identity",
