@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Officers' sessions end HUICAI_STAFF_SESSION_AGE seconds after their sign-in (huicai/staff_sessions.py).
+    "huicai.staff_sessions.StaffSessionLifetimeMiddleware",
     # With HUICAI_STAFF_SECOND_FACTOR on, staff go to the second step until their session has passed it.
     "huicai.twofactor.middleware.StaffSecondFactorMiddleware",
     # Cache-Control: no-store, private on the API and on every answer to a signed-in user (inside WhiteNoise).
@@ -349,6 +351,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# An account that may enter the admin is signed out this many seconds after it signed in, busy or not (0: only
+# SESSION_COOKIE_AGE applies). Applicants keep SESSION_COOKIE_AGE.
+HUICAI_STAFF_SESSION_AGE = int(os.environ.get("HUICAI_STAFF_SESSION_AGE", str(SESSION_COOKIE_AGE)))
 # Wagtail's admin reads the token from the page (wagtailConfig), not from the cookie.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
