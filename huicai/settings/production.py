@@ -18,8 +18,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)  # noqa: F405
 # Staff confirm every sign-in with a second factor (huicai/twofactor); turning it off needs an explicit setting.
 HUICAI_STAFF_SECOND_FACTOR = env_bool("HUICAI_STAFF_SECOND_FACTOR", True)  # noqa: F405
-# Staff confirm every sign-in with a second factor (huicai/twofactor); turning it off needs an explicit setting.
-HUICAI_STAFF_SECOND_FACTOR = env_bool("HUICAI_STAFF_SECOND_FACTOR", True)  # noqa: F405
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")  # noqa: F405
 
 # Sealed documents: every certificate, notice and announcement is signed by its department's key from a PKCS#12 file
