@@ -103,13 +103,27 @@ class RequestDetailView(AdminPage):
                 "item": found,
                 "holder": selectors.holder_view(found),
                 "steps": steps,
-                "today": timezone.localdate(),
+                "overdue": bool(
+                    found.state == ServiceRequestState.ACCEPTED and found.due_on and found.due_on < timezone.localdate()
+                ),
             }
         )
 
     def post(self, request, pk):
         found = self._request(pk)
         form = StepForm(request.POST)
+        if form.is_valid() and not form.cleaned_data["confirmed"]:
+            # One more page before anything changes: what will happen, to whom, with the note and article given.
+            data = form.cleaned_data
+            try:
+                StepAction(found, data["step"], request.user, note=data["note"], article=data["article"],
+                           expected_state=data["expected_state"] or None).check()  # fmt: skip
+            except CASE_FILE_ERRORS as exc:
+                messages.error(request, user_message(exc))
+                return redirect(f"{NAMESPACE}:request", pk=found.pk)
+            return TemplateResponse(request, "delivery/admin/confirm_step.html", self.get_context_data(
+                item=found, holder=selectors.holder_view(found), data=data, label=STEP_LABELS[data["step"]],
+            ))  # fmt: skip
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -19,3 +19,4 @@ class StepForm(forms.Form):
     )
     article = forms.CharField(label=_("Article"), required=False, max_length=100)
     expected_state = forms.CharField(widget=forms.HiddenInput, required=False)
+    confirmed = forms.BooleanField(widget=forms.HiddenInput, required=False)

@@ -12,7 +12,7 @@ from casefiles.models import Card
 
 from . import selectors
 from .forms import RequestForm, StepForm
-from .services import RequestService, StepAction, card_services, time_limit_for
+from .services import RequestService, StepAction, card_services, steps_available, time_limit_for
 
 
 def _own_card(request, pk):
@@ -45,6 +45,9 @@ def card_services_page(request, pk):
     for service in card_services(card).prefetch_related("responsible_units"):
         days, is_setting, article = time_limit_for(service)
         services.append({"service": service, "days": days, "is_setting": is_setting, "article": article})
+    requests = list(selectors.holder_card_requests(card))
+    for one in requests:
+        one.may_supply = "supply" in steps_available(one, request.user)
     return render(
         request,
         "delivery/card_services.html",
@@ -52,7 +55,7 @@ def card_services_page(request, pk):
             "card": card,
             "services": services if refusal is None else [],
             "refusal": refusal,
-            "requests": selectors.holder_card_requests(card),
+            "requests": requests,
             "form": RequestForm(),
         },
     )

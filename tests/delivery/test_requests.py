@@ -248,12 +248,21 @@ def test_a_unit_sees_only_its_own_requests_and_only_what_delivery_needs(db, clie
     assert client.get(f"/admin/delivery/requests/{other.pk}/").status_code == 404
     detail = client.get(f"/admin/delivery/requests/{request.pk}/").content.decode()
     assert 'data-step="accept"' in detail and dossier.id_number not in detail
-    response = client.post(f"/admin/delivery/requests/{request.pk}/", {"step": "accept", "expected_state": "requested"})
+    # the step asks for confirmation first: nothing changes until it is confirmed
+    confirm = client.post(f"/admin/delivery/requests/{request.pk}/", {"step": "accept", "expected_state": "requested"})
+    assert confirm.status_code == 200 and 'data-testid="confirm"' in confirm.content.decode()
+    request.refresh_from_db()
+    assert request.state == S.REQUESTED
+    response = client.post(
+        f"/admin/delivery/requests/{request.pk}/", {"step": "accept", "expected_state": "requested", "confirmed": "1"}
+    )
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.state == S.ACCEPTED
     # a second post from the page that still shows "requested" is refused, nothing changes
-    client.post(f"/admin/delivery/requests/{request.pk}/", {"step": "accept", "expected_state": "requested"})
+    client.post(
+        f"/admin/delivery/requests/{request.pk}/", {"step": "accept", "expected_state": "requested", "confirmed": "1"}
+    )
     assert JournalEntry.objects.filter(action="delivery.request.accept", object_id=str(request.pk)).count() == 1
 
 
@@ -266,7 +275,13 @@ def test_the_holder_requests_and_follows_from_the_portal(db, client):
     assert response.status_code == 302
     request = ServiceRequest.objects.get(card=card)
     page = client.get(f"/cards/{card.pk}/services/").content.decode()
-    assert f'data-request="{request.pk}"' in page
+    assert f'data-request="{request.pk}"' in page and "/supply/" not in page
+    StepAction(request, "ask_material", unit_staff(request.unit), note="社保缴纳证明").execute()
+    page = client.get(f"/cards/{card.pk}/services/").content.decode()
+    assert "社保缴纳证明" in page and f"/service-requests/{request.pk}/supply/" in page
+    client.post(f"/service-requests/{request.pk}/supply/", {"step": "supply", "note": "已上传"})
+    request.refresh_from_db()
+    assert request.state == S.REQUESTED and "已上传" in request.detail
     # someone else's card is not found
     other = card_for("liaocheng", card.tier, seed=3)
     other.holder = unit_staff(service.responsible_units.first())
