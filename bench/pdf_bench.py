@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pdf_bench.py            # all cases, prints a Markdown table
     .venv/bin/python bench/pdf_bench.py --case certificate --engine weasyprint   # one case (used internally)
+    .venv/bin/python bench/pdf_bench.py --signing  # what signing (casefiles/seals) adds, before and after in one run
 
 Each case runs in its own process so that its figures are its own:
 - wall: perf_counter around the call (WeasyPrint: warm process; Chromium: a fresh process per run);
@@ -224,12 +225,96 @@ def run_one(case, engine, repeat):
                       "pss_peak_mb": round(sampler.peak_kb / 1024, 1)}))
 
 
+def signing_overhead(repeat=30, batch=1000):
+    """What PAdES signing adds (issue #22: ≤ 30 ms to one certificate, ≤ 10 % to a 1,000-certificate batch), both
+    ways in one process, alternating so that drift on a shared machine hits both alike. A development CA and a
+    department key in a temporary directory, the department's seal image as the visible seal; the certificate signed
+    as a download is (visible seal + licence XMP), the batch as the print file is (one invisible signature)."""
+    import io
+    from types import SimpleNamespace
+
+    setup_django()
+    from django.conf import settings
+    from PIL import Image, ImageDraw
+
+    from casefiles import pdf
+    from casefiles.seals import keys, signing
+    from casefiles.seals.licence import Licence
+
+    tmp = tempfile.mkdtemp(prefix="seal-bench-")
+    settings.HUICAI_SIGNING_DIR, settings.HUICAI_SIGNING_BACKEND = tmp, keys.DEV_BACKEND
+    seal_path = Path(tmp) / "seal.png"
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((8, 8, 392, 392), outline=(200, 22, 29, 255), width=14)
+    image.save(seal_path)
+    seal = type("Seal", (), {"name": "seals/bench.png", "path": str(seal_path), "__bool__": lambda self: True})()
+    department = SimpleNamespace(pk=1, code="hr-bureau", name="通化市人力资源和社会保障局", seal_image=seal,
+                                 jurisdiction=SimpleNamespace(code="tonghua", name="通化市"),
+                                 group_name_for=lambda jurisdiction, code: f"{jurisdiction}.{code}")
+    keys.make_dev_department_key(department, tmp)
+    rng = random.Random(42)
+    one = fake_certificates(1, rng)
+    licence = Licence("证书", one[0]["card"].number, one[0]["card"].holder_name, department.name, "2026-11-22",
+                      "2031-11-21")
+
+    def certificate(sign):
+        content = pdf.certificates_pdf_from_contexts(one)
+        return signing.sign_pdf(content, departments=[department], kind=signing.CERTIFICATE, licence=licence) \
+            if sign else content
+
+    for sign in (False, True, False, True):  # warm: fonts, templates, pyHanko's imports, the key
+        certificate(sign)
+    wall = {False: [], True: []}
+    cpu = {False: [], True: []}
+    for _ in range(repeat):
+        for sign in (False, True):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            content = certificate(sign)
+            wall[sign].append(time.perf_counter() - start)
+            cpu[sign].append(time.process_time() - start_cpu)
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    assert PdfFileReader(io.BytesIO(content)).embedded_signatures  # the "after" really is signed
+    rows = [("certificate", statistics.median(wall[False]), statistics.median(wall[True]),
+             statistics.median(cpu[False]), statistics.median(cpu[True]), repeat)]
+    contexts = fake_certificates(batch, rng)
+    # The batch: each round renders the print file (the "before"), then signs that same file as the worker does (the
+    # "after" is both). The signing step is timed on its own, so the render's run-to-run spread on a shared machine
+    # (seconds) does not drown it. CPU counts the parallel renderers (waited-for children).
+    render_wall, render_cpu, sign_wall, sign_cpu = [], [], [], []
+    for _ in range(2):
+        start, start_cpu = time.perf_counter(), time.process_time() + _children_cpu()
+        content = pdf.certificates_pdf_from_contexts(contexts)
+        render_wall.append(time.perf_counter() - start)
+        render_cpu.append(time.process_time() + _children_cpu() - start_cpu)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        signed = signing.sign_pdf(content, departments=[department], kind=signing.PRINT_FILE, visible=False)
+        sign_wall.append(time.perf_counter() - start)
+        sign_cpu.append(time.process_time() - start_cpu)
+    assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1
+    before, added = min(render_wall), min(sign_wall)
+    rows.append((f"batch of {batch} ({len(content) // 1024} KB)", before, before + added, min(render_cpu),
+                 min(render_cpu) + min(sign_cpu), 2))
+    print("| document | wall unsigned s | wall signed s | wall added | wall added % | CPU unsigned s | CPU signed s "
+          "| CPU added | CPU added % | runs each |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, before, after, cpu_before, cpu_after, runs in rows:
+        print(f"| {name} | {before:.4f} | {after:.4f} | {(after - before) * 1000:.1f} ms "
+              f"| {(after / before - 1) * 100:.1f} % | {cpu_before:.4f} | {cpu_after:.4f} "
+              f"| {(cpu_after - cpu_before) * 1000:.1f} ms | {(cpu_after / cpu_before - 1) * 100:.1f} % | {runs} |")
+    print(f"load avg (1 min) at the end: {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores")
+
+
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--signing", action="store_true", help="what signing adds, before and after in one run")
     parser.add_argument("--case", choices=list(CASES))
     parser.add_argument("--engine", choices=["weasyprint", "chromium"])
     parser.add_argument("--repeat", type=int, default=0)
     args = parser.parse_args()
+    if args.signing:
+        signing_overhead(repeat=args.repeat or 30)
+        return
     if args.case and args.engine:
         run_one(args.case, args.engine, args.repeat or (10 if args.case == "certificate" else 1))
         return

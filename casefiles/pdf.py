@@ -298,16 +298,17 @@ def certificate_context(card):
     with translation.override(settings.LANGUAGE_CODE):  # a certificate is a Chinese document in any UI language
         state = card_status(card)
     title, text = certificate_wording(card)
+    departments = issuing_departments(card.scheme)
     return {
         "card": card,
         "title": title,
         "text": text,
         "state": state,
         "scheme": card.scheme,
-        "bodies": issuing_body(card.scheme),
+        "bodies": [d.name for d in departments] or [card.scheme.jurisdiction.name],
         "verify_url": verification_url(card),
         "qr": qr_img(verification_url(card)),
-        "seal_note": seal_note(issuing_departments(card.scheme)),
+        "seal_note": seal_note(departments),
     }
 
 
@@ -339,7 +340,7 @@ def certificate_pdf(card, cache=True, sign=True):
 
     html = certificate_html([card])
     departments = issuing_departments(card.scheme)
-    if not cache:
+    if not cache or not sign:
         content = html_to_pdf(html)
         return sign_certificate(content, card, departments) if sign else content
     storage = storages["private"]

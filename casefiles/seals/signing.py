@@ -27,6 +27,10 @@ MM = 72 / 25.4
 SEAL_SIZE = 36 * MM
 SEAL_STEP = 40 * MM  # from one department's seal to the next, leftwards
 SPOT_ID = "seal-spot"
+# Room for the CMS signature: pyHanko would otherwise make a dummy signature first to measure it (half the time of
+# signing). An EC P-256 signature with its certificate and the CA's takes ~1.5 KB; a 4096-bit RSA key with a
+# three-certificate chain ~7 KB.
+SIGNATURE_BYTES = 16384
 FALLBACK_RIGHT, FALLBACK_BOTTOM = 30 * MM, 30 * MM  # the seal's box from the last page's bottom right
 
 
@@ -159,5 +163,5 @@ def sign_pdf(content, *, departments, kind, licence=None, visible=True):
         )
         pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=spec)
         with translation.override(None):
-            content = pdf_signer.sign_pdf(writer).getvalue()
+            content = pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
     return content

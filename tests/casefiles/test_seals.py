@@ -283,7 +283,9 @@ def test_superuser_uploads_a_seal_in_the_admin_and_others_cannot(client):
     department = Department.objects.get(jurisdiction__code="chuxiong", code="talent-office")
     office = get_user_model().objects.get(username="chuxiong.talent-office")
     client.force_login(office)
-    assert client.get(f"/admin/department_seals/edit/{department.pk}/").status_code in (302, 403, 404)
+    for view in ("", "new/", f"edit/{department.pk}/", f"delete/{department.pk}/", f"history/{department.pk}/",
+                 f"history-results/{department.pk}/", f"usage/{department.pk}/"):  # every route of the viewset
+        assert client.get(f"/admin/department_seals/{view}").status_code in (302, 403, 404), view
     admin = get_user_model().objects.create_superuser("seal-admin", password="x")
     client.force_login(admin)
     index = client.get("/admin/department_seals/")

@@ -175,6 +175,8 @@ EXEMPT = {
     "api/v1/verify/": "public verification by number + holder's name or ID tail: masked data only, tested in "
                       "tests/casefiles/test_card_status_everywhere.py",
     "verify/": "public verification form (number + name or ID tail): masked data only, same tests",
+    "verify/document/": "public check of an uploaded PDF's signatures: the verdict, the signing departments and, for "
+                        "a valid certificate, the card check's masked fields; tested in tests/casefiles/test_seals.py",
     "cards/sw.js": "the e-card's service worker script, no data",
     # the public notice page (公示, casefiles/views_notices.py), tested in tests/casefiles/test_public_notice.py
     "public-notices/": "candidates on an open 公示: masked name (casefiles.masking), employer and tier only; never cached",
@@ -238,6 +240,7 @@ OWN_MATRIX = {
 # an object id are nevertheless swept: see ADMIN_OBJECT_* below.)
 EXEMPT_PREFIXES = {
     "admin/schemes/": "scheme rules", "admin/tiers/": "scheme rules", "admin/criteria/": "scheme rules",
+    "admin/department_seals/": "departments' seal images (no applicant data): superusers only (DepartmentSealPolicy)",
     "admin/preconditions/": "scheme rules", "admin/service_items/": "scheme rules",
     "admin/revocation_reasons/": "scheme rules", "admin/workflow_states/": "scheme rules",
     "admin/workflow_transitions/": "scheme rules", "admin/recognised_cards/": "scheme rules (recognised other cards)",
@@ -311,6 +314,9 @@ ADMIN_OBJECT_COVERED = {
                                                                       "(page and withdrawal), the same matrix",
     "admin/opinion-requests/dossier/<int:pk>/answer/<int:request_pk>/": "user × open request cells (answer)",
     "admin/opinion-requests/dossier/<int:pk>/experts/": "user × dossier cells (naming experts)",
+    **{f"admin/department_seals/{view}/<int:pk>/": "a department's seal image: superusers only (DepartmentSealPolicy); "
+       "every route refused to an officer in tests/casefiles/test_seals.py"
+       for view in ("edit", "delete", "history", "history-results", "usage")},
 }
 ADMIN_OBJECT_EXEMPT_PREFIXES = {
     "admin/api/main/": "Wagtail's admin API (pages, images, documents)",
