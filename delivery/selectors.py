@@ -3,6 +3,7 @@ office's overdue list, and what a unit may see of a holder (name, phone, masked 
 
 import datetime
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -67,12 +68,16 @@ def queue(unit, *, state="open", after=None, page_size=PAGE_SIZE):
     if after is not None:
         at, pk = after
         base = base.filter(Q(requested_at__lt=at) | Q(requested_at=at, id__lt=pk))
-    ids = []
-    for one in states:
-        ids += list(
-            base.filter(state=one).order_by("-requested_at", "-id").values_list("requested_at", "id")[:page_size]
-        )
-    ids = sorted(ids, reverse=True)[:page_size]
+    parts = [
+        base.filter(state=one).order_by("-requested_at", "-id").values_list("requested_at", "id")[:page_size]
+        for one in states
+    ]
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # one round trip: each state's newest rows on its own index range, merged by the database
+        merged = parts[0].union(*parts[1:], all=True).order_by("-requested_at", "-id")[:page_size]
+        ids = list(merged)
+    else:
+        ids = sorted((row for part in parts for row in part), reverse=True)[:page_size]
     rows = list(
         ServiceRequest.objects.filter(pk__in=[pk for _at, pk in ids])
         .select_related("card__dossier", "service", "unit")
