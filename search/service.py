@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .backends.base import CONTENT, DOSSIER, FACETS, TOTAL_CAP, FacetBucket, Hit, SearchResult
+from .backends.base import CONTENT, DOSSIER, FACETS, STAFF_TOTAL_CAP, TOTAL_CAP, FacetBucket, Hit, SearchResult
 from .documents import (
     add_words,
     documents_for_snippets,
@@ -186,7 +186,7 @@ def search_staff(user, q, filters=None, page=1, page_size=PAGE_SIZE, facets=None
     """Dossiers (and their cards) the user may see: the backend filters on the user's own principals
     (``u:<id>``, ``g:<group id>``); superusers see all. An empty query lists by filters.
 
-    ``facets`` and the total as in :func:`search_public`."""
+    ``facets`` as in :func:`search_public`; the total is counted to ``STAFF_TOTAL_CAP`` ("1,000+" beyond)."""
     filters = _clean_filters(filters, STAFF_FILTERS)
     terms = query_terms(q)
     page = _page(page)
@@ -199,7 +199,7 @@ def search_staff(user, q, filters=None, page=1, page_size=PAGE_SIZE, facets=None
     with_facets = _want_facets(facets, page)
     raw = get_backend().search(
         index=DOSSIER, terms=terms, filters=filters, principals=principals, page=page, page_size=page_size,
-        facets=FACETS[DOSSIER] if with_facets else (), total_cap=TOTAL_CAP,
+        facets=FACETS[DOSSIER] if with_facets else (), total_cap=STAFF_TOTAL_CAP,
     )
     result = _result(q, raw, terms, page, page_size, filters, with_facets)
     _add_document_snippets(result.hits, terms)

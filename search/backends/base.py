@@ -22,6 +22,10 @@ FACETS = {
 # which lets Elasticsearch stop counting (``track_total_hits``); the embedded backend counts every match
 # anyway and only reports the same capped total, so both backends answer alike.
 TOTAL_CAP = 10_000
+# Staff search (dossiers with their documents' text) counts to 1,000 and says "1,000+" beyond, as the worklists do:
+# an officer narrows a large result with the facets rather than paging through it, and counting 10,000 phrase
+# matches inside documents' text cost more than the rest of the search (docs/PERFORMANCE.md, issue #24).
+STAFF_TOTAL_CAP = 1_000
 
 
 @dataclass

@@ -87,7 +87,7 @@ def test_selected_filter_stays_removable_on_later_pages(client, search_backend):
     assert 'aria-current="true"' in html, "the selected scheme is listed (its link removes the filter)"
 
 
-def test_staff_facets_on_the_first_page_only(search_backend):
+def test_staff_facets_on_the_first_page_only(search_backend, monkeypatch):
     from casefiles.demo import load_schemes_and_users
     from search.backends.base import DOSSIER
 
@@ -102,6 +102,13 @@ def test_staff_facets_on_the_first_page_only(search_backend):
     first = service.search_staff(admin, WORD, page_size=2)
     assert first.total == 5 and {b.value: b.count for b in first.facets["scheme"]} == {"jilin": 5}
     assert service.search_staff(admin, WORD, page=2, page_size=2).facets == {}
+    # Staff search counts to its own cap (STAFF_TOTAL_CAP, "1,000+"), not the public search's.
+    monkeypatch.setattr(service, "STAFF_TOTAL_CAP", 3)
+    capped = service.search_staff(admin, WORD, page_size=2)
+    assert capped.total == 3 and capped.total_capped and capped.total_display == "3+"
+    assert len({h.key for page in (1, 2, 3) for h in service.search_staff(admin, WORD, page=page, page_size=2).hits}) == 5
+    monkeypatch.setattr(service, "TOTAL_CAP", 2)
+    assert service.search_staff(admin, WORD).total == 3
 
 
 def test_facets_count_at_most_the_cap_and_say_so(client, search_backend, small_cap):
