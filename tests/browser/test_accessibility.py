@@ -44,6 +44,8 @@ NOT_PAGES = {
     "twofactor_verify": "asks for the code of an account with an authenticator; the demo's officers have none, so it "
     "redirects to twofactor_enrol (visited), a page of the same form",
     "twofactor_recovery_codes": "POST only (new recovery codes, from a verified session)",
+    "delivery-report-export": "the delivery report's Excel file for the programme office",
+    "delivery-supply": "POST only (the holder's answer to a request for material, on the card's services page)",
 }
 
 
@@ -129,7 +131,22 @@ def _demo_extras():
             requested_by=answered.requested_by,
             due_date=today + datetime.timedelta(days=7),
         )
-    return {"card": card}
+    return {"card": card, "service_request": _completed_service_request(card)}
+
+
+def _completed_service_request(card):
+    """A completed, unrated service request of the card, for the 好差评 page (the demo may make none)."""
+    from django.utils import timezone
+
+    from delivery.models import ServiceRequest, ServiceRequestState
+
+    item = card.scheme.services.filter(responsible_units__isnull=False).order_by("pk").first()
+    now = timezone.now()
+    return ServiceRequest.objects.create(
+        scheme=card.scheme, card=card, service=item, unit=item.responsible_units.order_by("pk").first(),
+        requested_by=card.holder, state=ServiceRequestState.COMPLETED, requested_at=now, accepted_at=now,
+        completed_at=now, working_days_taken=0,
+    )
 
 
 FONT_SIZE = "parseFloat(getComputedStyle(document.querySelector('main') || document.body).fontSize)"
@@ -201,6 +218,9 @@ def _public_visits(data):
         ("programmes-preferences", applicant.username, reverse("programmes-preferences")),
         ("card-list", holder.username, reverse("card-list")),
         ("card-ecard", holder.username, reverse("card-ecard", args=[card.pk])),
+        ("delivery-card-services", holder.username, reverse("delivery-card-services", args=[card.pk])),
+        ("delivery-rate", holder.username, reverse("delivery-rate", args=[data["service_request"].pk])),
+        ("delivery-report", None, reverse("delivery-report")),
         ("programmes-feedback", feedback.submitter.username, reverse("programmes-feedback")),
         ("programmes-feedback-new", feedback.submitter.username, reverse("programmes-feedback-new")),
         (
