@@ -201,6 +201,7 @@ def _public_visits(data):
         ("search:results", None, reverse("search:results") + "?q=人才"),
         ("card-verify-number", None, reverse("card-verify-number")),
         ("card-verify", None, _path(verification_url(card))),
+        ("card-verify-document", None, reverse("card-verify-document")),
         ("public-notice-list", None, reverse("public-notice-list")),
         ("public-notice-objection", None, reverse("public-notice-objection", args=[notice.pk, candidate.pk])),
         ("self-check-index", None, reverse("self-check-index")),
