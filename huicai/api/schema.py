@@ -272,6 +272,14 @@ OPERATIONS = {
             "refused (409) if the request has moved on."
         ),
     ),
+    "service_requests_rating_create": (
+        gettext_lazy("Rate a completed service"),
+        gettext_lazy(
+            "The holder (or whoever made the request) rates a completed service once, from 1 to 5 with a comment. "
+            "A rating at or below the poor-rating setting, or a complaint, becomes feedback the programme office must "
+            "answer. Refused (409) if the request is not completed or was rated already."
+        ),
+    ),
     "service_queue_retrieve": (
         gettext_lazy("A responsible unit's queue"),
         gettext_lazy(
@@ -313,6 +321,7 @@ REQUEST_EXAMPLES = {
     "service_requests_create": {"card": 12, "service": "9.2.1", "detail": "配偶随迁落户，材料已备齐。"},
     "service_requests_steps_create": {"step": "refuse", "note": "迁入地不在本市。", "article": "第九条第2项第①目",
                                       "expected_state": "accepted"},
+    "service_requests_rating_create": {"rating": 2, "comment": "等了三周才办结。", "complaint": False},
 }
 
 PAGE_PARAMETERS = [
@@ -406,7 +415,8 @@ def _errors_for(path, method, operation):
         statuses.add(404)
     if anonymous:
         statuses.add(429)
-    if method == "post" and ("/transitions/" in path or "/steps/" in path or path.startswith("/api/v1/cards/{id}/")):
+    moves_on = ("/transitions/", "/steps/", "/rating/")
+    if method == "post" and (any(part in path for part in moves_on) or path.startswith("/api/v1/cards/{id}/")):
         statuses.add(409)
     return statuses
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("search.api_urls")),
     path("", include("casefiles.api_urls")),
     path("", include("delivery.api_urls")),
+    path("", include("delivery.rating_api_urls")),
     path("", include("policypages.api_urls")),
 ]

@@ -130,6 +130,15 @@ TESTED = {
 }
 
 EXEMPT = {
+    # --- service delivery report and 好差评 (issue #20 items 3, 5)
+    "delivery-report/": "public delivery report: counts, shares and averages per scheme, unit and month, no person, "
+                        "card or comment (tests/delivery/test_report_pages.py checks the page for personal data)",
+    "delivery-report/export.xlsx": "the same figures as an Excel file for the programme office of its own schemes "
+                                   "(404 for others) — tests/delivery/test_report_pages.py",
+    "service-requests/<int:pk>/rate/": "the holder's rating of a request of their own (404 for anyone else) — "
+                                       "tests/delivery/test_report_pages.py, test_ratings.py",
+    "api/v1/service-requests/<int:pk>/rating/": "the holder's rating of a request of their own (404 for anyone "
+                                                "else) — tests/delivery/test_rating_api.py",
     # the officer's workbench (casefiles/adminviews/workbench.py)
     "admin/workbench/": "the caller's own 待办 and 已办 only: the first page of dossiers_actionable_page and of "
                         "requests_waiting_on (both in this matrix through admin/dossiers/ and admin/opinion-requests/), "
