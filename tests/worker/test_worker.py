@@ -224,6 +224,7 @@ def test_run_daily_enqueues_every_daily_job_and_the_worker_runs_them(worker, set
         "casefiles.tasks.card_daily",
         "casefiles.tasks.remind_opinion_requests",
         "programmes.tasks.programme_daily",
+        "delivery.tasks.remind_overdue_service_requests",
         INDEX,
     }
     assert not DBTaskResult.objects.exclude(status="READY").exists(), "the command only enqueued them"
