@@ -73,11 +73,22 @@ class Person:
 
     @property
     def phones(self):
-        return sorted({d.phone for d in self.dossiers if d.phone})
+        return sorted({d.phone for d in self.dossiers if d.phone} | {a.phone for a in phone_accounts(self.accounts)})
 
     @property
     def emails(self):
         return sorted({d.email for d in self.dossiers if d.email} | {u.email for u in self.accounts if u.email})
+
+
+def phone_accounts(accounts):
+    """The mobile numbers the accounts sign in with (phoneauth, when installed)."""
+    from django.apps import apps
+
+    if not accounts or not apps.is_installed("phoneauth"):
+        return []
+    from phoneauth.models import PhoneAccount
+
+    return list(PhoneAccount.objects.filter(user__in=accounts).order_by("pk"))
 
 
 def erased_token(value):
@@ -190,6 +201,7 @@ def _account_export(user):
     return {
         "id": user.pk, "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
         "email": user.email, "date_joined": user.date_joined, "last_login": user.last_login, "is_active": user.is_active,
+        "phone_sign_in": [{"phone": a.phone, "verified_at": a.verified_at} for a in phone_accounts([user])],
         "notifications": [
             {"time": n.created_at, "subject": n.subject, "body": n.body, "event": n.event, "read_at": n.read_at}
             for n in Notification.objects.filter(recipient=user).order_by("pk")
@@ -344,6 +356,8 @@ def holder_erase(*, who, actor=None, force=False, reason=""):
         for notification in Notification.objects.filter(mentions):
             notification.subject, notification.body = scrub(notification.subject)[:200], scrub(notification.body)
             notification.save(update_fields=["subject", "body"])
+    for phone_account in phone_accounts(person.accounts):  # the number they signed in with goes too
+        phone_account.delete()
     for account in person.accounts:
         account.username = erased_token(f"user:{account.pk}:{account.username}")[:150]
         account.first_name = account.last_name = account.email = ""
