@@ -21,7 +21,7 @@ from delivery.services import (
     requests_overdue_remind,
     steps_available,
 )
-from programmes.selectors import approver_department
+from programmes.selectors import approver_department, office_schemes
 
 from .delivery_world import SCHEMES, card_for, limited_service, office_staff, scheme, unit_staff
 
@@ -311,3 +311,33 @@ def test_the_daily_job_sends_the_overdue_reminders(db, django_capture_on_commit_
     request.refresh_from_db()
     assert request.overdue_reminded_on == datetime.date(2026, 10, 8)
     assert staff.username in _events("delivery.overdue")
+
+
+def test_every_unit_of_every_scheme_sees_exactly_its_own_requests(db):
+    """The permission sweep of delivery: one request per (service, unit) pair a card of each scheme can reach; every
+    unit's member finds in the queue, the detail and the steps exactly its own unit's requests, and the programme
+    office sees them all (read-only); nobody else sees any."""
+    made, staff = {}, {}
+    for slug in SCHEMES:
+        tier = scheme(slug).tiers.order_by("-rank").first()
+        card = card_for(slug, tier, seed=7)
+        for service in card_services(card).exclude(responsible_units=None):
+            request = RequestService(card, service, card.holder).execute()
+            made.setdefault(request.unit_id, set()).add(request.pk)
+            staff.setdefault(request.unit_id, unit_staff(request.unit))
+    every = set().union(*made.values())
+    assert len(made) >= 15 and len(every) >= 30
+    for unit_id, person in staff.items():
+        rows = {r.pk for r in selectors.queue(person.memberships.get(department_id=unit_id).department)[0]}
+        assert rows == made[unit_id]
+        visible = {pk for pk in every if selectors.request_for(person, pk) is not None}
+        supervised = set(ServiceRequest.objects.filter(scheme__in=office_schemes(person)).values_list("pk", flat=True))
+        assert visible == made[unit_id] | supervised  # a unit that is also the programme office sees its schemes'
+        actionable = {pk for pk in every if steps_available(ServiceRequest.objects.get(pk=pk), person)}
+        assert actionable == made[unit_id]
+    office = office_staff(scheme("tonghua"))
+    seen = {pk for pk in every if selectors.request_for(office, pk) is not None}
+    tonghua = set(ServiceRequest.objects.filter(scheme__slug="tonghua").values_list("pk", flat=True))
+    own_units = set().union(*(made.get(m.department_id, set()) for m in office.memberships.all()))
+    assert seen == tonghua | own_units
+    assert not any(steps_available(ServiceRequest.objects.get(pk=pk), office) for pk in tonghua - own_units)
