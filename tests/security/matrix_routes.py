@@ -139,6 +139,12 @@ EXEMPT = {
                                        "tests/delivery/test_report_pages.py, test_ratings.py",
     "api/v1/service-requests/<int:pk>/rating/": "the holder's rating of a request of their own (404 for anyone "
                                                 "else) — tests/delivery/test_rating_api.py",
+    # service requests and the units' work orders (issue #20 items 1, 2, 4, 6; delivery/): swept over every (service,
+    # unit) pair of the five schemes in tests/delivery/test_requests.py (test_every_unit_of_every_scheme_sees_...)
+    "cards/<int:pk>/services/": "the holder's own card's services and requests (404 for anyone else's card) — "
+                                "tests/delivery/test_requests.py (portal test)",
+    "admin/delivery/holders/": "the holders on the caller's own units' lists (name, card number, dates); 404 for "
+                               "anyone in no unit or programme office — tests/delivery/test_holder_lists.py",
     # the officer's workbench (casefiles/adminviews/workbench.py)
     "admin/workbench/": "the caller's own 待办 and 已办 only: the first page of dossiers_actionable_page and of "
                         "requests_waiting_on (both in this matrix through admin/dossiers/ and admin/opinion-requests/), "
@@ -326,6 +332,16 @@ ADMIN_OBJECT_COVERED = {
     **{f"admin/department_seals/{view}/<int:pk>/": "a department's seal image: superusers only (DepartmentSealPolicy); "
        "every route refused to an officer in tests/casefiles/test_seals.py"
        for view in ("edit", "delete", "history", "history-results", "usage")},
+    "admin/delivery/requests/<int:pk>/": "one request for the caller's unit (or programme office): steps only for the "
+                                         "unit, holder as name, phone and masked ID; 404 for others — "
+                                         "tests/delivery/test_requests.py",
+    "admin/delivery_limit_settings/copy/<int:pk>/": "administrative time limits (a scheme and a number of days, no "
+                                                    "person); Django model permissions (administrators)",
+    "admin/delivery_limit_settings/delete/<int:pk>/": "administrative time limits, no person; model permissions",
+    "admin/delivery_limit_settings/edit/<int:pk>/": "administrative time limits, no person; model permissions",
+    "admin/delivery_limit_settings/history-results/<int:pk>/": "administrative time limits, no person",
+    "admin/delivery_limit_settings/history/<int:pk>/": "administrative time limits, no person",
+    "admin/delivery_limit_settings/usage/<int:pk>/": "administrative time limits, no person",
 }
 ADMIN_OBJECT_EXEMPT_PREFIXES = {
     "admin/api/main/": "Wagtail's admin API (pages, images, documents)",
