@@ -46,6 +46,8 @@ NOT_PAGES = {
     "twofactor_recovery_codes": "POST only (new recovery codes, from a verified session)",
     "delivery-report-export": "the delivery report's Excel file for the programme office",
     "delivery-supply": "POST only (the holder's answer to a request for material, on the card's services page)",
+    "oidc_authentication_init": "a redirect to the identity provider (404 where none is configured, as here)",
+    "oidc_authentication_callback": "the identity provider's redirect back: signs in, then redirects",
 }
 
 
