@@ -10,11 +10,17 @@ from .adminviews import NAMESPACE, DeliveryViewSet, sees_delivery
 from .models import DeliveryLimitSetting
 
 
+def shown_to(request):
+    """Whether the request's user sees service delivery, asked once per request for the menu and its items (every
+    admin page draws the menu: two to three queries each time otherwise)."""
+    if not hasattr(request, "_delivery_shown"):
+        request._delivery_shown = sees_delivery(request.user)
+    return request._delivery_shown
+
+
 class DeliveryMenuItem(MenuItem):
     def is_shown(self, request):
-        if not hasattr(request, "_delivery_shown"):
-            request._delivery_shown = sees_delivery(request.user)
-        return request._delivery_shown
+        return shown_to(request)
 
 
 @hooks.register("register_admin_viewset")
@@ -39,7 +45,7 @@ def register_delivery_menu():
 
     class DeliveryMenu(SubmenuMenuItem):
         def is_shown(self, request):
-            return sees_delivery(request.user)
+            return shown_to(request)
 
     return DeliveryMenu(_("Service delivery"), Menu(items=items), name="service-delivery", icon_name="tasks", order=170)
 

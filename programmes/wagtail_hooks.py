@@ -29,9 +29,16 @@ class OfficeMenuItem(MenuItem):
         return _office(request)
 
 
+def _unit_staff(request):
+    """Asked once per request for all the units' menu items (every admin page draws the menu)."""
+    if not hasattr(request, "_programmes_unit_staff"):
+        request._programmes_unit_staff = is_unit_staff(request.user)
+    return request._programmes_unit_staff
+
+
 class UnitMenuItem(MenuItem):
     def is_shown(self, request):
-        return is_unit_staff(request.user)
+        return _unit_staff(request)
 
 
 class CommissionerForm(WagtailAdminModelForm):
