@@ -133,14 +133,14 @@ def test_a_login_never_makes_or_takes_a_staff_account(client, provider, make_acc
         )
     users = get_user_model().objects.count()
     messages = refusal(sign_in(client, provider, "officer"))
-    assert messages and "staff account" in messages[0]
+    assert messages and "工作人员账号" in messages[0]
     assert signed_in_user(client) is None and get_user_model().objects.count() == users
     assert not ProviderAccount.objects.exists()
 
 
 def test_without_verified_name_and_id_number_nobody_signs_in(client, provider):
     messages = refusal(sign_in(client, provider, "unverified"))
-    assert messages and "name and ID number" in messages[0]
+    assert messages and "姓名和证件号码" in messages[0]
     assert signed_in_user(client) is None and not ProviderAccount.objects.exists()
 
 
@@ -149,7 +149,7 @@ def test_a_token_that_does_not_check_out_signs_nobody_in(client, provider, setti
     """The client's id or secret is not the one the provider knows (it refuses the code), or the ID token's issuer is
     not the configured one: the general failure message on the sign-in page, not an error page."""
     messages = refusal(sign_in(client, provider, "applicant", at_callback={setting: "something-else"}))
-    assert messages and "did not succeed" in messages[0]
+    assert messages and "登录未成功" in messages[0]
     assert signed_in_user(client) is None and not ProviderAccount.objects.exists()
 
 

@@ -70,7 +70,7 @@ def test_a_dossier_takes_the_verified_identity(verified_applicant):
 def test_the_services_refuse_another_value(verified_applicant, field):
     with pytest.raises(CaseFileError) as refused:
         _create(verified_applicant, **{field: _other_value(field)})
-    assert refused.value.code == field and "identity provider" in str(refused.value.message)
+    assert refused.value.code == field and "统一身份认证平台核验" in str(refused.value.message)
     assert not Dossier.objects.filter(applicant=verified_applicant).exists()
 
     dossier = _create(verified_applicant)
