@@ -51,6 +51,7 @@ from .schemes import (
     StateKind,
     TransitionRole,
     Tier,
+    TimeLimitUnit,
     ValidityRule,
     WorkflowState,
     WorkflowTransition,
@@ -65,5 +66,5 @@ __all__ = [
     "ServiceCategory", "ServiceItem", "StateKind", "Tier", "TransitionRole", "ValidityRule", "WorkflowState", "WorkflowTransition",
     "Assessment", "AssessmentResult", "CardEvent", "CardEventKind", "ExitCandidate", "ExitCandidateStatus",
     "NoticeObjection", "ObjectionStatus", "ProductionBatch", "ProductionItem", "PublicNotice", "RevocationRequest",
-    "RevocationRequestStatus",
+    "RevocationRequestStatus", "TimeLimitUnit",
 ]
