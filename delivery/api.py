@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from casefiles.models import Card, Membership, TimeLimitUnit
+from casefiles.models import Card, Membership, ServiceRequester, TimeLimitUnit
 from huicai.api.pagination import paginated, paginated_schema
 
 from . import selectors
@@ -50,11 +50,20 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     @extend_schema_field(
         inline_serializer(
             "RequestedService",
-            {"id": serializers.CharField(), "title": serializers.CharField(), "article": serializers.CharField()},
+            {
+                "id": serializers.CharField(),
+                "title": serializers.CharField(),
+                "article": serializers.CharField(),
+                "requested_by": serializers.ChoiceField(
+                    choices=ServiceRequester.choices, help_text="Who asks for it: holder, employer or either"
+                ),
+            },
         )
     )
     def get_service(self, obj):
-        return {"id": obj.service.ref, "title": obj.service.title, "article": obj.service.article}
+        service = obj.service
+        return {"id": service.ref, "title": service.title, "article": service.article,
+                "requested_by": service.requested_by}  # fmt: skip
 
     @extend_schema_field(
         inline_serializer(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from casefiles.exceptions import CaseFileError, StateConflict, TransitionDenied
 from casefiles.journal_text import when_text
-from casefiles.models import CardStatus, Membership, TimeLimitUnit
+from casefiles.models import CardStatus, Membership, ServiceRequester, TimeLimitUnit
 from casefiles.notify import notify
 from casefiles.services.calendar import WorkingCalendar
 from casefiles.services.journal import journal_write
@@ -71,6 +71,26 @@ def card_services(card):
     return services.distinct().order_by("order", "pk")
 
 
+def requester_refusal(service, through_employer):
+    """Raise :class:`ServiceRefused` when the service is not asked for by this side (``requested_by`` of the scheme
+    data): a service the policy routes through the employer is not asked for by the holder, and the employer asks
+    only for those. Where the policy says nothing the holder asks (an administrative choice, named as such)."""
+    who = service.requested_by
+    basis = service.article if who != ServiceRequester.HOLDER else _("administrative setting")
+    if through_employer and who == ServiceRequester.HOLDER:
+        raise ServiceRefused(
+            _("“%(service)s” is requested by the card holder in person, not by the employer (%(basis)s).")
+            % {"service": service.title, "basis": basis},
+            service.article,
+        )
+    if not through_employer and who == ServiceRequester.EMPLOYER:
+        raise ServiceRefused(
+            _("“%(service)s” is requested by your employer on your behalf (%(basis)s); please ask your employer.")
+            % {"service": service.title, "basis": basis},
+            service.article,
+        )
+
+
 def may_request_for(user, card):
     """``(allowed, through_employer)``: the holder, or a member of the employer the card names (the services the
     policy routes through the employer are asked for by the employer's staff)."""
@@ -98,6 +118,7 @@ class RequestService:
         allowed, self.through_employer = may_request_for(self.user, card)
         if not allowed:
             raise TransitionDenied(_("Only the holder of this card or its employer may request its services."))
+        requester_refusal(service, self.through_employer)
         state = card_status(card, self.today)
         if not state["services_usable"]:
             article = state["article"] or card.scheme.validity_article

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casefiles.errors import CASE_FILE_ERRORS, user_message
-from casefiles.models import Card
+from casefiles.models import Card, ServiceRequester
 
 from . import selectors
 from .forms import RequestForm, StepForm
@@ -44,7 +44,13 @@ def card_services_page(request, pk):
         refusal = user_message(exc) if getattr(exc, "code", "") == "service_refused" else None
     services = []
     for service in card_services(card).prefetch_related("responsible_units"):
-        services.append({"service": service, "limit": time_limit_for(service)})
+        services.append(
+            {
+                "service": service,
+                "limit": time_limit_for(service),
+                "by_holder": service.requested_by != ServiceRequester.EMPLOYER,
+            }
+        )
     requests = list(selectors.holder_card_requests(card))
     for one in requests:
         one.may_supply = "supply" in steps_available(one, request.user)

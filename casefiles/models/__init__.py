@@ -48,6 +48,7 @@ from .schemes import (
     Scheme,
     ServiceCategory,
     ServiceItem,
+    ServiceRequester,
     StateKind,
     TransitionRole,
     Tier,
@@ -66,5 +67,5 @@ __all__ = [
     "ServiceCategory", "ServiceItem", "StateKind", "Tier", "TransitionRole", "ValidityRule", "WorkflowState", "WorkflowTransition",
     "Assessment", "AssessmentResult", "CardEvent", "CardEventKind", "ExitCandidate", "ExitCandidateStatus",
     "NoticeObjection", "ObjectionStatus", "ProductionBatch", "ProductionItem", "PublicNotice", "RevocationRequest",
-    "RevocationRequestStatus", "TimeLimitUnit",
+    "RevocationRequestStatus", "ServiceRequester", "TimeLimitUnit",
 ]

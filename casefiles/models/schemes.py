@@ -190,6 +190,15 @@ class TimeLimitUnit(models.TextChoices):
     MONTHS = "months", _("months")
 
 
+class ServiceRequester(models.TextChoices):
+    """Who asks for a service (``requested_by`` in the scheme file): the holder, the employer on the holder's behalf
+    (用人单位), or either of them."""
+
+    HOLDER = "holder", _("the holder")
+    EMPLOYER = "employer", _("the employer")
+    EITHER = "either", _("the holder or the employer")
+
+
 class ServiceItem(SchemeRule):
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="services")
     title = models.CharField(_("title"), max_length=200)
@@ -209,6 +218,10 @@ class ServiceItem(SchemeRule):
     time_limit_article = models.CharField(
         _("time limit article"), max_length=100, blank=True, default="",
         help_text=_("The article that sets the time limit, where it is not the service's own article."),
+    )
+    requested_by = models.CharField(
+        _("requested by"), max_length=10, choices=ServiceRequester.choices, default=ServiceRequester.HOLDER,
+        help_text=_("Who asks for the service; the holder where the policy does not route it through the employer."),
     )
     responsible_units = models.ManyToManyField(
         Department, verbose_name=_("responsible units"), related_name="service_items", blank=True

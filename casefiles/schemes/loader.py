@@ -23,6 +23,7 @@ from casefiles.models import (
     RevocationReason,
     Scheme,
     ServiceItem,
+    ServiceRequester,
     Tier,
     TimeLimitUnit,
     WorkflowState,
@@ -259,6 +260,7 @@ def scheme_load(data):
                 "category": row.get("category") or "other",
                 "family_scope": row.get("family_scope") or [],
                 **service_time_limit(row),
+                "requested_by": row.get("requested_by") or ServiceRequester.HOLDER,
                 "order": order,
             },
         )
