@@ -13,6 +13,7 @@ from casefiles.models import Card, ServiceRequester
 from . import selectors
 from .forms import RequestForm, StepForm
 from .limits import time_limit_for
+from .ratings import RateServiceAction
 from .services import RequestService, StepAction, card_services, steps_available
 
 
@@ -54,6 +55,7 @@ def card_services_page(request, pk):
     requests = list(selectors.holder_card_requests(card))
     for one in requests:
         one.may_supply = "supply" in steps_available(one, request.user)
+        one.may_rate = RateServiceAction(one, request.user).may_rate()
     return render(
         request,
         "delivery/card_services.html",
