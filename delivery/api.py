@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from casefiles.models import Card, Membership
+from casefiles.models import Card, Membership, ServiceRequester, TimeLimitUnit
 from huicai.api.pagination import paginated, paginated_schema
 
 from . import selectors
@@ -36,24 +36,52 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     holder = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
+    time_limit = serializers.SerializerMethodField()
 
     class Meta:
         model = ServiceRequest
         fields = [
             "id", "scheme", "card", "service", "unit", "state", "state_label", "through_employer", "detail",
-            "requested_at", "accepted_at", "completed_at", "closed_at", "time_limit_working_days", "limit_is_setting",
-            "limit_article", "due_on", "overdue", "working_days_taken", "on_time", "material_note", "refusal_reason",
-            "refusal_article", "holder", "steps",
+            "requested_at", "accepted_at", "completed_at", "closed_at", "time_limit", "time_limit_working_days",
+            "limit_is_setting", "limit_article", "due_on", "overdue", "working_days_taken", "on_time", "material_note",
+            "refusal_reason", "refusal_article", "holder", "steps",
         ]  # fmt: skip
 
     @extend_schema_field(
         inline_serializer(
             "RequestedService",
-            {"id": serializers.CharField(), "title": serializers.CharField(), "article": serializers.CharField()},
+            {
+                "id": serializers.CharField(),
+                "title": serializers.CharField(),
+                "article": serializers.CharField(),
+                "requested_by": serializers.ChoiceField(
+                    choices=ServiceRequester.choices, help_text="Who asks for it: holder, employer or either"
+                ),
+            },
         )
     )
     def get_service(self, obj):
-        return {"id": obj.service.ref, "title": obj.service.title, "article": obj.service.article}
+        service = obj.service
+        return {"id": service.ref, "title": service.title, "article": service.article,
+                "requested_by": service.requested_by}  # fmt: skip
+
+    @extend_schema_field(
+        inline_serializer(
+            "ServiceTimeLimit",
+            {
+                "amount": serializers.IntegerField(),
+                "unit": serializers.ChoiceField(choices=TimeLimitUnit.choices),
+                "text": serializers.CharField(help_text="The limit as shown: “1个月”, “10个工作日”"),
+            },
+            allow_null=True,
+        )
+    )
+    def get_time_limit(self, obj):
+        """The limit in its own unit (``time_limit_working_days`` is set only for a limit in working days)."""
+        if not obj.time_limit:
+            return None
+        amount, unit = obj.time_limit
+        return {"amount": amount, "unit": unit, "text": obj.time_limit_text}
 
     @extend_schema_field(HolderSerializer)
     def get_holder(self, obj):

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casefiles.models import TimeLimitUnit
+
 
 class ServiceRequestState(models.TextChoices):
     REQUESTED = "requested", _("Requested")
@@ -54,6 +56,11 @@ class ServiceRequest(models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     time_limit_working_days = models.PositiveSmallIntegerField(_("time limit (working days)"), null=True, blank=True)
+    # The limit in its own unit (聊城 第十三条: 1 month); ``time_limit_working_days`` keeps a working-day limit too.
+    time_limit_amount = models.PositiveSmallIntegerField(_("time limit"), null=True, blank=True)
+    time_limit_unit = models.CharField(
+        _("time limit unit"), max_length=20, choices=TimeLimitUnit.choices, blank=True, default="", db_default=""
+    )
     limit_is_setting = models.BooleanField(
         _("time limit is an administrative setting"),
         default=False,
@@ -95,6 +102,23 @@ class ServiceRequest(models.Model):
     @property
     def is_open(self):
         return self.state in OPEN_STATES
+
+    @property
+    def time_limit(self):
+        """``(amount, unit)`` copied when the request was made, or None (requests made before the unit was stored
+        have their working days only)."""
+        if self.time_limit_amount and self.time_limit_unit:
+            return self.time_limit_amount, self.time_limit_unit
+        if self.time_limit_working_days:
+            return self.time_limit_working_days, TimeLimitUnit.WORKING_DAYS
+        return None
+
+    @property
+    def time_limit_text(self):
+        """The limit as shown: "1个月", "10个工作日", or empty."""
+        from .limits import limit_text
+
+        return limit_text(*self.time_limit) if self.time_limit else ""
 
 
 class UnitHolder(models.Model):

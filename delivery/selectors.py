@@ -40,7 +40,7 @@ def supervised_schemes(user):
 def may_see(user, request):
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser or request.card.holder_id == user.pk:
+    if user.is_superuser or user.pk in (request.card.holder_id, request.requested_by_id):
         return True
     if Membership.objects.filter(user=user, department_id=request.unit_id).exists():
         return True
@@ -48,7 +48,8 @@ def may_see(user, request):
 
 
 def request_for(user, pk):
-    """One request the user may see (its holder, a member of its unit, its programme office), or None."""
+    """One request the user may see (its holder, whoever asked for it — the employer's staff —, a member of its unit,
+    its programme office), or None."""
     request = (
         ServiceRequest.objects.select_related(
             "card__dossier", "card__tier", "service", "unit", "scheme", "requested_by"

@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy
 
 from casefiles.exceptions import CaseFileError, StateConflict, TransitionDenied
 from casefiles.journal_text import when_text
-from casefiles.models import CardStatus, Membership
+from casefiles.models import CardStatus, Membership, ServiceRequester, TimeLimitUnit
 from casefiles.notify import notify
 from casefiles.services.calendar import WorkingCalendar
 from casefiles.services.journal import journal_write
 
-from .models import DeliveryLimitSetting, ServiceRequest, ServiceRequestState, UnitHolder
+from .limits import due_on, time_limit_for
+from .models import ServiceRequest, ServiceRequestState, UnitHolder
 
 S = ServiceRequestState
 
@@ -70,6 +71,26 @@ def card_services(card):
     return services.distinct().order_by("order", "pk")
 
 
+def requester_refusal(service, through_employer):
+    """Raise :class:`ServiceRefused` when the service is not asked for by this side (``requested_by`` of the scheme
+    data): a service the policy routes through the employer is not asked for by the holder, and the employer asks
+    only for those. Where the policy says nothing the holder asks (an administrative choice, named as such)."""
+    who = service.requested_by
+    basis = service.article if who != ServiceRequester.HOLDER else _("administrative setting")
+    if through_employer and who == ServiceRequester.HOLDER:
+        raise ServiceRefused(
+            _("“%(service)s” is requested by the card holder in person, not by the employer (%(basis)s).")
+            % {"service": service.title, "basis": basis},
+            service.article,
+        )
+    if not through_employer and who == ServiceRequester.EMPLOYER:
+        raise ServiceRefused(
+            _("“%(service)s” is requested by your employer on your behalf (%(basis)s); please ask your employer.")
+            % {"service": service.title, "basis": basis},
+            service.article,
+        )
+
+
 def may_request_for(user, card):
     """``(allowed, through_employer)``: the holder, or a member of the employer the card names (the services the
     policy routes through the employer are asked for by the employer's staff)."""
@@ -80,17 +101,6 @@ def may_request_for(user, card):
     if card.employer_id and Membership.objects.filter(user=user, department_id=card.employer_id).exists():
         return True, True
     return False, False
-
-
-def time_limit_for(service):
-    """(working days, is an administrative setting, article) of a service: the policy's own limit where the scheme
-    data names one, else the programme office's setting for the scheme (labelled as such), else none."""
-    if service.time_limit_working_days:
-        return service.time_limit_working_days, False, service.article
-    setting = DeliveryLimitSetting.objects.filter(scheme_id=service.scheme_id).first()
-    if setting is not None:
-        return setting.working_days, True, ""
-    return None, False, ""
 
 
 class RequestService:
@@ -108,6 +118,7 @@ class RequestService:
         allowed, self.through_employer = may_request_for(self.user, card)
         if not allowed:
             raise TransitionDenied(_("Only the holder of this card or its employer may request its services."))
+        requester_refusal(service, self.through_employer)
         state = card_status(card, self.today)
         if not state["services_usable"]:
             article = state["article"] or card.scheme.validity_article
@@ -153,7 +164,7 @@ class RequestService:
             .get(pk=self.card.pk)
         )
         unit = self.check()
-        days, is_setting, article = time_limit_for(self.service)
+        limit = time_limit_for(self.service)
         request = ServiceRequest.objects.create(
             scheme=self.card.scheme,
             card=self.card,
@@ -162,9 +173,11 @@ class RequestService:
             requested_by=self.user,
             through_employer=self.through_employer,
             detail=self.detail,
-            time_limit_working_days=days,
-            limit_is_setting=is_setting,
-            limit_article=article,
+            time_limit_working_days=limit.amount if limit and limit.unit == TimeLimitUnit.WORKING_DAYS else None,
+            time_limit_amount=limit.amount if limit else None,
+            time_limit_unit=limit.unit if limit else "",
+            limit_is_setting=bool(limit and limit.is_setting),
+            limit_article=limit.article if limit else "",
         )
         _journal(request, "request", self.user, {"service": self.service.ref})
         notify(
@@ -273,8 +286,8 @@ class StepAction:
         data = {}
         if self.step == "accept":
             request.state, request.accepted_at = S.ACCEPTED, now
-            if request.time_limit_working_days:
-                request.due_on = WorkingCalendar().add_working_days(self.today, request.time_limit_working_days)
+            if request.time_limit:
+                request.due_on = due_on(self.today, *request.time_limit)
                 data["due_on"] = str(request.due_on)
         elif self.step == "ask_material":
             request.state, request.material_note = S.MATERIAL_REQUESTED, self.note
@@ -384,14 +397,14 @@ def requests_overdue_remind(*, today=None):
                 subject=_("Overdue service request: %(service)s") % {"service": request.service.title},
                 body=_(
                     "%(unit)s: the request of %(holder)s for “%(service)s” was due on %(due)s "
-                    "(%(days)s working days, %(article)s) and is not completed."
+                    "(%(limit)s, %(article)s) and is not completed."
                 )
                 % {
                     "unit": request.unit.name,
                     "holder": request.card.holder_name,
                     "service": request.service.title,
                     "due": when_text(request.due_on),
-                    "days": request.time_limit_working_days,
+                    "limit": request.time_limit_text,
                     "article": request.limit_article or _("administrative setting"),
                 },
                 url=admin_url(request),

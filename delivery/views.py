@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casefiles.errors import CASE_FILE_ERRORS, user_message
-from casefiles.models import Card
+from casefiles.models import Card, ServiceRequester
 
 from . import selectors
 from .forms import RequestForm, StepForm
-from .services import RequestService, StepAction, card_services, steps_available, time_limit_for
+from .limits import time_limit_for
+from .ratings import RateServiceAction
+from .services import RequestService, StepAction, card_services, steps_available
 
 
 def _own_card(request, pk):
@@ -43,11 +45,17 @@ def card_services_page(request, pk):
         refusal = user_message(exc) if getattr(exc, "code", "") == "service_refused" else None
     services = []
     for service in card_services(card).prefetch_related("responsible_units"):
-        days, is_setting, article = time_limit_for(service)
-        services.append({"service": service, "days": days, "is_setting": is_setting, "article": article})
+        services.append(
+            {
+                "service": service,
+                "limit": time_limit_for(service),
+                "by_holder": service.requested_by != ServiceRequester.EMPLOYER,
+            }
+        )
     requests = list(selectors.holder_card_requests(card))
     for one in requests:
         one.may_supply = "supply" in steps_available(one, request.user)
+        one.may_rate = RateServiceAction(one, request.user).may_rate()
     return render(
         request,
         "delivery/card_services.html",

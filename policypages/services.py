@@ -26,7 +26,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from casefiles.models import DepartmentKind, ServiceItem
+from casefiles.models import DepartmentKind, ServiceItem, TimeLimitUnit
 
 from . import selectors
 from .importer import ParsedPolicy, int_to_cn, parse_policy
@@ -351,8 +351,18 @@ def policy_revisions_compare(revision_a: Revision, revision_b: Revision) -> dict
 # --------------------------------------------------------------------------- guides and tier tables
 
 
-def _time_limit_text(days: int | None) -> str:
-    return f"{days}个工作日" if days else ""
+#: How a guide words a time limit in each unit (guides are generated content, in Chinese).
+LIMIT_WORDS = {
+    TimeLimitUnit.WORKING_DAYS: "个工作日",
+    TimeLimitUnit.CALENDAR_DAYS: "个自然日",
+    TimeLimitUnit.MONTHS: "个月",
+}
+
+
+def _time_limit_text(service: ServiceItem) -> str:
+    """The policy's own limit in its unit: "10个工作日", "1个月" (聊城 第十三条), or empty."""
+    limit = service.time_limit
+    return f"{limit[0]}{LIMIT_WORDS[limit[1]]}" if limit else ""
 
 
 def guide_title(service: ServiceItem, duplicates=None) -> str:
@@ -393,7 +403,7 @@ def guide_fields_for(service: ServiceItem, policy: PolicyPage | None, *, citatio
         tier_grants = selectors.tier_grants(service.scheme)
     tiers = [t for t, ids in tier_grants.items() if service.pk in ids]
     units = [d.name for d in service.responsible_units.all()]
-    limit = _time_limit_text(service.time_limit_working_days)
+    limit = _time_limit_text(service)
     if citations is None and policy is not None:
         citations = {u["anchor"]: u["citation"] for u in selectors.policy_search_units(policy)}
     anchor = selectors.ref_anchor(service.ref, citations.keys() if citations else None)

@@ -95,6 +95,9 @@ class UsableServiceSerializer(serializers.Serializer):
     article = serializers.CharField(help_text="The article granting it, e.g. 第八条第（三）项")
     title = serializers.CharField()
     category = serializers.CharField()
+    requested_by = serializers.CharField(
+        help_text="Who asks for it: holder, employer (on the holder's behalf) or either (scheme data)"
+    )
 
 
 class CardSerializer(serializers.ModelSerializer):
@@ -153,7 +156,8 @@ class CardSerializer(serializers.ModelSerializer):
         if not self._own(card):
             return None
         usable = card_services_usable(card, self._state(card))
-        return [{"id": s.ref, "article": s.article, "title": s.title, "category": s.category} for s in usable]
+        return [{"id": s.ref, "article": s.article, "title": s.title, "category": s.category,
+                 "requested_by": s.requested_by} for s in usable]  # fmt: skip
 
     def get_verification_url(self, card) -> str | None:
         return verification_url(card) if self._own(card) else None

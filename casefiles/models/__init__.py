@@ -48,9 +48,11 @@ from .schemes import (
     Scheme,
     ServiceCategory,
     ServiceItem,
+    ServiceRequester,
     StateKind,
     TransitionRole,
     Tier,
+    TimeLimitUnit,
     ValidityRule,
     WorkflowState,
     WorkflowTransition,
@@ -65,5 +67,5 @@ __all__ = [
     "ServiceCategory", "ServiceItem", "StateKind", "Tier", "TransitionRole", "ValidityRule", "WorkflowState", "WorkflowTransition",
     "Assessment", "AssessmentResult", "CardEvent", "CardEventKind", "ExitCandidate", "ExitCandidateStatus",
     "NoticeObjection", "ObjectionStatus", "ProductionBatch", "ProductionItem", "PublicNotice", "RevocationRequest",
-    "RevocationRequestStatus",
+    "RevocationRequestStatus", "ServiceRequester", "TimeLimitUnit",
 ]

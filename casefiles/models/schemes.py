@@ -181,6 +181,24 @@ class ServiceCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class TimeLimitUnit(models.TextChoices):
+    """The unit a policy counts a service's time limit in: working days (通化 落户 10 个工作日), calendar days, or
+    calendar months (聊城 第十三条 “1 个月内办理随调手续”)."""
+
+    WORKING_DAYS = "working_days", _("working days")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    MONTHS = "months", _("months")
+
+
+class ServiceRequester(models.TextChoices):
+    """Who asks for a service (``requested_by`` in the scheme file): the holder, the employer on the holder's behalf
+    (用人单位), or either of them."""
+
+    HOLDER = "holder", _("the holder")
+    EMPLOYER = "employer", _("the employer")
+    EITHER = "either", _("the holder or the employer")
+
+
 class ServiceItem(SchemeRule):
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="services")
     title = models.CharField(_("title"), max_length=200)
@@ -188,6 +206,22 @@ class ServiceItem(SchemeRule):
     family_scope = models.JSONField(_("family scope"), default=list, blank=True)
     time_limit_working_days = models.PositiveSmallIntegerField(
         _("time limit (working days)"), null=True, blank=True
+    )
+    # A limit the policy counts in calendar units (``time_limit: {amount, unit}`` in the scheme file); a limit in
+    # working days stays in ``time_limit_working_days``, which the catalogue changes and the admin edit.
+    time_limit_amount = models.PositiveSmallIntegerField(
+        _("time limit (calendar days or months)"), null=True, blank=True
+    )
+    time_limit_unit = models.CharField(
+        _("time limit unit"), max_length=20, choices=TimeLimitUnit.choices, blank=True, default=""
+    )
+    time_limit_article = models.CharField(
+        _("time limit article"), max_length=100, blank=True, default="",
+        help_text=_("The article that sets the time limit, where it is not the service's own article."),
+    )
+    requested_by = models.CharField(
+        _("requested by"), max_length=10, choices=ServiceRequester.choices, default=ServiceRequester.HOLDER,
+        help_text=_("Who asks for the service; the holder where the policy does not route it through the employer."),
     )
     responsible_units = models.ManyToManyField(
         Department, verbose_name=_("responsible units"), related_name="service_items", blank=True
@@ -200,6 +234,16 @@ class ServiceItem(SchemeRule):
         verbose_name_plural = _("service items")
         ordering = ["scheme", "order"]
         constraints = [models.UniqueConstraint(fields=["scheme", "ref"], name="service_unique_ref")]
+
+    @property
+    def time_limit(self):
+        """``(amount, unit, article)`` of the policy's own limit, or None: working days first (the field the
+        catalogue changes edit), else the limit in calendar units."""
+        if self.time_limit_working_days:
+            return self.time_limit_working_days, TimeLimitUnit.WORKING_DAYS, self.time_limit_article or self.article
+        if self.time_limit_amount and self.time_limit_unit:
+            return self.time_limit_amount, self.time_limit_unit, self.time_limit_article or self.article
+        return None
 
 
 class Recognition(models.Model):

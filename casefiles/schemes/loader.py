@@ -23,7 +23,9 @@ from casefiles.models import (
     RevocationReason,
     Scheme,
     ServiceItem,
+    ServiceRequester,
     Tier,
+    TimeLimitUnit,
     WorkflowState,
     WorkflowTransition,
 )
@@ -123,6 +125,20 @@ def workflow_department_codes(data):
 def supervision_of(data):
     """``{head's department code: [codes it supervises]}`` from the departments' ``supervises`` lists."""
     return {d["code"]: list(d["supervises"]) for d in data.get("departments") or [] if d.get("supervises")}
+
+
+def service_time_limit(row):
+    """The ServiceItem fields of a service's time limit: ``time_limit_working_days: N`` and ``time_limit: {amount: N,
+    unit: working_days}`` both fill ``time_limit_working_days``; a limit in calendar days or months fills
+    ``time_limit_amount`` and ``time_limit_unit`` (聊城 第十三条 “1个月内”)."""
+    limit = row.get("time_limit") or {}
+    fields = {"time_limit_working_days": row.get("time_limit_working_days"), "time_limit_amount": None,
+              "time_limit_unit": "", "time_limit_article": limit.get("article") or ""}
+    if limit.get("unit") == TimeLimitUnit.WORKING_DAYS:
+        fields["time_limit_working_days"] = limit["amount"]
+    elif limit:
+        fields["time_limit_amount"], fields["time_limit_unit"] = limit["amount"], limit["unit"]
+    return fields
 
 
 def _sync(model, scheme, keep_keys, key="ref"):
@@ -243,7 +259,8 @@ def scheme_load(data):
                 "article": row["article"],
                 "category": row.get("category") or "other",
                 "family_scope": row.get("family_scope") or [],
-                "time_limit_working_days": row.get("time_limit_working_days"),
+                **service_time_limit(row),
+                "requested_by": row.get("requested_by") or ServiceRequester.HOLDER,
                 "order": order,
             },
         )

@@ -227,6 +227,9 @@ def structure_problems(data: dict, jurisdictions: set[str] | None = None) -> lis
         for j, unit in enumerate(units):
             check_principal(unit, SPECIAL_UNITS, ("services", i, "responsible_units", j),
                             f"服务事项 {svc.get('id')} 的责任单位")
+        if svc.get("time_limit") is not None and svc.get("time_limit_working_days") is not None:
+            add(("services", i, "time_limit"), f"服务事项 {svc.get('id')} 的时限只能写一处：time_limit 或 "
+                f"time_limit_working_days（按工作日计的时限也可写成 time_limit: {{amount: …, unit: working_days}}）")
 
     # ---- tiers -----------------------------------------------------------------------------
     tiers = [t if isinstance(t, dict) else {} for t in _as_list(data.get("tiers"))]

@@ -154,8 +154,11 @@ def test_only_the_services_of_the_tier_and_of_the_tiers_it_includes(db):
 
 
 def test_the_employer_may_request_for_its_employee(db):
-    service, card, _policy = limited_service("tonghua")
+    """For a service the policy routes through the employer (通化 配偶就业 ①, ``requested_by: either``)."""
     from casefiles.models import Membership
+
+    service = scheme("tonghua").services.get(ref="9.7.1")
+    card = card_for("tonghua", service.tiers.order_by("rank").first())
 
     employer_contact = Membership.objects.filter(
         department__kind="employer",

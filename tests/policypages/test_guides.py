@@ -38,12 +38,14 @@ def test_every_guide_reads_as_a_service_guide(site):
         html = client.get(guide.url).content.decode()
         positions = [html.find(f"<dt>{label}</dt>") for label in LABELS]
         assert -1 not in positions and positions == sorted(positions), (guide.url, positions)
-        # the time limit is the data's, in working days; what the data does not state is not made up
-        if item.time_limit_working_days:
-            assert f"{item.time_limit_working_days}个工作日" in html
+        # the time limit is the data's, in its unit (聊城 第十三条: 1个月); what the data does not state is not made up
+        limit = item.time_limit
+        if limit:
+            words = {"working_days": "个工作日", "months": "个月", "calendar_days": "个自然日"}[limit[1]]
+            assert f"{limit[0]}{words}" in html
         for field in ("materials", "procedure", "location", "phone", "fees"):
             assert getattr(guide, field) == "", (guide.url, field)
-        assert html.count(ASK) >= 5 + (0 if item.time_limit_working_days else 1)
+        assert html.count(ASK) >= 5 + (0 if limit else 1)
         # the legal basis links to the article; the conditions name the tiers that get the service
         assert f'href="{selectors.guide_source_url(guide)}"' in html and "#art-" in selectors.guide_source_url(guide)
         assert guide.conditions.startswith("持有在有效期内的") and guide.tiers_text.split("、")[0] in guide.conditions
