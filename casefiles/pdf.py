@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -156,7 +157,9 @@ def _subset_font(source, index, target, chars):
     for destroy, obj in ((hb.hb_blob_destroy, out), (hb.hb_face_destroy, result), (hbs.hb_subset_input_destroy, request),
                          (hb.hb_face_destroy, face), (hb.hb_blob_destroy, blob)):
         destroy(obj)
-    tmp = target.with_suffix(".tmp")
+    # Each process writes its own temporary file: two test workers (or server processes) making the same font at
+    # once renamed one .tmp between them, and the second rename found it gone (FileNotFoundError).
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(target)
 

@@ -11,6 +11,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -424,12 +425,25 @@ def units_serving(card):
 
 
 def holder_list_on_issue(card):
-    """The units that serve the card's tier get the holder on their list, and are told."""
+    """The units that serve the card's tier get the holder on their list, and are told. Inside the issuing
+    transition: one query for the units, one for their people, one upsert for the lists, one notification each."""
     units = list(units_serving(card))
+    if not units:
+        return units
+    UnitHolder.objects.bulk_create(
+        [UnitHolder(card=card, unit=unit, services_stop_on=None) for unit in units],
+        update_conflicts=True,
+        unique_fields=["unit", "card"],
+        update_fields=["services_stop_on"],
+    )
+    people = {}
+    for user in get_user_model().objects.filter(memberships__department__in=units, is_active=True).annotate(
+        unit_pk=F("memberships__department_id")
+    ):
+        people.setdefault(user.unit_pk, {})[user.pk] = user
     for unit in units:
-        UnitHolder.objects.update_or_create(card=card, unit=unit, defaults={"services_stop_on": None})
         notify(
-            recipients=unit_members(unit),
+            recipients=list(people.get(unit.pk, {}).values()),
             subject=_("New card holder: %(holder)s") % {"holder": card.holder_name},
             body=_("%(holder)s holds %(scheme)s (%(tier)s) %(card)s from %(date)s; your unit serves this card.")
             % {

@@ -31,7 +31,9 @@ pytestmark = [pytest.mark.usefixtures("schemes_once")]
 #: Queries of the whole walk to issuance (sum over its steps), per scheme; the same on SQLite and PostgreSQL
 #: (after the warm-up of the module docstring; 7dc1c4d pinned 5 fewer, counted without the URL configuration).
 #: Before the cuts (8f3f52b): tonghua 136, jilin 158, chuxiong 172, baiyun 190, liaocheng 116.
-CEILING = {"tonghua": 116, "jilin": 135, "chuxiong": 144, "baiyun": 159, "liaocheng": 100}
+#: Issuance lists the holder with the units serving the tier (issue #20 item 4, delivery.services.holder_list_on_issue):
+#: four queries (the card's services, the units, their people, one upsert of the lists), +4 on each scheme.
+CEILING = {"tonghua": 120, "jilin": 139, "chuxiong": 148, "baiyun": 163, "liaocheng": 104}
 
 
 def _walk(scheme):

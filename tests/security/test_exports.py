@@ -65,6 +65,7 @@ PRODUCT_EXPORTERS = {
     "casefiles/adminviews/cards_actions.py": "holder import template",
     "casefiles/views_cards.py": "production batch for the partner bank",
     "programmes/adminviews.py": "statistics and feedback report",
+    "delivery/report_views.py": "the service delivery report (programme office; cells through casefiles.exports.xlsx_row)",
 }
 CONTENT_TYPES = re.compile(r"text/csv|spreadsheetml|ms-excel|opendocument\.spreadsheet|xlsx_response\(")
 
