@@ -107,6 +107,7 @@ def world(db):
     # a 楚雄 dossier in the stage that asks departments for opinions (第四条第（二）项), its requests open
     request = _open_opinion_request()
     return {
+        "service_request": _service_request(card),
         "dossier": dossier,
         "document": _applicant_document(dossier),
         "card": card,
@@ -115,6 +116,19 @@ def world(db):
         "applicant": Token.objects.create(user=dossier.applicant).key,
         "holder": Token.objects.create(user=card.holder).key,
     }
+
+
+def _service_request(card):
+    """A request of the holder for a service of the card (service delivery's operations read their body for it)."""
+    from casefiles.exceptions import CaseFileError
+    from delivery.services import RequestService, card_services
+
+    for service in card_services(card):
+        try:
+            return RequestService(card, service, card.holder).execute()
+        except CaseFileError:
+            continue
+    raise AssertionError(f"no service of card {card.number} can be requested")
 
 
 def _applicant_document(dossier):
@@ -199,6 +213,9 @@ def escaped_quotes(prefix, size=None):
 def caller_for(path, world):
     if "/opinion-requests/" in path:  # answered by the department asked, on its open request
         return world["asked"], path.replace("{id}", str(world["request"].pk)).replace("{pk}", str(world["request"].pk))
+    if "/service-requests/" in path:  # the holder's own request: the step and rating bodies are read for it
+        pk = str(world["service_request"].pk)
+        return world["holder"], path.replace("{id}", pk).replace("{pk}", pk)
     path = path.replace("{code}", "id_document")  # a material code: the applicant sees the dossier, the body is read
     if "{id}" not in path and "{pk}" not in path and "dossiers" not in path and "cards" not in path:
         return None, path  # anonymous endpoints (eligibility, token) and the rest with no object
