@@ -39,26 +39,123 @@ DEMO_PASSWORD = "demo-pass-123"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(  # noqa: PLR0913
+    request, django_test_environment, django_db_blocker, django_db_use_migrations, django_db_keepdb,
+    django_db_createdb, django_db_modify_db_settings,
+):
+    """pytest-django's test database, made on PostgreSQL by cloning a migrated template rather than migrating again.
+
+    Migrating from nothing costs about 30 s of CPU (every app's migrations, Wagtail's among them); ``scripts/test.sh``
+    did it once per xdist worker and again for the serial pass. The first process to need it migrates a template
+    database named after the migration files' contents (under an advisory lock; the other workers wait), and each
+    worker's database is then ``CREATE DATABASE … TEMPLATE``: the same database ``migrate`` makes, in a second. A
+    changed migration gives a new name, so a stale template is never used (older ones are dropped). Then Django's own
+    setup runs with ``keepdb``: ``migrate`` finds nothing to apply and sends ``post_migrate`` as always."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    aliases, serialized_aliases = _databases_for_setup(request)
+    clone = django_db_use_migrations and not (django_db_keepdb and not django_db_createdb)
+    with django_db_blocker.unblock():
+        cloned = clone and _clone_from_migrated_template(connections["default"])
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases=aliases,
+            serialized_aliases=serialized_aliases, keepdb=cloned or (django_db_keepdb and not django_db_createdb),
+        )
+        _autovacuum_off(connections)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+            except Exception as exc:  # noqa: BLE001 (as pytest-django: a warning, not a failed run)
+                request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
+
+
+def _databases_for_setup(request):
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    return _get_databases_for_setup(request.session.items)
+
+
+TEMPLATE_LOCK = 7_143_001  # pg_advisory_lock key of the template's maker
+
+
+def _migrations_digest():
+    """A digest of every installed app's migration files (ours and the libraries'), and of the Django version."""
+    import hashlib
+    from pathlib import Path
+
+    import django
+    from django.apps import apps
+
+    digest = hashlib.sha256(django.get_version().encode())
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        folder = Path(config.path) / "migrations"
+        for path in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _clone_from_migrated_template(connection):
+    """Make this process's test database a copy of a migrated template (PostgreSQL only); True when it did."""
+    if connection.vendor != "postgresql":
+        return False
+    creation = connection.creation
+    target = creation._get_test_db_name()
+    base = connection.settings_dict["NAME"]
+    template = f"{base}_tpl_{_migrations_digest()}"
+    quote = connection.ops.quote_name
+    with creation._nodb_cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
+        try:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            if cursor.fetchone() is None:
+                cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{base}\\_tpl\\_%"])
+                for (stale,) in cursor.fetchall():
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
+                _migrate_into(connection, f"{template}_partial")
+                cursor.execute(f"ALTER DATABASE {quote(template + '_partial')} RENAME TO {quote(template)}")
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)}")
+            cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(template)}")
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
+    return True
+
+
+def _migrate_into(connection, name):
+    """``migrate`` into a new database ``name`` (dropped first if a run was interrupted while making it)."""
+    from django.conf import settings
+
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    wanted, original = test_settings.get("NAME"), connection.settings_dict["NAME"]
+    test_settings["NAME"] = name
+    try:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
+    finally:
+        connection.close()
+        test_settings["NAME"] = wanted
+        connection.settings_dict["NAME"] = original
+        settings.DATABASES[connection.alias]["NAME"] = original
+
+
+def _autovacuum_off(connections):
     """The test database without autovacuum (PostgreSQL). A test's rows live in a transaction that is rolled back;
     autovacuum, woken by the dead rows of the tests before, vacuums a table while a test still holds its rows
     uncommitted and records it as empty (pg_class.reltuples 0 with its pages filled: seen on casefiles_dossier,
     _document and _attachment in a fresh-clone run). The planner then chose nested loops over the grant tables
     and the documents' permission matrix ran past its 15-minute limit. Without autovacuum the tables keep the
     estimates of their pages, and the fixtures that load a lot say ANALYZE themselves (``analyze_tables``)."""
-    from django.db import connections
-
-    with django_db_blocker.unblock():
-        for connection in connections.all():
-            if connection.vendor != "postgresql":
-                continue
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT format('ALTER TABLE %I.%I SET (autovacuum_enabled = false, toast.autovacuum_enabled = "
-                    "false)', schemaname, tablename) FROM pg_tables WHERE schemaname = current_schema()")
-                for (statement,) in cursor.fetchall():
-                    cursor.execute(statement)
-    yield
+    for connection in connections.all():
+        if connection.vendor != "postgresql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT format('ALTER TABLE %I.%I SET (autovacuum_enabled = false, toast.autovacuum_enabled = "
+                "false)', schemaname, tablename) FROM pg_tables WHERE schemaname = current_schema()")
+            for (statement,) in cursor.fetchall():
+                cursor.execute(statement)
 
 
 @pytest.fixture(scope="session", autouse=True)
