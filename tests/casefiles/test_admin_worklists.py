@@ -14,15 +14,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from casefiles.demo import load_schemes_and_users
 from casefiles.masking import mask_id_number
 from casefiles.models import Department, DepartmentKind, Dossier, JournalEntry, Membership, Scheme
 from casefiles.selectors import dossiers_actionable_by, dossiers_visible_to
 from casefiles.testing import applicant_dossier
+from tests.casefiles import factories
+from tests.casefiles.factories import setup_schemes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
-PASSWORD = "admin-pass-123"
+PASSWORD = factories.PASSWORD  # the schemes' users, loaded once for the module (schemes_once)
 User = get_user_model()
 
 # (scheme, target state) of the dossiers the tests work on.
@@ -52,7 +53,7 @@ def make_dossier(scheme, target, rng, criterion=None):
 
 @pytest.fixture
 def world(db):
-    load_schemes_and_users(password=PASSWORD)
+    setup_schemes()
     # Department staff work in the Wagtail admin.
     access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     for department in Department.objects.exclude(kind=DepartmentKind.EMPLOYER):

@@ -7,11 +7,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils.formats import date_format
 
-from casefiles.demo import load_schemes_and_users
 from casefiles.demo_dossiers import drive_to, make_dossier
 from casefiles.models import Card, CardEvent, CardStatus, RevocationReason, Scheme
+from tests.casefiles.factories import setup_schemes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
 
 def staff(username):
@@ -22,7 +22,7 @@ def staff(username):
 
 @pytest.fixture
 def card(db):
-    load_schemes_and_users(password="x-pass-123")
+    setup_schemes()
     scheme = Scheme.objects.get(slug="chuxiong")
     applicant = get_user_model().objects.create_user("cx-holder", password="x")
     dossier = drive_to(make_dossier(scheme, applicant, random.Random(3), with_attachment=False), "issued")

@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from casefiles.demo import load_schemes_and_users
 from casefiles.models import Department, DepartmentKind, Scheme, StateKind
 from casefiles.testing import SURNAMES, applicant_dossier
+from tests.casefiles import factories
+from tests.casefiles.factories import setup_schemes
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 
-PASSWORD = "reading-pass-123"
+PASSWORD = factories.PASSWORD  # the schemes' users, loaded once for the module (schemes_once)
 STEPS = 3  # transitions walked on each scheme's dossier
 User = get_user_model()
 
@@ -29,7 +30,7 @@ def zh(message):
 
 @pytest.fixture
 def schemes(db):
-    load_schemes_and_users(password=PASSWORD)
+    setup_schemes()
     access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     for department in Department.objects.exclude(kind=DepartmentKind.EMPLOYER):
         department.group.permissions.add(access)

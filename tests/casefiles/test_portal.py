@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from casefiles.demo import load_schemes_and_users
 from casefiles.models import Department, Dossier, JournalEntry, Scheme
 from casefiles.testing import attach_required_materials, identity
+from tests.casefiles import factories
+from tests.casefiles.factories import setup_schemes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 
-PASSWORD = "portal-pass-123"
+PASSWORD = factories.PASSWORD  # the schemes' users, loaded once for the module (schemes_once)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -27,7 +28,7 @@ def zh(message):
 
 @pytest.fixture
 def people(db):
-    load_schemes_and_users(password=PASSWORD)
+    setup_schemes()
     return get_user_model().objects
 
 

@@ -8,12 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from casefiles.demo import load_schemes_and_users
 from casefiles.models import Card, CardStatus, Dossier, JournalEntry
 from casefiles.services.registry_import import HEADERS
 from casefiles.testing import resident_id
+from tests.casefiles.factories import setup_schemes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke, pytest.mark.usefixtures("schemes_once")]
 URL = "/admin/card-registry/import/"
 EMPLOYER = "楚雄示范医药有限公司"
 
@@ -44,7 +44,7 @@ def ids(n, seed=7):
 
 @pytest.fixture
 def chuxiong(db):
-    load_schemes_and_users(password="x-pass-123")
+    setup_schemes()
     from casefiles.models import Scheme
 
     return Scheme.objects.get(slug="chuxiong")

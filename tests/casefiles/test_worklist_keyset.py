@@ -13,7 +13,6 @@ from django.utils import timezone, translation
 
 from bench.loadgen import generate
 from casefiles.adminviews.dossiers import WorklistView, count_label
-from casefiles.demo import load_schemes_and_users
 from casefiles.models import Department, Dossier, DossierGroupObjectPermission
 from casefiles.selectors import (
     WorklistCursor,
@@ -23,8 +22,9 @@ from casefiles.selectors import (
     dossiers_actionable_page,
     worklist_sort_key,
 )
+from tests.casefiles.factories import setup_schemes
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("schemes_once")]
 User = get_user_model()
 
 
@@ -32,7 +32,7 @@ User = get_user_model()
 def load(db):
     """Synthetic dossiers across the five schemes with the grants their states call for (bench.loadgen), many
     sharing a due date and a creation time so that only the id orders them."""
-    load_schemes_and_users(password="keyset-pass-123")
+    setup_schemes()
     generate(400, applicants=40, employers_per_scheme=2, progress=False, open_weight=30, seed=3)
     rng = random.Random(4)
     moment = timezone.now().replace(microsecond=123456)
