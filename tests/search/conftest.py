@@ -56,7 +56,10 @@ def seed_content(search_backend):
     from search import service
     from search.documents import page_content_documents, seed_content_documents
 
-    schemes_load()
+    from tests.casefiles import factories
+
+    if not factories.PRELOADED["schemes"]:  # a module with ``schemes_once`` has them loaded already
+        schemes_load()
     docs = page_content_documents() or seed_content_documents()
     service.index_content(docs)
     return {d["key"]: d for d in docs}

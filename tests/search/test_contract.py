@@ -13,6 +13,11 @@ from casefiles.testing import fire, identity, path_to
 from search import service
 from search.models import OutboxEntry
 from search.tokens import char_tokens
+from tests.casefiles.factories import setup_schemes
+
+# The five schemes and their users are loaded once for the module (each test in a savepoint); the search
+# collections are emptied for every test by ``search_backend``.
+pytestmark = pytest.mark.usefixtures("schemes_once")
 
 POLICY_QUERIES = ["年满65岁", "住房公积金", "贵宾室", "博士后", "R字签证", "落户"]
 
@@ -88,9 +93,7 @@ def test_two_character_word_not_split_across(seed_content):
 
 @pytest.fixture
 def people(search_backend):
-    from casefiles.demo import load_schemes_and_users
-
-    load_schemes_and_users(password="demo-pass-123")
+    setup_schemes()
     return get_user_model().objects.all()
 
 
@@ -255,11 +258,10 @@ def test_drain_and_reindex(people):
 
 def test_policy_pages_are_indexed_per_article_and_item(search_backend):
     """With the policy pages published, content comes from PolicyPage.search_units()."""
-    from casefiles.schemes.loader import schemes_load
     from policypages.demo import load_pages
     from search.documents import page_content_documents
 
-    schemes_load()
+    setup_schemes()
     load_pages()
     docs = page_content_documents()
     assert docs and all(d["url"] for d in docs)
