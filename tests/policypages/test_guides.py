@@ -21,9 +21,9 @@ pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture
-def site():
-    schemes_load()
-    return load_pages()
+def site(pages_once, db):
+    """The schemes and the demo pages, loaded once for the module (``pages_once``); each test in a savepoint."""
+    return pages_once
 
 
 def test_every_guide_reads_as_a_service_guide(site):
