@@ -38,9 +38,36 @@ def member_of(section, department, username):
     return user
 
 
+@pytest.fixture(scope="module")
+def site_once(django_db_setup, django_db_blocker):
+    """``site``'s rows, made once for the module inside a transaction rolled back at its end (each test runs in a
+    savepoint inside it): the primary keys of the section, the pages and the users."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            section, pages, users = make_site()
+            yield section.pk, {cls: page.pk for cls, page in pages.items()}, {k: u.pk for k, u in users.items()}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def site():
-    """楚雄's section with its workflow and one live page of each type, an editor and two approvers."""
+def site(site_once, db):
+    """楚雄's section with its workflow and one live page of each type, an editor and two approvers: fresh instances
+    from the database for each test (what a test changes is rolled back with its savepoint)."""
+    from policypages.models import SchemeSectionPage
+
+    section_pk, page_pks, user_pks = site_once
+    users = {role: get_user_model().objects.get(pk=pk) for role, pk in user_pks.items()}
+    return (SchemeSectionPage.objects.get(pk=section_pk), {cls: cls.objects.get(pk=pk) for cls, pk in page_pks.items()},
+            users)
+
+
+def make_site():
     section, result = published_policy("chuxiong")
     services.policy_workflow_ensure(section=section)
     services.service_guides_generate(section=section, policy=result.page)
@@ -254,7 +281,8 @@ def test_an_approver_publishes_directly_in_the_edit_view():
     notice = NoticePage(title="通知", date=datetime.date(2026, 11, 2), body="<p>原文。</p>")
     index.add_child(instance=notice)
     notice.save_revision().publish()
-    approver = member_of(section, services.scheme_department(section.scheme, services.APPROVER_KINDS), "cx-approver")
+    approver = member_of(section, services.scheme_department(section.scheme, services.APPROVER_KINDS),
+                         "cx-direct-approver")  # not site's cx-approver: the module's site may be loaded
     response = client_for(approver).post(
         reverse("wagtailadmin_pages:edit", args=(notice.pk,)),
         edit_data(notice, approver, title="通知（更正）", **{"action-publish": "1"}),
