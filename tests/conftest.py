@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -257,26 +258,34 @@ def schemes_once(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+@contextlib.contextmanager
+def rolled_back(django_db_blocker):
+    """A transaction for a module-scoped fixture's rows, rolled back when the module ends; each test of the module
+    runs in a savepoint inside it (pytest-django's ``db``), so what a test changes is gone for the next."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="module")
 def pages_once(django_db_setup, django_db_blocker):
     """The five shipped schemes (``schemes_load``) and the public site's pages as ``load_pages`` publishes them
     (sections, policies, guides, tier tables, workflows), loaded once for the module inside a transaction rolled back
     at its end; each test runs in a savepoint inside it. The value is the home page. For modules whose every test
     began by loading these (about 14 s a time); not for transactional or live-server tests."""
-    from django.db import transaction
-
     from casefiles.schemes.loader import schemes_load
     from policypages.demo import load_pages
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            schemes_load()
-            yield load_pages()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        schemes_load()
+        yield load_pages()
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,22 @@ from casefiles.models import BackgroundJob, Dossier, DossierGroupObjectPermissio
 from casefiles.permissions import current_grants, desired_grants
 from casefiles.schemes.loader import SCHEME_DIR, SCHEME_SLUGS, scheme_files_load
 from casefiles.services.grants import scheme_grants_recompute
+from tests.conftest import rolled_back
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def dossiers_once(django_db_setup, django_db_blocker):
+    """The schemes, their users and the demo dossiers (one in each reachable state), loaded once for the module."""
+    with rolled_back(django_db_blocker):
+        load_schemes_and_users(password="grants-pass-123")
+        load_dossiers(rng=random.Random(17))
+        yield
+
+
 @pytest.fixture
-def dossiers(db):
-    load_schemes_and_users(password="grants-pass-123")
-    load_dossiers(rng=random.Random(17))
+def dossiers(dossiers_once, db):
     return list(Dossier.objects.select_related("scheme", "state", "employer", "authority"))
 
 

@@ -42,17 +42,11 @@ def member_of(section, department, username):
 def site_once(django_db_setup, django_db_blocker):
     """``site``'s rows, made once for the module inside a transaction rolled back at its end (each test runs in a
     savepoint inside it): the primary keys of the section, the pages and the users."""
-    from django.db import transaction
+    from tests.conftest import rolled_back
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            section, pages, users = make_site()
-            yield section.pk, {cls: page.pk for cls, page in pages.items()}, {k: u.pk for k, u in users.items()}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        section, pages, users = make_site()
+        yield section.pk, {cls: page.pk for cls, page in pages.items()}, {k: u.pk for k, u in users.items()}
 
 
 @pytest.fixture
