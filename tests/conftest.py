@@ -235,7 +235,7 @@ def periods_lifted():
 
 
 @pytest.fixture(scope="module")
-def schemes_once(django_db_setup, django_db_blocker):
+def schemes_once(request, django_db_setup, django_db_blocker):
     """The five shipped schemes and their demo users (``setup_schemes``), loaded once for the module inside a
     transaction rolled back at its end; each test runs in a savepoint inside it and ``setup_schemes`` only reads them.
     A module opts in with ``pytestmark = pytest.mark.usefixtures("schemes_once")`` (then every test of the module
@@ -245,14 +245,19 @@ def schemes_once(django_db_setup, django_db_blocker):
     from casefiles.demo import load_schemes_and_users
     from tests.casefiles import factories
 
+    # A module marked ``real_scheme_periods`` gets the files' periods as shipped, and its tests (marked too) find them.
+    real = request.node.get_closest_marker("real_scheme_periods") is not None
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            _PERIODS["lift"] = not real
             load_schemes_and_users(password=factories.PASSWORD)
-            factories.PRELOADED["schemes"] = True
+            factories.PRELOADED["schemes"] = "real periods" if real else "lifted periods"
+            _PERIODS["lift"] = True
             yield
         finally:
+            _PERIODS["lift"] = True
             factories.PRELOADED["schemes"] = False
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

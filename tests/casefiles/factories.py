@@ -12,7 +12,7 @@ PASSWORD = "test-pass-12345"
 
 
 # True while the ``schemes_once`` fixture (tests/conftest.py) holds the five schemes loaded for the module.
-PRELOADED = {"schemes": False}
+PRELOADED = {"schemes": False}  # or how schemes_once loaded them: "lifted periods" / "real periods"
 
 
 def setup_schemes():
@@ -21,7 +21,7 @@ def setup_schemes():
     marked ``real_scheme_periods``)."""
     from tests.conftest import periods_lifted
 
-    if not (PRELOADED["schemes"] and periods_lifted()):
+    if PRELOADED["schemes"] != ("lifted periods" if periods_lifted() else "real periods"):
         load_schemes_and_users(password=PASSWORD)
     return {s.slug: s for s in Scheme.objects.all()}
 

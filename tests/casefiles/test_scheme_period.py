@@ -30,7 +30,7 @@ from casefiles.testing import demo_facts, fire, identity, path_to, route_choice
 
 from .factories import setup_schemes, user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.real_scheme_periods]
+pytestmark = [pytest.mark.django_db, pytest.mark.real_scheme_periods, pytest.mark.usefixtures("schemes_once")]
 
 SLUGS = shipped_slugs()
 
