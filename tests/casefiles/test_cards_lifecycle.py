@@ -51,10 +51,25 @@ def last_journal(action):
     return JournalEntry.objects.filter(action=action).latest("pk")
 
 
+@pytest.fixture(scope="module")
+def prepared_once(django_db_setup, django_db_blocker):
+    """Every shipped scheme with its demo employers and users (prepare_schemes), loaded once for the module."""
+    from casefiles.schemes.loader import SCHEME_SLUGS
+    from tests.conftest import rolled_back
+
+    with rolled_back(django_db_blocker):
+        prepare_schemes(SCHEME_SLUGS)
+        yield
+
+
 @pytest.fixture
-def schemes(db):
+def schemes(prepared_once, db):
+    """``schemes(*slugs)``: those schemes, fresh from the database (loaded once for the module; each test in a
+    savepoint)."""
+    from casefiles.models import Scheme
+
     def make(*slugs):
-        return {s.slug: s for s in prepare_schemes(slugs)}
+        return {s.slug: s for s in Scheme.objects.filter(slug__in=slugs)}
 
     return make
 

@@ -49,9 +49,19 @@ def listed(card):
     return {c.reason.ref: c.status for c in ExitCandidate.objects.filter(card=card).select_related("reason")}
 
 
+@pytest.fixture(scope="module")
+def two_schemes_once(django_db_setup, django_db_blocker):
+    """通化 and 吉林 with their demo employers and users, loaded once for the module."""
+    from tests.conftest import rolled_back
+
+    with rolled_back(django_db_blocker):
+        prepare_schemes(("tonghua", "jilin"))
+        yield
+
+
 @pytest.fixture
-def two_schemes(db):
-    return {s.slug: s for s in prepare_schemes(("tonghua", "jilin"))}
+def two_schemes(two_schemes_once, db):
+    return {s.slug: s for s in Scheme.objects.filter(slug__in=("tonghua", "jilin"))}
 
 
 def test_sixty_five_year_old_category_a_and_c_of_jilin_and_tonghua(two_schemes):

@@ -16,10 +16,20 @@ from casefiles.services import cards as svc
 pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
+@pytest.fixture(scope="module")
+def card_once(django_db_setup, django_db_blocker):
+    """通化 with its demo users and one issued card, made once for the module: the card's primary key."""
+    from tests.conftest import rolled_back
+
+    with rolled_back(django_db_blocker):
+        prepare_schemes(["tonghua"])
+        yield issue_card("tonghua", applicant_name="张小明").pk
+
+
 @pytest.fixture
-def card(db):
-    prepare_schemes(["tonghua"])
-    return issue_card("tonghua", applicant_name="张小明")
+def card(card_once, db):
+    """The card, fresh from the database (each test in a savepoint: what it changes is gone for the next)."""
+    return Card.objects.get(pk=card_once)
 
 
 def test_token_is_signed_and_unguessable(card):
