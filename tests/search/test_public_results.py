@@ -14,19 +14,16 @@ QUERIES = ["落户", "体检", "服务", "公告", "住房公积金", "子女"]
 
 
 @pytest.fixture
-def published_site(search_backend):
+def published_site(pages_once, search_backend):
     """The demo's pages (five schemes: policies, guides, tier tables, notice indexes) plus a notice and an exit
     announcement, indexed from documents built while no Site maps the home page (as during the demo's first
     publish, before the default site points at it); the Site is back when the test reads."""
     from casefiles.models import Scheme
-    from casefiles.schemes.loader import schemes_load
     from policypages.announcements import ExitAnnouncementPage
-    from policypages.demo import load_pages
     from policypages.models import NoticeIndexPage, NoticePage, SchemeSectionPage
     from search.documents import page_content_documents
 
-    schemes_load()
-    home = load_pages()
+    home = type(pages_once).objects.get(pk=pages_once.pk)  # fresh; the demo pages are loaded once (pages_once)
     scheme = Scheme.objects.order_by("pk").first()
     index = NoticeIndexPage.objects.child_of(SchemeSectionPage.objects.get(scheme=scheme)).get()
     notice = NoticePage(title="关于调整服务事项的公告", slug="关于调整服务事项的公告", date=datetime.date(2026, 3, 2),
