@@ -7,6 +7,9 @@ of the scheme. :func:`grants_recompute` turns that into guardian rows on the dir
 granted to department groups and to the applicant's user; the workflow service calls it on every change.
 """
 
+import contextlib
+import contextvars
+
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, Q, Value
 from django.db.models.signals import post_migrate
@@ -284,14 +287,45 @@ def refuse_own_dossier(user, dossier, attempt):
             "action": "casefiles.dossier.refused", "actor": user, "dossier": dossier, "data": {"attempt": attempt}})
 
 
-def acting_principal(user, dossier, principals, departments_by_code=None):
+#: {user id: _Standing} inside :func:`standings_shared`, else None.
+_shared_standings = contextvars.ContextVar("casefiles_shared_standings", default=None)
+
+
+@contextlib.contextmanager
+def standings_shared():
+    """Inside the block, :func:`acting_principal` reads each user's standing once: for one page that asks it for
+    several panels (the admin dossier page: its buttons, materials, documents and opinion requests asked it five
+    times). Only for reading: the block must not change memberships or groups (nothing is kept after it)."""
+    token = _shared_standings.set({})
+    try:
+        yield
+    finally:
+        _shared_standings.reset(token)
+
+
+def user_standing(user):
+    """What ``user`` is (groups, department, employer), read once when first asked, for a caller that asks
+    :func:`acting_principal` several times in one go (the buttons of a dossier page: one question per
+    transition). Not kept beyond that caller: a membership changed later is seen by the next one."""
+    shared = _shared_standings.get()
+    if shared is None or user.pk is None:
+        return _Standing(user)
+    standing = shared.get(user.pk)
+    if standing is None or standing.user is not user:
+        standing = shared[user.pk] = _Standing(user)
+    return standing
+
+
+def acting_principal(user, dossier, principals, departments_by_code=None, standing=None):
     """The principal among ``principals`` under which ``user`` may act on ``dossier`` now.
 
     Returns ``(principal, None)`` when allowed; ``(None, (code, message))`` when the user stands for a
     principal but :func:`self_dealing` forbids every one of them; ``(None, None)`` when they stand for none.
-    The workflow service and the selector that offers buttons both ask here, so they cannot drift apart."""
+    The workflow service and the selector that offers buttons both ask here, so they cannot drift apart.
+    ``standing`` (:func:`user_standing` of the same user) shares one reading of the user between questions."""
     refusal = None
-    standing = _Standing(user)
+    if standing is None or standing.user is not user:
+        standing = user_standing(user)
     for principal in principals:
         if user_matches(user, dossier, principal, departments_by_code, standing):
             problem = self_dealing(user, dossier, principal, standing)
@@ -323,5 +357,7 @@ __all__ = [
     "refuse_own_dossier",
     "resolve_principal",
     "self_dealing",
+    "standings_shared",
     "user_matches",
+    "user_standing",
 ]

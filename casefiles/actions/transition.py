@@ -29,7 +29,7 @@ from ..exceptions import (
 )
 from ..models import Dossier, Opinion, StateKind, TransitionRole, WorkflowTransition
 from ..notify import notify
-from ..permissions import acting_principal, grants_recompute
+from ..permissions import acting_principal, grants_recompute, user_standing
 from ..services.calendar import CalendarDataMissing, WorkingCalendar
 from ..services.journal import journal_deferred, journal_write
 from ..services.locks import lock_dossier
@@ -60,7 +60,7 @@ class TransitionAction:
 
     def __init__(self, dossier, transition, user, *, comment="", expected_state=None, minutes="", granted_tier=None,
                  today=None, departments=None, skip_permission_checks=False, acting_as=None, department=None,
-                 journal_action=None):
+                 journal_action=None, standing=None):
         self.dossier = dossier
         self.transition_code = transition if isinstance(transition, str) else transition.code
         self.transition = None if isinstance(transition, str) else transition
@@ -77,6 +77,8 @@ class TransitionAction:
         self.acting_as = acting_as
         self.department = department
         self.journal_action = journal_action
+        # transitions_available asks for every step of the state: one reading of the user for all of them
+        self.standing = standing
 
     # --- check -------------------------------------------------------------------------------------------
     def _transition(self):
@@ -124,7 +126,7 @@ class TransitionAction:
                 self._check_production_calendar(candidate)
             return self.acting_as
         principals = principals_of_transition(candidate, state)
-        acting_as, refusal = acting_principal(self.user, dossier, principals, self.departments)
+        acting_as, refusal = acting_principal(self.user, dossier, principals, self.departments, self.standing)
         if refusal is not None:
             raise SelfDealing(refusal[1], code=refusal[0], journal={
                 "action": "casefiles.dossier.refused", "actor": self.user, "dossier": dossier,
@@ -137,7 +139,7 @@ class TransitionAction:
 
             scheme_closed_refuse(dossier.scheme, self.today)  # issue #17 item 6: no new applications once it ends
         if acting_as != APPLICANT and four_eyes_applies(candidate, dossier.scheme):
-            self._check_four_eyes(candidate)
+            self._check_four_eyes(candidate, context)
         if comment_required and candidate.requires_comment and not self.comment:
             raise CaseFileError(_("Please give a reason or say what is missing."), code="comment_required")
         if guards:
@@ -156,8 +158,9 @@ class TransitionAction:
         if refusal:
             raise GuardFailed(refusal, reasons=[refusal])
 
-    def _check_four_eyes(self, candidate):
-        last = Opinion.objects.filter(dossier=self.dossier).order_by("-created_at", "-pk").only("actor_id", "transition").first()
+    def _check_four_eyes(self, candidate, context=None):
+        context = context or GuardContext(self.dossier, self.today)
+        last = context.last_opinion
         if last is None or last.actor_id != self.user.pk:
             return
         previous = self.dossier.scheme.transitions.filter(code=last.transition).only("four_eyes", "by").first()
@@ -300,10 +303,12 @@ def transitions_available(user, dossier, today=None):
     state = dossier.state
     departments = {d.code: d for d in dossier.scheme.departments.all()}
     context = GuardContext(dossier, today)
+    standing = user_standing(user)
     result = []
     for transition in state.outgoing.order_by("order").select_related("target"):
         transition._source_ids = {state.pk}
-        if TransitionAction(dossier, transition, user, today=today, departments=departments).is_available(context):
+        action = TransitionAction(dossier, transition, user, today=today, departments=departments, standing=standing)
+        if action.is_available(context):
             result.append(transition)
     return result
 

@@ -10,7 +10,7 @@ import datetime
 
 import django_filters
 from django.contrib import messages
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -34,6 +34,7 @@ from ..exports import dossiers_workbook
 from ..forms_portal import TransitionForm
 from ..journal_text import journal_lines
 from ..models import DepartmentKind, Dossier, Membership, Scheme, StateKind, Tier, TransitionRole, WorkflowState
+from ..permissions import standings_shared
 from ..selectors import (
     WORKLIST_COUNT_CAP,
     WorklistCursor,
@@ -289,6 +290,13 @@ class DossierDetailView(WagtailAdminTemplateMixin, View):
         return self.render_page(journal=True)
 
     def render_page(self, *, status=200, form=None, journal=False, waive_form=None):
+        # Its panels (buttons, materials, documents, opinion requests) each ask who the user is and what the
+        # scheme's departments are: read once for the page (nothing below changes either).
+        with standings_shared():
+            prefetch_related_objects([self.dossier.scheme], "departments")
+            return self._render_page(status=status, form=form, journal=journal, waive_form=waive_form)
+
+    def _render_page(self, *, status, form, journal, waive_form):
         dossier = self.dossier
         if journal:
             journal_write(action="casefiles.dossier.view", actor=self.request.user, dossier=dossier, obj=dossier)

@@ -37,12 +37,25 @@ class GuardContext:
         self.dossier = dossier
         self.today = today or timezone.localdate()
         self._criteria = self._requests = None
+        self._last_opinion = False  # not read yet (None: the dossier has no opinion)
 
     @property
     def criteria(self):
         if self._criteria is None:
             self._criteria = list(self.dossier.criteria.all())
         return self._criteria
+
+    @property
+    def last_opinion(self):
+        """The dossier's latest opinion (who decided last, for the four-eyes rule), or None; read once for all the
+        steps asked about (transitions_available)."""
+        if self._last_opinion is False:
+            from ..models import Opinion
+
+            self._last_opinion = (
+                Opinion.objects.filter(dossier=self.dossier).order_by("-created_at", "-pk").only("actor_id", "transition").first()
+            )
+        return self._last_opinion
 
     @property
     def requests(self):
