@@ -240,27 +240,22 @@ def schemes_once(request, django_db_setup, django_db_blocker):
     transaction rolled back at its end; each test runs in a savepoint inside it and ``setup_schemes`` only reads them.
     A module opts in with ``pytestmark = pytest.mark.usefixtures("schemes_once")`` (then every test of the module
     starts with the schemes loaded); not for modules with transactional or live-server tests."""
-    from django.db import transaction
-
     from casefiles.demo import load_schemes_and_users
     from tests.casefiles import factories
 
     # A module marked ``real_scheme_periods`` gets the files' periods as shipped, and its tests (marked too) find them.
     real = request.node.get_closest_marker("real_scheme_periods") is not None
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+    with rolled_back(django_db_blocker):
+        _PERIODS["lift"] = not real
         try:
-            _PERIODS["lift"] = not real
             load_schemes_and_users(password=factories.PASSWORD)
-            factories.PRELOADED["schemes"] = "real periods" if real else "lifted periods"
-            _PERIODS["lift"] = True
-            yield
         finally:
             _PERIODS["lift"] = True
+        factories.PRELOADED["schemes"] = "real periods" if real else "lifted periods"
+        try:
+            yield
+        finally:
             factories.PRELOADED["schemes"] = False
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @contextlib.contextmanager
@@ -269,14 +264,11 @@ def rolled_back(django_db_blocker):
     runs in a savepoint inside it (pytest-django's ``db``), so what a test changes is gone for the next."""
     from django.db import transaction
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+    with django_db_blocker.unblock(), transaction.atomic():
         try:
             yield
         finally:
             transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
@@ -301,18 +293,11 @@ def demo_once(django_db_setup, django_db_blocker):
     ``pytestmark = pytest.mark.usefixtures("demo_once")``); not for transactional or live-server tests, which commit
     and would see nothing of it. Loading the demo data costs tens of seconds: one load per module, not per test."""
     from django.core.management import call_command
-    from django.db import transaction
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
-            analyze_tables()
-            yield DEMO_PASSWORD
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
+        analyze_tables()
+        yield DEMO_PASSWORD
 
 
 def _scheme_period_lifted(sender, instance, **kwargs):

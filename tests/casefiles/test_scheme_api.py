@@ -20,16 +20,10 @@ def api():
 def loaded_schemes(django_db_setup, django_db_blocker):
     """The five schemes, loaded once for the module inside a transaction rolled back at its end (each
     test still runs in its own savepoint)."""
-    from django.db import transaction
+    from tests.conftest import rolled_back
 
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield {s.slug: s for s in schemes_load()}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield {s.slug: s for s in schemes_load()}
 
 
 @pytest.fixture

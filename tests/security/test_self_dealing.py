@@ -55,15 +55,11 @@ REFUSED_CARD = "casefiles.card.refused"
 def world(django_db_setup, django_db_blocker):
     """The five schemes and their demo users, loaded once for the module inside a transaction rolled back at
     its end (each test still runs in its own savepoint)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            load_schemes_and_users(password=PASSWORD)
-            yield {s.slug: s for s in Scheme.objects.order_by("slug")}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    from tests.conftest import rolled_back
+
+    with rolled_back(django_db_blocker):
+        load_schemes_and_users(password=PASSWORD)
+        yield {s.slug: s for s in Scheme.objects.order_by("slug")}
 
 
 @pytest.fixture
