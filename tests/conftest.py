@@ -54,14 +54,15 @@ def django_db_setup(  # noqa: PLR0913
     setup runs with ``keepdb``: ``migrate`` finds nothing to apply and sends ``post_migrate`` as always."""
     from django.db import connections
     from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
 
-    aliases, serialized_aliases = _databases_for_setup(request)
-    clone = django_db_use_migrations and not (django_db_keepdb and not django_db_createdb)
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    reuse = django_db_keepdb and not django_db_createdb  # --reuse-db: the database as it is
     with django_db_blocker.unblock():
-        cloned = clone and _clone_from_migrated_template(connections["default"])
+        cloned = django_db_use_migrations and not reuse and _clone_from_migrated_template(connections["default"])
         db_cfg = setup_databases(
             verbosity=request.config.option.verbose, interactive=False, aliases=aliases,
-            serialized_aliases=serialized_aliases, keepdb=cloned or (django_db_keepdb and not django_db_createdb),
+            serialized_aliases=serialized_aliases, keepdb=cloned or reuse,
         )
         _autovacuum_off(connections)
     yield
@@ -71,12 +72,6 @@ def django_db_setup(  # noqa: PLR0913
                 teardown_databases(db_cfg, verbosity=request.config.option.verbose)
             except Exception as exc:  # noqa: BLE001 (as pytest-django: a warning, not a failed run)
                 request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
-
-
-def _databases_for_setup(request):
-    from pytest_django.fixtures import _get_databases_for_setup
-
-    return _get_databases_for_setup(request.session.items)
 
 
 TEMPLATE_LOCK = 7_143_001  # pg_advisory_lock key of the template's maker
