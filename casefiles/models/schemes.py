@@ -100,7 +100,14 @@ class Scheme(models.Model):
         return self.departments.get(code=code)
 
 
-class SchemeRule(models.Model):
+class MirrorsSchemeFile:
+    """Rows that mirror a scheme file: the loader writes them in bulk (casefiles/schemes/upsert.py), not one save at a
+    time, so Wagtail's reference index (the admin's "usage" pages), which listens to saves, does not track them."""
+
+    wagtail_reference_index_ignore = True
+
+
+class SchemeRule(MirrorsSchemeFile, models.Model):
     """Base of rule rows that carry an id (article.item in arabic digits), a citation and a text."""
 
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="+")
@@ -133,7 +140,7 @@ class Precondition(SchemeRule):
         constraints = [models.UniqueConstraint(fields=["scheme", "ref"], name="precondition_unique_ref")]
 
 
-class Tier(models.Model):
+class Tier(MirrorsSchemeFile, models.Model):
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="tiers")
     code = models.SlugField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100)
@@ -246,7 +253,7 @@ class ServiceItem(SchemeRule):
         return None
 
 
-class Recognition(models.Model):
+class Recognition(MirrorsSchemeFile, models.Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="recognitions"
     )
@@ -271,7 +278,7 @@ class StateKind(models.TextChoices):
     END = "end", _("End")
 
 
-class WorkflowState(models.Model):
+class WorkflowState(MirrorsSchemeFile, models.Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="states"
     )
@@ -312,7 +319,7 @@ class TransitionRole(models.TextChoices):
     MEETING_DECISION = "meeting_decision", _("Decided at a meeting (the minutes are recorded)")
 
 
-class WorkflowTransition(models.Model):
+class WorkflowTransition(MirrorsSchemeFile, models.Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="transitions"
     )
@@ -349,7 +356,7 @@ class WorkflowTransition(models.Model):
         return f"{self.scheme.name} · {self.name}"
 
 
-class MaterialRequirement(models.Model):
+class MaterialRequirement(MirrorsSchemeFile, models.Model):
     """A kind of material an application must carry (申请材料, told once and in full: 一次告知)."""
 
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="materials")

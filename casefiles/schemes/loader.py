@@ -30,6 +30,8 @@ from casefiles.models import (
     WorkflowTransition,
 )
 
+from .upsert import links_set, rows_upsert
+
 SCHEME_DIR = Path(__file__).resolve().parent
 #: Files next to the scheme files that are not schemes.
 NON_SCHEME_FILES = ("jurisdictions.yaml", "shipped.yaml")
@@ -200,175 +202,124 @@ def scheme_load(data):
     )
 
     departments = {}
+    stored = {(d.jurisdiction_id, d.code): d for d in Department.objects.filter(
+        jurisdiction__in=[jurisdictions[row.get("jurisdiction") or home.code] for row in data.get("departments", [])])}
     for row in data.get("departments", []):
         jurisdiction = jurisdictions[row.get("jurisdiction") or home.code]
-        dept = Department.objects.filter(jurisdiction=jurisdiction, code=row["code"]).first() or Department(
-            jurisdiction=jurisdiction, code=row["code"]
-        )
-        dept.name, dept.kind, dept.sector = row["name"], row["kind"], row.get("sector") or ""
-        dept.save()
+        dept = stored.get((jurisdiction.pk, row["code"])) or Department(jurisdiction=jurisdiction, code=row["code"])
+        wanted = (row["name"], row["kind"], row.get("sector") or "")
+        if dept.pk is None or (dept.name, dept.kind, dept.sector) != wanted:
+            dept.name, dept.kind, dept.sector = wanted
+            dept.save()  # its group and the group's admin access follow (Department.save)
         departments[row["code"]] = dept
     scheme.departments.set(departments.values())
 
-    for order, row in enumerate(data.get("preconditions", [])):
-        rule = {k: row[k] for k in ("fact", "test", "any", "all") if row.get(k) is not None}
-        Precondition.objects.update_or_create(
-            scheme=scheme,
-            ref=str(row["id"]),
-            defaults={"article": row["article"], "text": row["text"].strip(), "rule": rule, "order": order},
-        )
-    _sync(Precondition, scheme, [str(r["id"]) for r in data.get("preconditions", [])])
+    preconditions = data.get("preconditions", [])
+    rows_upsert(Precondition, scheme, "ref", [
+        (str(row["id"]), {"article": row["article"], "text": row["text"].strip(), "order": order,
+                          "rule": {k: row[k] for k in ("fact", "test", "any", "all") if row.get(k) is not None}})
+        for order, row in enumerate(preconditions)])
+    _sync(Precondition, scheme, [str(r["id"]) for r in preconditions])
 
-    tiers, criteria = {}, {}
-    order = 0
-    for row in data["tiers"]:
-        tier, _created = Tier.objects.update_or_create(
-            scheme=scheme,
-            code=row["code"],
-            defaults={"name": row["name"], "rank": row["rank"], "article": row.get("article") or ""},
-        )
-        tiers[tier.code] = tier
-        for crit in row.get("criteria", []):
-            obj, _created = Criterion.objects.update_or_create(
-                scheme=scheme,
-                ref=str(crit["id"]),
-                defaults={
-                    "tier": tier,
-                    "article": crit["article"],
-                    "text": crit["text"].strip(),
-                    "talent_category": crit.get("talent_category") or "",
-                    "direct_recognition": bool(crit.get("direct_recognition")),
-                    "order": order,
-                },
-            )
-            criteria[obj.ref] = obj
-            order += 1
-    for row in data["tiers"]:
-        tiers[row["code"]].includes.set([tiers[c] for c in row.get("includes", [])])
+    tiers = rows_upsert(Tier, scheme, "code", [
+        (row["code"], {"name": row["name"], "rank": row["rank"], "article": row.get("article") or ""})
+        for row in data["tiers"]])
+    criteria = rows_upsert(Criterion, scheme, "ref", [
+        (str(crit["id"]), {"tier": tiers[row["code"]], "article": crit["article"], "text": crit["text"].strip(),
+                           "talent_category": crit.get("talent_category") or "",
+                           "direct_recognition": bool(crit.get("direct_recognition")), "order": order})
+        for order, (row, crit) in enumerate((row, crit) for row in data["tiers"] for crit in row.get("criteria", []))])
+    links_set(Tier._meta.get_field("includes"),
+              {tiers[row["code"]]: [tiers[c] for c in row.get("includes", [])] for row in data["tiers"]})
     _sync(Criterion, scheme, list(criteria))
     _sync(Tier, scheme, list(tiers), key="code")
 
-    services = {}
-    for order, row in enumerate(data.get("services", [])):
-        service, _created = ServiceItem.objects.update_or_create(
-            scheme=scheme,
-            ref=str(row["id"]),
-            defaults={
-                "title": row["title"],
-                "text": row["text"].strip(),
-                "article": row["article"],
-                "category": row.get("category") or "other",
-                "family_scope": row.get("family_scope") or [],
-                **service_time_limit(row),
-                "requested_by": row.get("requested_by") or ServiceRequester.HOLDER,
-                "order": order,
-            },
-        )
-        # Added one by one so the through rows keep the policy's order: feedback goes to the first unit.
-        service.responsible_units.clear()
-        for code in row.get("responsible_units", []):
-            if code in departments:
-                service.responsible_units.add(departments[code])
-        services[service.ref] = service
-    for service in services.values():
-        service.tiers.clear()
+    services = rows_upsert(ServiceItem, scheme, "ref", [
+        (str(row["id"]), {"title": row["title"], "text": row["text"].strip(), "article": row["article"],
+                          "category": row.get("category") or "other", "family_scope": row.get("family_scope") or [],
+                          **service_time_limit(row),
+                          "requested_by": row.get("requested_by") or ServiceRequester.HOLDER, "order": order})
+        for order, row in enumerate(data.get("services", []))])
+    # The link rows keep the policy's order of the responsible units: feedback goes to the first unit.
+    links_set(ServiceItem._meta.get_field("responsible_units"),
+              {services[str(row["id"])]: [departments[c] for c in row.get("responsible_units", []) if c in departments]
+               for row in data.get("services", [])}, ordered=True)
+    service_tiers = {service: [] for service in services.values()}
     for row in data["tiers"]:
         for ref in row.get("services", []):
-            services[str(ref)].tiers.add(tiers[row["code"]])
+            service_tiers[services[str(ref)]].append(tiers[row["code"]])
+    links_set(ServiceItem._meta.get_field("tiers"), service_tiers)
     _sync(ServiceItem, scheme, list(services))
 
-    Recognition.objects.filter(scheme=scheme).delete()
-    for row in data.get("recognitions", []) or []:
-        Recognition.objects.create(
-            scheme=scheme,
-            card_name=row["card"],
-            tier=tiers[row["grants_tier"]],
-            criterion=criteria.get(str(row.get("criterion"))) if row.get("criterion") else None,
-            article=row["article"],
-        )
+    recognitions = [
+        Recognition(scheme=scheme, card_name=row["card"], tier=tiers[row["grants_tier"]],
+                    criterion=criteria.get(str(row.get("criterion"))) if row.get("criterion") else None,
+                    article=row["article"])
+        for row in data.get("recognitions", []) or []]
+    fields = ("card_name", "tier_id", "criterion_id", "article")
+    # Recognitions have no key of their own: rewritten when they differ from the file.
+    if list(Recognition.objects.filter(scheme=scheme).order_by("pk").values_list(*fields)) != [
+            tuple(getattr(r, f) for f in fields) for r in recognitions]:
+        Recognition.objects.filter(scheme=scheme).delete()
+        Recognition.objects.bulk_create(recognitions)
 
-    states = {}
-    for order, row in enumerate(workflow.get("states", [])):
-        state, _created = WorkflowState.objects.update_or_create(
-            scheme=scheme,
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "kind": row["kind"],
-                "actor": row.get("actor") or "",
-                "view": list(row.get("view") or []),
-                "article": row.get("article") or "",
-                "time_limit_working_days": row.get("time_limit_working_days")
-                or (settings.HUICAI_DEFAULT_STAGE_WORKING_DAYS if row["kind"] == "stage" else None),
-                "opinions": list(row.get("opinions") or []),
-                "experts": row.get("experts") or None,
-                "notice": row.get("notice") or None,
-                "order": order,
-            },
-        )
-        states[state.code] = state
-    transitions = []
-    for order, row in enumerate(workflow.get("transitions", [])):
-        by = row["by"]
-        transition, _created = WorkflowTransition.objects.update_or_create(
-            scheme=scheme,
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "target": states[row["to"]],
-                "by": ",".join(by) if isinstance(by, list) else by,
-                "requires_comment": bool(row.get("requires_comment")),
-                "issues_card": bool(row.get("issues_card")),
-                "article": row.get("article") or "",
-                "guard": row.get("guard") or {},
-                "guard_message": row.get("guard_message") or "",
-                "four_eyes": row.get("four_eyes"),
-                "role": row.get("role") or "",
-                "order": order,
-            },
-        )
-        sources = row["from"] if isinstance(row["from"], list) else [row["from"]]
-        transition.sources.set([states[s] for s in sources])
-        transitions.append(transition.code)
-    _sync(WorkflowTransition, scheme, transitions, key="code")
+    states = rows_upsert(WorkflowState, scheme, "code", [
+        (row["code"], {
+            "name": row["name"],
+            "kind": row["kind"],
+            "actor": row.get("actor") or "",
+            "view": list(row.get("view") or []),
+            "article": row.get("article") or "",
+            "time_limit_working_days": row.get("time_limit_working_days")
+            or (settings.HUICAI_DEFAULT_STAGE_WORKING_DAYS if row["kind"] == "stage" else None),
+            "opinions": list(row.get("opinions") or []),
+            "experts": row.get("experts") or None,
+            "notice": row.get("notice") or None,
+            "order": order,
+        }) for order, row in enumerate(workflow.get("states", []))])
+    transitions = rows_upsert(WorkflowTransition, scheme, "code", [
+        (row["code"], {
+            "name": row["name"],
+            "target": states[row["to"]],
+            "by": ",".join(row["by"]) if isinstance(row["by"], list) else row["by"],
+            "requires_comment": bool(row.get("requires_comment")),
+            "issues_card": bool(row.get("issues_card")),
+            "article": row.get("article") or "",
+            "guard": row.get("guard") or {},
+            "guard_message": row.get("guard_message") or "",
+            "four_eyes": row.get("four_eyes"),
+            "role": row.get("role") or "",
+            "order": order,
+        }) for order, row in enumerate(workflow.get("transitions", []))])
+    links_set(WorkflowTransition._meta.get_field("sources"), {
+        transitions[row["code"]]: [states[s] for s in (row["from"] if isinstance(row["from"], list) else [row["from"]])]
+        for row in workflow.get("transitions", [])})
+    _sync(WorkflowTransition, scheme, list(transitions), key="code")
     _sync(WorkflowState, scheme, list(states), key="code")
 
-    materials = []
-    for order, row in enumerate(data.get("materials") or []):
-        material, _created = MaterialRequirement.objects.update_or_create(
-            scheme=scheme,
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "article": row.get("article") or "",
-                "setting": bool(row.get("setting")),
-                "optional": bool(row.get("optional")),
-                "note": row.get("note") or "",
-                "order": order,
-            },
-        )
-        material.tiers.set([tiers[c] for c in row.get("tiers") or []])
-        material.criteria.set([criteria[str(r)] for r in row.get("criteria") or []])
-        materials.append(material.code)
-    _sync(MaterialRequirement, scheme, materials, key="code")
+    materials = rows_upsert(MaterialRequirement, scheme, "code", [
+        (row["code"], {"name": row["name"], "article": row.get("article") or "", "setting": bool(row.get("setting")),
+                       "optional": bool(row.get("optional")), "note": row.get("note") or "", "order": order})
+        for order, row in enumerate(data.get("materials") or [])])
+    links_set(MaterialRequirement._meta.get_field("tiers"),
+              {materials[row["code"]]: [tiers[c] for c in row.get("tiers") or []]
+               for row in data.get("materials") or []})
+    links_set(MaterialRequirement._meta.get_field("criteria"),
+              {materials[row["code"]]: [criteria[str(r)] for r in row.get("criteria") or []]
+               for row in data.get("materials") or []})
+    _sync(MaterialRequirement, scheme, list(materials), key="code")
 
-    reasons = []
-    for order, row in enumerate(data.get("revocation_reasons", [])):
-        RevocationReason.objects.update_or_create(
-            scheme=scheme,
-            ref=str(row["id"]),
-            defaults={
-                "article": row["article"],
-                "text": row["text"].strip(),
-                "effect": row["effect"],
-                "requested_by": list(row.get("requested_by") or []),
-                "automatic_rule": row.get("automatic_rule") or "",
-                "automatic_when": automatic_when_of(row),
-                "order": order,
-            },
-        )
-        reasons.append(str(row["id"]))
-    _sync(RevocationReason, scheme, reasons)
+    reasons = rows_upsert(RevocationReason, scheme, "ref", [
+        (str(row["id"]), {"article": row["article"], "text": row["text"].strip(), "effect": row["effect"],
+                          "requested_by": list(row.get("requested_by") or []),
+                          "automatic_rule": row.get("automatic_rule") or "",
+                          "automatic_when": automatic_when_of(row), "order": order})
+        for order, row in enumerate(data.get("revocation_reasons", []))])
+    # Bulk writes send no signals: the public pages that read the rules (sections, tier tables) are dropped here.
+    from policypages.cache import invalidate
+
+    invalidate()
+    _sync(RevocationReason, scheme, list(reasons))
     return scheme
 
 
