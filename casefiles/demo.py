@@ -82,14 +82,15 @@ def demo_usernames(data):
 def _user(username, password, **extra):
     """The demo account ``username`` with ``extra`` fields; named by :func:`demo_person_name` unless named here."""
     User = get_user_model()
+    user = User.objects.filter(username=username).first() or User(username=username)
     if not (extra.get("first_name") or extra.get("last_name")):
-        existing = User.objects.filter(username=username).values_list("last_name", "first_name").first()
-        extra["last_name"], extra["first_name"] = existing if existing and all(existing) else demo_person_name(username)
-    user, created = User.objects.get_or_create(username=username, defaults=extra)
+        named = user.last_name and user.first_name
+        extra["last_name"], extra["first_name"] = (
+            (user.last_name, user.first_name) if named else demo_person_name(username))
     for key, value in extra.items():
         setattr(user, key, value)
     user.set_password(password)
-    user.save()
+    user.save()  # one INSERT for a new account
     return user
 
 

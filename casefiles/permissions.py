@@ -29,8 +29,8 @@ def permission_ids():
     return _permission_ids()
 
 
-#: {database alias: {codename: permission id}}. The two rows are created by ``migrate`` and never change while
-#: a process runs; a flush or a migration (tests) emits ``post_migrate``, which empties it.
+#: {database alias: {codename: permission id}} and {"access_admin": its id}. The rows are created by ``migrate`` and
+#: never change while a process runs; a flush or a migration (tests) emits ``post_migrate``, which empties it.
 _permission_ids_cache = {}
 
 
@@ -42,6 +42,18 @@ def _permission_ids():
         cached = {p.codename: p.pk for p in rows}
         if len(cached) == 2:  # not remembered half-made (before migrate has created both)
             _permission_ids_cache[alias] = cached
+    return cached
+
+
+def admin_access_permission_id():
+    """The id of Wagtail's ``access_admin`` permission (None before wagtailadmin's migrations ran), remembered like
+    the dossier permissions' ids."""
+    cached = _permission_ids_cache.get("access_admin")
+    if cached is None:
+        cached = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin").values_list(
+            "pk", flat=True).first()
+        if cached is not None:
+            _permission_ids_cache["access_admin"] = cached
     return cached
 
 

@@ -157,15 +157,16 @@ class Department(models.Model):
 
     def sync_admin_access(self):
         """Staff of every department but employers work in the Wagtail admin (worklists, registry)."""
-        from django.contrib.auth.models import Permission
+        from ..permissions import admin_access_permission_id
 
-        access = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin").first()
+        access = admin_access_permission_id()
         if access is None:  # before wagtailadmin's migrations ran
             return
+        granted = Group.permissions.through.objects
         if self.kind == DepartmentKind.EMPLOYER:
-            self.group.permissions.remove(access)
+            granted.filter(group_id=self.group_id, permission_id=access).delete()
         else:
-            self.group.permissions.add(access)
+            granted.bulk_create([granted.model(group_id=self.group_id, permission_id=access)], ignore_conflicts=True)
 
 
 class Role(models.TextChoices):
