@@ -93,11 +93,17 @@ def changed(data):
     return data
 
 
-@pytest.mark.parametrize("slug", SCHEME_SLUGS)
-def test_reloading_an_unchanged_file_writes_no_rule_row(slug):
+def loaded(slug):
+    """The shipped file's data, loaded once into the test's database."""
     jurisdictions_load()
     data = read_yaml(SCHEME_DIR / f"{slug}.yaml")
     scheme_load(data)
+    return data
+
+
+@pytest.mark.parametrize("slug", SCHEME_SLUGS)
+def test_reloading_an_unchanged_file_writes_no_rule_row(slug):
+    data = loaded(slug)
     before = picture(slug)
     tables = written_tables(lambda: scheme_load(data))
     rule_tables = sorted({t for t in tables if t != "casefiles_scheme"})
@@ -107,9 +113,7 @@ def test_reloading_an_unchanged_file_writes_no_rule_row(slug):
 
 @pytest.mark.parametrize("slug", SCHEME_SLUGS)
 def test_a_changed_file_updates_in_place_as_a_fresh_load_would_make_it(slug):
-    jurisdictions_load()
-    data = read_yaml(SCHEME_DIR / f"{slug}.yaml")
-    scheme_load(data)
+    data = loaded(slug)
     keys = primary_keys(slug)
     new = changed(data)
     scheme_load(new)
