@@ -364,15 +364,20 @@ def demo_database(django_db_setup, django_db_blocker):
 
 
 class _DemoDatabase:
-    """One database per test process with the demo data committed, used by every module that needs the demo.
+    """The demo data committed in a database of its own, used by every module that needs the demo.
 
-    ``load_demo`` costs 25-30 s; eight modules of the main pass loaded it, each into its own transaction. Now the
-    first of them on a worker makes ``<test database>_demo`` from the migrated template (``_clone_from_migrated_template``),
-    loads the demo into it and commits — without the on-commit callbacks (search indexing, mail), which a loading
-    rolled back never ran either — and every such module then runs on it inside a transaction rolled back at its end,
-    as ``demo_once`` did in the worker's own database. The files the load stored (attachments, PDFs) are kept aside
-    as hard links and put back before each module, since a test may delete a stored file in a savepoint that is rolled
-    back (the row comes back, the file would not). Dropped at the end of the session."""
+    ``load_demo`` costs 25-30 s; eight modules of the main pass loaded it, each into its own transaction, and both
+    workers began with one. Now the first process of a test run that needs it loads it once into a template
+    (``<migrated template>_demo_<run>``, made from the migrated template under an advisory lock, the other worker
+    waiting) and commits — without the on-commit callbacks (search indexing, mail), which a load rolled back never
+    ran either; each process then works on its own copy, ``<test database>_demo``, every module inside a transaction
+    rolled back at its end, as ``demo_once`` did in the worker's own database. The files the load stored (attachments,
+    PDFs) are kept aside as hard links beside the workers' private folders and put into a worker's folder before each
+    module, since a test may delete a stored file in a savepoint that is rolled back (the row comes back, the file
+    would not). A process's copy is dropped at the end of its session; the template is left for the next run's maker,
+    which drops it as stale."""
+
+    LOCK = 7_143_002  # pg_advisory_lock key of the demo template's maker
 
     def __init__(self):
         self.name = None
@@ -382,30 +387,67 @@ class _DemoDatabase:
         from django.conf import settings
 
         if self.name is None:
-            self.name = self._make(connection)
-            self.files = _files_kept(settings.PRIVATE_ROOT, f"{settings.PRIVATE_ROOT}-demo-files")
+            self.name, self.files = self._copy(connection)
         _files_restored(self.files, settings.PRIVATE_ROOT)
         return self.name
 
-    def _make(self, connection):
-        from django.core.management import call_command
-        from django.db import transaction
+    def _copy(self, connection):
+        from pathlib import Path
 
+        from django.conf import settings
+
+        run = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"p{os.getpid()}")[:12]
+        template = f"{_MIGRATED_TEMPLATE['name']}_demo_{run}"
+        files = Path(settings.PRIVATE_ROOT).parent / f"demo-files-{run}"
         name = f"{connection.settings_dict['NAME']}_demo"
         quote = connection.ops.quote_name
-        template = _MIGRATED_TEMPLATE["name"]
         with connection.creation._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
-            cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
-        with _database_switched(connection, name):
-            from django.db import connections
+            cursor.execute("SELECT pg_advisory_lock(%s)", [self.LOCK])
+            try:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+                if cursor.fetchone() is None:
+                    cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                   [f"{_MIGRATED_TEMPLATE['name']}\\_demo\\_%"])
+                    for (stale,) in cursor.fetchall():
+                        cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
+                    self._make(connection, cursor, template, files)
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [self.LOCK])
+        return name, (files, [p.relative_to(files) for p in files.rglob("*") if p.is_file()])
 
+    def _make(self, connection, cursor, template, files):
+        import shutil
+        from pathlib import Path
+
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.db import connections, transaction
+
+        quote = connection.ops.quote_name
+        partial = f"{template}_partial"
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(partial)}")
+        cursor.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])  # no worker is cloning the migrated template
+        try:
+            cursor.execute(f"CREATE DATABASE {quote(partial)} TEMPLATE {quote(_MIGRATED_TEMPLATE['name'])}")
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
+        root = Path(settings.PRIVATE_ROOT)
+        before = {p for p in root.rglob("*") if p.is_file()}
+        with _database_switched(connection, partial):
             _autovacuum_off(connections)
             with transaction.atomic():
                 call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
                 connection.run_on_commit.clear()  # as when rolled back: no indexing or mail of the demo's rows
             analyze_tables()
-        return name
+        cursor.execute(f"ALTER DATABASE {quote(partial)} RENAME TO {quote(template)}")
+        for stale in files.parent.glob("demo-files-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        for path in {p for p in root.rglob("*") if p.is_file()} - before:
+            kept = files / path.relative_to(root)
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, kept)
 
     def drop(self, connection):
         if self.name is None:
@@ -450,23 +492,6 @@ def _caches_of_ids_cleared():
         cache.clear()
 
 
-def _files_kept(root, keep):
-    """Hard links in ``keep`` of every file under ``root``; the relative paths."""
-    import shutil
-    from pathlib import Path
-
-    root, keep = Path(root), Path(keep)
-    shutil.rmtree(keep, ignore_errors=True)
-    kept = []
-    for path in root.rglob("*"):
-        if path.is_file():
-            relative = path.relative_to(root)
-            (keep / relative).parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, keep / relative)
-            kept.append(relative)
-    return keep, kept
-
-
 def _files_restored(files, root):
     from pathlib import Path
 
@@ -501,9 +526,13 @@ def jurisdictions(db):
 
 
 @pytest.fixture
-def demo(demo_database, db):
+def demo(request, demo_database, db):
     """The full demo data set, as load_demo makes it (``demo_database``: loaded once per test process, each test
-    in a savepoint of the module's transaction)."""
+    in a savepoint of the module's transaction). Not for transactional or live-server tests: they commit, and a live
+    server's threads would not see the module's transaction; such a test calls ``load_demo`` itself."""
+    committing = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if committing or getattr(request.node.get_closest_marker("django_db"), "kwargs", {}).get("transaction"):
+        pytest.fail("the demo fixture is not for a transactional test: call load_demo in the test")
     return demo_database
 
 

@@ -227,10 +227,12 @@ class WithdrawDocument:
 
 def document_for(user, pk):
     """A document of a dossier the user may see, else Document.DoesNotExist (404)."""
-    from ..selectors import dossiers_visible_to
+    from ..selectors import sees_dossier
 
-    return Document.objects.select_related("dossier__state", "dossier__scheme").get(
-        pk=pk, dossier__in=dossiers_visible_to(user))
+    document = Document.objects.select_related("dossier__state", "dossier__scheme").get(pk=pk)
+    if not sees_dossier(user, document.dossier_id):
+        raise Document.DoesNotExist("Document matching query does not exist.")
+    return document
 
 
 __all__ = ["AddDocument", "AddDocumentVersion", "Attachment", "DocumentDenied", "WithdrawDocument", "document_changed",

@@ -112,25 +112,28 @@ def may_handle_notices(user, scheme):
 
 
 def notice_schemes_for(user):
-    """The schemes with a notice state whose notice department ``user`` works in (all of them for a superuser),
-    in three queries whatever the number of schemes."""
+    """The schemes with a notice state whose notice department ``user`` works in (all of them for a superuser). The
+    admin menu asks on every page: read from the user's own departments first (one query; none for a user without
+    a department), then the notice states of their schemes."""
     from ..models import Department
 
     if not getattr(user, "is_authenticated", False):
         return []
-    states = [s for s in WorkflowState.objects.filter(notice__isnull=False).select_related("scheme") if s.notice]
     if user.is_superuser:
+        states = [s for s in WorkflowState.objects.filter(notice__isnull=False).select_related("scheme") if s.notice]
         return sorted({s.scheme for s in states}, key=lambda scheme: scheme.slug)
-    wanted = {(s.scheme_id, (s.notice or {}).get("department") or s.actor) for s in states}
-    groups = set(user.groups.values_list("pk", flat=True))
     mine = {
         (scheme_id, code)
-        for scheme_id, code in Department.objects.filter(
-            group_id__in=groups, schemes__in={w[0] for w in wanted}
-        ).values_list("schemes", "code")
+        for scheme_id, code in Department.objects.filter(group__in=user.groups.values("pk")).values_list(
+            "schemes", "code")
+        if scheme_id is not None
     }
+    if not mine:
+        return []
+    states = WorkflowState.objects.filter(notice__isnull=False, scheme_id__in={m[0] for m in mine})
+    states = states.select_related("scheme")
     return sorted(
-        {s.scheme for s in states if (s.scheme_id, (s.notice or {}).get("department") or s.actor) in mine},
+        {s.scheme for s in states if s.notice and (s.scheme_id, s.notice.get("department") or s.actor) in mine},
         key=lambda scheme: scheme.slug,
     )
 

@@ -1,12 +1,13 @@
 """``sees_dossier`` (one dossier's grants, read in one statement) answers exactly as the listing's
 ``dossiers_visible_to`` for every demo user and every demo dossier, for both codenames, and for ids no dossier has;
-``dossier_for`` and ``attachment_for`` follow it."""
+``dossier_for``, ``attachment_for`` and ``document_for`` follow it."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
-from casefiles.models import Attachment, Dossier
+from casefiles.actions.documents import document_for
+from casefiles.models import Attachment, Document, Dossier
 from casefiles.permissions import ACT, VIEW
 from casefiles.selectors import _granted, dossier_for, dossiers_visible_to, sees_dossier
 from casefiles.services.attachments import attachment_for
@@ -35,10 +36,11 @@ def test_every_user_and_dossier_agrees_with_the_listing():
     assert not sees_dossier(users[0], "not-a-number")
 
 
-def test_dossier_for_and_attachment_for_answer_a_hidden_row_as_a_missing_one():
+def test_dossier_attachment_and_document_reads_answer_a_hidden_row_as_a_missing_one():
     staff = get_user_model().objects.filter(is_superuser=False, memberships__isnull=False).distinct().order_by("username")
     attachments = list(Attachment.objects.order_by("pk"))
-    assert attachments
+    documents = list(Document.objects.order_by("pk"))
+    assert attachments and documents
     checked = 0
     for user in staff[:12]:
         visible = set(dossiers_visible_to(user).values_list("pk", flat=True))
@@ -52,6 +54,12 @@ def test_dossier_for_and_attachment_for_answer_a_hidden_row_as_a_missing_one():
                 with pytest.raises(Attachment.DoesNotExist):
                     attachment_for(user, attachment.pk)
             checked += 1
+        for document in documents:
+            if document.dossier_id in visible:
+                assert document_for(user, document.pk).pk == document.pk
+            else:
+                with pytest.raises(Document.DoesNotExist):
+                    document_for(user, document.pk)
         with pytest.raises(Dossier.DoesNotExist):
             dossier_for(user, 10_000_000)
     assert checked
