@@ -335,6 +335,8 @@ def sees_dossier(user, pk, codename=VIEW):
         pk = int(pk)
     except (TypeError, ValueError):
         return False
+    if not 0 < pk <= _LARGEST_ID:  # no such row; SQLite cannot even take the number (OverflowError)
+        return False
     if not user.is_authenticated:
         return False
     if user.is_superuser:
@@ -346,6 +348,7 @@ def sees_dossier(user, pk, codename=VIEW):
 
 
 _GRANT_SQL = {}
+_LARGEST_ID = 2**63 - 1  # a BigAutoField's largest value
 
 
 def _grant_sql():
