@@ -2,6 +2,7 @@
 never by checking rows one by one in Python."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -347,26 +348,33 @@ def sees_dossier(user, pk, codename=VIEW):
         return cursor.fetchone() is not None
 
 
-_GRANT_SQL = {}
 _LARGEST_ID = 2**63 - 1  # a BigAutoField's largest value
 
 
+@functools.cache
 def _grant_sql():
     """One dossier's grant to a user, directly or through one of their groups (guardian's direct-FK tables)."""
-    if "sql" not in _GRANT_SQL:
-        from django.contrib.auth import get_user_model
+    from django.contrib.auth import get_user_model
 
-        quote = connection.ops.quote_name
-        by_group = DossierGroupObjectPermission._meta
-        by_user = DossierUserObjectPermission._meta
-        member = get_user_model().groups.through._meta
-        _GRANT_SQL["sql"] = (
-            f"SELECT 1 FROM {quote(by_group.db_table)} g JOIN {quote(member.db_table)} m ON m.group_id = g.group_id"
-            f" WHERE g.content_object_id = %s AND g.permission_id = %s AND m.user_id = %s"
-            f" UNION ALL SELECT 1 FROM {quote(by_user.db_table)} u"
-            f" WHERE u.content_object_id = %s AND u.permission_id = %s AND u.user_id = %s LIMIT 1"
-        )
-    return _GRANT_SQL["sql"]
+    quote = connection.ops.quote_name
+    by_group = DossierGroupObjectPermission._meta
+    by_user = DossierUserObjectPermission._meta
+    member = get_user_model().groups.through._meta
+    return (
+        f"SELECT 1 FROM {quote(by_group.db_table)} g JOIN {quote(member.db_table)} m ON m.group_id = g.group_id"
+        f" WHERE g.content_object_id = %s AND g.permission_id = %s AND m.user_id = %s"
+        f" UNION ALL SELECT 1 FROM {quote(by_user.db_table)} u"
+        f" WHERE u.content_object_id = %s AND u.permission_id = %s AND u.user_id = %s LIMIT 1"
+    )
+
+
+def row_of_visible_dossier(user, queryset, pk):
+    """Row ``pk`` of ``queryset`` (a model with a ``dossier``) when ``user`` sees its dossier; else the model's
+    DoesNotExist, exactly as for a row that does not exist (a 404 reveals nothing)."""
+    row = queryset.get(pk=pk)
+    if not sees_dossier(user, row.dossier_id):
+        raise queryset.model.DoesNotExist(f"{queryset.model.__name__} matching query does not exist.")
+    return row
 
 
 def transitions_available(user, dossier, today=None):

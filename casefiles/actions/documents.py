@@ -227,12 +227,9 @@ class WithdrawDocument:
 
 def document_for(user, pk):
     """A document of a dossier the user may see, else Document.DoesNotExist (404)."""
-    from ..selectors import sees_dossier
+    from ..selectors import row_of_visible_dossier
 
-    document = Document.objects.select_related("dossier__state", "dossier__scheme").get(pk=pk)
-    if not sees_dossier(user, document.dossier_id):
-        raise Document.DoesNotExist("Document matching query does not exist.")
-    return document
+    return row_of_visible_dossier(user, Document.objects.select_related("dossier__state", "dossier__scheme"), pk)
 
 
 __all__ = ["AddDocument", "AddDocumentVersion", "Attachment", "DocumentDenied", "WithdrawDocument", "document_changed",

@@ -28,7 +28,7 @@ from pypdf.errors import PyPdfError
 
 from ..exceptions import CaseFileError
 from ..models import OTHER_MATERIAL, Attachment
-from ..selectors import sees_dossier
+from ..selectors import row_of_visible_dossier, sees_dossier
 from .journal import journal_write
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -374,10 +374,7 @@ def attachment_add(*, dossier, user, uploaded_file, kind=OTHER_MATERIAL, documen
 
 def attachment_for(user, pk):
     """An attachment of a dossier the user may see, else Attachment.DoesNotExist (404)."""
-    attachment = Attachment.objects.select_related("dossier").get(pk=pk)
-    if not sees_dossier(user, attachment.dossier_id):
-        raise Attachment.DoesNotExist("Attachment matching query does not exist.")
-    return attachment
+    return row_of_visible_dossier(user, Attachment.objects.select_related("dossier"), pk)
 
 
 def attachment_open(*, attachment, user):
