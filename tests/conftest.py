@@ -369,13 +369,21 @@ class _DemoDatabase:
     ``load_demo`` costs 25-30 s; eight modules of the main pass loaded it, each into its own transaction, and both
     workers began with one. Now the first process of a test run that needs it loads it once into a template
     (``<migrated template>_demo_<run>``, made from the migrated template under an advisory lock, the other worker
-    waiting) and commits — without the on-commit callbacks (search indexing, mail), which a load rolled back never
-    ran either; each process then works on its own copy, ``<test database>_demo``, every module inside a transaction
-    rolled back at its end, as ``demo_once`` did in the worker's own database. The files the load stored (attachments,
-    PDFs) are kept aside as hard links beside the workers' private folders and put into a worker's folder before each
-    module, since a test may delete a stored file in a savepoint that is rolled back (the row comes back, the file
-    would not). A process's copy is dropped at the end of its session; the template is left for the next run's maker,
-    which drops it as stale."""
+    waiting) and commits, with the database task backend: the background work the load asks for (search indexing,
+    text extraction, notifications) is committed with it as queued task rows, as a deployment's worker would find
+    them, and runs nowhere yet. Each process then works on copies of the template:
+
+    - ``<test database>_demo`` for the modules that roll back (``demo_database``), every module inside a transaction
+      rolled back at its end, as ``demo_once`` did in the worker's own database; its queued tasks are deleted, since a
+      load rolled back never ran them either;
+    - ``<test database>_live`` for a test that commits (``demo_committed``: the live-server and browser tests, which
+      called ``load_demo`` themselves), made afresh for each such test; the queued tasks are run in the test process
+      first, as after a committed load (the immediate backend of the tests), and the copy is dropped after the test.
+
+    The files the load stored (attachments, PDFs) are kept aside as hard links beside the workers' private folders
+    and put into a worker's folder before each module or test, since a test may delete a stored file in a savepoint
+    that is rolled back (the row comes back, the file would not). A process's copies are dropped at the end of its
+    session; the template is left for the next run's maker, which drops it as stale."""
 
     LOCK = 7_143_002  # pg_advisory_lock key of the demo template's maker
 
@@ -384,14 +392,26 @@ class _DemoDatabase:
         self.files = None
 
     def ready(self, connection):
+        """The rolled-back modules' copy, made on first use; the stored files put back."""
         from django.conf import settings
 
         if self.name is None:
-            self.name, self.files = self._copy(connection)
+            self.name = self._copy(connection, "demo")
+            with _database_switched(connection, self.name):
+                _queued_tasks_deleted()
         _files_restored(self.files, settings.PRIVATE_ROOT)
         return self.name
 
-    def _copy(self, connection):
+    def committed(self, connection):
+        """A fresh copy for one committing test, with the stored files put back and the load's queued work done
+        when the caller has switched to it (``_queued_tasks_run``)."""
+        from django.conf import settings
+
+        name = self._copy(connection, "live")
+        _files_restored(self.files, settings.PRIVATE_ROOT)
+        return name
+
+    def _copy(self, connection, suffix):
         from pathlib import Path
 
         from django.conf import settings
@@ -399,7 +419,7 @@ class _DemoDatabase:
         run = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"p{os.getpid()}")[:12]
         template = f"{_MIGRATED_TEMPLATE['name']}_demo_{run}"
         files = Path(settings.PRIVATE_ROOT).parent / f"demo-files-{run}"
-        name = f"{connection.settings_dict['NAME']}_demo"
+        name = f"{connection.settings_dict['NAME']}_{suffix}"
         quote = connection.ops.quote_name
         with connection.creation._nodb_cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [self.LOCK])
@@ -411,11 +431,13 @@ class _DemoDatabase:
                     for (stale,) in cursor.fetchall():
                         cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
                     self._make(connection, cursor, template, files)
-                cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
                 cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [self.LOCK])
-        return name, (files, [p.relative_to(files) for p in files.rglob("*") if p.is_file()])
+        if self.files is None:
+            self.files = (files, [p.relative_to(files) for p in files.rglob("*") if p.is_file()])
+        return name
 
     def _make(self, connection, cursor, template, files):
         import shutil
@@ -424,6 +446,7 @@ class _DemoDatabase:
         from django.conf import settings
         from django.core.management import call_command
         from django.db import connections, transaction
+        from django.test.utils import override_settings
 
         quote = connection.ops.quote_name
         partial = f"{template}_partial"
@@ -435,11 +458,15 @@ class _DemoDatabase:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [TEMPLATE_LOCK])
         root = Path(settings.PRIVATE_ROOT)
         before = {p for p in root.rglob("*") if p.is_file()}
+        queued = {alias: {**options, "BACKEND": "django_tasks_db.DatabaseBackend"}
+                  for alias, options in settings.TASKS.items()}
         with _database_switched(connection, partial):
             _autovacuum_off(connections)
-            with transaction.atomic():
+            with override_settings(TASKS=queued), transaction.atomic():
                 call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
-                connection.run_on_commit.clear()  # as when rolled back: no indexing or mail of the demo's rows
+                # What is left are the tasks' markers and callbacks of this process (a page-cache version, a signal
+                # nobody receives); the work itself is in the task rows.
+                connection.run_on_commit.clear()
             analyze_tables()
         cursor.execute(f"ALTER DATABASE {quote(partial)} RENAME TO {quote(template)}")
         for stale in files.parent.glob("demo-files-*"):
@@ -449,12 +476,31 @@ class _DemoDatabase:
             kept.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, kept)
 
-    def drop(self, connection):
-        if self.name is None:
+    def drop(self, connection, name=None):
+        """Drop this process's rolled-back copy (at the session's end), or the committed copy ``name``."""
+        if name is None and self.name is None:
             return
         with connection.creation._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(self.name)}")
-        self.name = None
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name or self.name)} WITH (FORCE)")
+        if name is None:
+            self.name = None
+
+
+def _queued_tasks_deleted():
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.all().delete()
+
+
+def _queued_tasks_run():
+    """Run the tasks the demo load queued (``_DemoDatabase._make``), in the order they were queued, with the
+    tests' backend (immediate: each runs as it is enqueued, as after a load committed in the test); then forget them."""
+    from django_tasks_db.models import DBTaskResult
+
+    for row in DBTaskResult.objects.order_by("enqueued_at", "pk"):
+        arguments = row.args_kwargs or {}
+        row.task.enqueue(*arguments.get("args", ()), **arguments.get("kwargs", {}))
+    _queued_tasks_deleted()
 
 
 _DEMO_DATABASE = _DemoDatabase()
@@ -534,6 +580,32 @@ def demo(request, demo_database, db):
     if committing or getattr(request.node.get_closest_marker("django_db"), "kwargs", {}).get("transaction"):
         pytest.fail("the demo fixture is not for a transactional test: call load_demo in the test")
     return demo_database
+
+
+@pytest.fixture
+def demo_committed(transactional_db, django_db_blocker):
+    """The full demo data set committed, for a transactional or live-server test (a browser walk, the load test):
+    the test's database is a fresh copy of the demo template (``_DemoDatabase.committed``) for the test's duration,
+    and the background work the load queued (indexing into this worker's search indices, text extraction, the inbox
+    and mail) has been done, as after ``load_demo`` committed in the test — which cost 25-30 s a test. The live
+    server's threads open their connections with the same settings, so they read the copy too. The value is the demo
+    password. On SQLite (the smoke pass), or with a database not cloned from the migrated template, the test loads
+    the demo itself."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql" or _MIGRATED_TEMPLATE["name"] is None:
+        call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
+        yield DEMO_PASSWORD
+        return
+    name = _DEMO_DATABASE.committed(connection)
+    try:
+        with _database_switched(connection, name):
+            _queued_tasks_run()
+            yield DEMO_PASSWORD
+    finally:
+        _DEMO_DATABASE.drop(connection, name)
 
 
 def analyze_tables():

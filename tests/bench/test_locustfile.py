@@ -18,21 +18,20 @@ LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 LOCUST = Path(sys.executable).parent / "locust"
 
 
-def test_every_user_kind_reaches_every_endpoint_without_a_failure(live_server, tmp_path):
+@pytest.fixture
+def committed_demo_on_postgresql(request):
     from django.db import connection
 
     if connection.vendor != "postgresql":
         # The live server answers in threads; on the in-memory SQLite test database they share one connection, and
         # two committed requests at once fail ("cannot start a transaction within a transaction").
         pytest.skip("concurrent requests against the live server need PostgreSQL")
-    from django.core.management import call_command
+    # Committed (not the ``demo`` fixture's data, inside a transaction the live server's threads cannot see), and
+    # analysed for the planner when the template was made.
+    return request.getfixturevalue("demo_committed")
 
-    from tests.conftest import DEMO_PASSWORD, analyze_tables
 
-    # Loaded and committed here: the live server's threads read it (the ``demo`` fixture's data is another
-    # database's, inside a transaction they cannot see).
-    call_command("load_demo", password=DEMO_PASSWORD, stdout=open(os.devnull, "w"))
-    analyze_tables()
+def test_every_user_kind_reaches_every_endpoint_without_a_failure(live_server, committed_demo_on_postgresql, tmp_path):
     from bench.load_plan import build_plan
     from bench.loadgen import generate
 

@@ -14,11 +14,9 @@ import datetime
 import os
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a11y-pass-123"
 
 # Parts of the URLconf that are not public pages: the admins (checked separately below), the API, Wagtail's own
 # document and password-form routes, the language view, the sitemap.
@@ -272,8 +270,9 @@ def _check(page, key, mode, axe_violations, problems):
         problems.append(f"{key} ({mode}) {page.url}: {found}")
 
 
-def test_every_public_page_type_and_the_officers_pages(live_server, browser, artifacts_dir, axe_violations, login_as):
-    call_command("load_demo", password=PASSWORD, stdout=open(os.devnull, "w"))
+def test_every_public_page_type_and_the_officers_pages(
+    live_server, demo_committed, browser, artifacts_dir, axe_violations, login_as
+):
     sweep(live_server.url, browser, artifacts_dir, axe_violations, login_as)
 
 

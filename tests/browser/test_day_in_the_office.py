@@ -20,11 +20,12 @@ import os
 import re
 
 import pytest
-from django.core.management import call_command
+
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "office-pass-123"
+PASSWORD = DEMO_PASSWORD  # the demo_committed fixture's users'
 TALLEST = "Math.max(...[...document.querySelectorAll('main, #main, body')].map(e => e.scrollHeight))"
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1, "locale": "zh-CN"}
 
@@ -313,8 +314,7 @@ def revoke_with_a_second_officer(office):
     office.shot(page, "3-card-revoked")
 
 
-def test_a_day_in_the_office(live_server, browser, artifacts_dir):
-    call_command("load_demo", password=PASSWORD, stdout=open(os.devnull, "w"))
+def test_a_day_in_the_office(live_server, demo_committed, browser, artifacts_dir):
     office = Office(browser, live_server, artifacts_dir)
     try:
         clear_three_dossiers(office)

@@ -3,18 +3,18 @@
 import os
 
 import pytest
-from django.core.management import call_command
+
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "browser-pass-123"
+PASSWORD = DEMO_PASSWORD  # the demo_committed fixture's users'
 
 
-def test_statistics_page_shows_non_empty_charts(live_server, page, artifacts_dir):
+def test_statistics_page_shows_non_empty_charts(live_server, demo_committed, page, artifacts_dir):
     from casefiles.management.commands.load_demo import DEMO_STEPS
     from programmes.demo import load_programmes
 
-    call_command("load_demo", password=PASSWORD, stdout=open(os.devnull, "w"))
     if "programmes.demo.load_programmes" not in DEMO_STEPS:
         load_programmes(password=PASSWORD)
 
