@@ -590,10 +590,10 @@ def jurisdictions(db):
 def demo(request, demo_database, db):
     """The full demo data set, as load_demo makes it (``demo_database``: loaded once per test process, each test
     in a savepoint of the module's transaction). Not for transactional or live-server tests: they commit, and a live
-    server's threads would not see the module's transaction; such a test calls ``load_demo`` itself."""
+    server's threads would not see the module's transaction; such a test asks for ``demo_committed``."""
     committing = {"transactional_db", "live_server"} & set(request.fixturenames)
     if committing or getattr(request.node.get_closest_marker("django_db"), "kwargs", {}).get("transaction"):
-        pytest.fail("the demo fixture is not for a transactional test: call load_demo in the test")
+        pytest.fail("the demo fixture is not for a transactional test: ask for demo_committed")
     return demo_database
 
 
