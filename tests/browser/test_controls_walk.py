@@ -145,8 +145,8 @@ def test_a_chuxiong_dossier_through_every_control(live_server, browser, artifact
     public.fill("#id_objector", "赵群众")
     public.fill("#id_phone", "13900002222")
     public.fill("#id_content", "所报项目入选凭证存疑，请核实。")
-    public.locator('button[name="check"]').click()
-    public.wait_for_load_state()
+    with public.expect_navigation():
+        public.locator('button[name="check"]').click()
     with public.expect_navigation():
         public.locator('button[name="send"]').click()
     objection = NoticeObjection.objects.get(dossier=dossier)

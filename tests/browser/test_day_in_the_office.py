@@ -126,8 +126,8 @@ def clear_three_dossiers(office):
         if form.locator("textarea[name=minutes]").count():
             form.locator("textarea[name=minutes]").fill("经集体研究，同意。")
         office.shot(page, f"1-officer-dossier-{number}")
-        form.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
         moved = Dossier.objects.select_related("state").get(pk=dossier.pk)
         assert moved.state_id == transition.target_id and moved.state_id != before.pk, (
             dossier.reference,
@@ -195,8 +195,8 @@ def remind_an_overdue_dossier(office):
     )
     row.scroll_into_view_if_needed()
     office.shot(page, "2-head-supervision")
-    row.get_by_role("button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.get_by_role("button").click()
     assert dossier.reference in _messages(page), _messages(page)
     office.shot(page, "2-head-reminded")
     entry = JournalEntry.objects.get(dossier=dossier, action=REMIND)
@@ -221,8 +221,8 @@ def remind_an_overdue_dossier(office):
     office.shot(reader, "2-dossier-journal")
     # A second reminder the same day is refused, with a message saying why.
     office.workbench(page)
-    page.locator(f'#workbench-supervision tr[data-dossier="{dossier.pk}"]').get_by_role("button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(f'#workbench-supervision tr[data-dossier="{dossier.pk}"]').get_by_role("button").click()
     assert "今天" in _messages(page) or "明天" in _messages(page), _messages(page)
     assert JournalEntry.objects.filter(dossier=dossier, action=REMIND).count() == 1
 
@@ -273,8 +273,8 @@ def revoke_with_a_second_officer(office):
     page.locator("textarea[name=comment]").fill("经核实，持卡人已不符合条件。")
     page.locator("input[name=confirm]").check()
     office.shot(page, "3-officer1-confirm")
-    page.locator(".cf-form-buttons button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(".cf-form-buttons button[type=submit]").click()
     made = RevocationRequest.objects.get(card=card, status="proposed")
     assert made.requested_by_id == first.pk and made.reason_id == reason.pk
     assert Card.objects.get(pk=card.pk).status == CardStatus.ACTIVE, "a request alone ends nothing"

@@ -50,8 +50,8 @@ def test_guide_and_its_twin(live_server, request, artifacts_dir, jilin, axe_viol
     page.goto(live_server.url + jilin.url)
     listed = page.locator("ul.guides a").all_inner_texts()
     assert len(listed) == len(set(listed)) and {g.title for g in twins} <= set(listed)
-    page.get_by_role("link", name=twins[0].title).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name=twins[0].title).click()
     assert page.locator("h1").inner_text() == twins[0].title
     assert page.locator(".guide-table dt").all_inner_texts() == LABELS
     facts = dict(zip(LABELS, page.locator(".guide-table dd").all_inner_texts(), strict=True))
@@ -60,8 +60,8 @@ def test_guide_and_its_twin(live_server, request, artifacts_dir, jilin, axe_viol
     for label in ("申请材料", "办理流程", "办理时限", "办理地点/窗口", "咨询电话", "收费标准"):
         assert facts[label] == "请咨询责任单位", label
     assert "第七条第（三）项" in facts["设定依据"]
-    page.locator(".guide-table a.source-link").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(".guide-table a.source-link").click()
     assert page.evaluate("document.querySelector(':target').id") == "art-7-3"
     page.go_back()
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

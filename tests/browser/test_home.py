@@ -23,13 +23,13 @@ def test_home_page_in_chinese_then_english(site, live_server, page, artifacts_di
     for name in ("通化", "吉林", "楚雄", "白云", "聊城"):
         assert page.get_by_text(name, exact=False).first.is_visible()
     page.screenshot(path=f"{artifacts_dir}/home-zh.png", full_page=True)
-    page.get_by_role("link", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").first.inner_text() == "Talent service cards"
     page.screenshot(path=f"{artifacts_dir}/home-en.png", full_page=True)
-    page.get_by_role("link", name="简体中文").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="简体中文").click()
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
 
 

@@ -60,16 +60,16 @@ def test_notices_from_the_front_door_on_a_desktop(live_server, desktop, artifact
     assert page.slug == f"{year}-exits" and page.url == f"/chuxiong/notices/{year}-exits/"
     desktop.goto(live_server.url + "/")
     assert desktop.locator('a[href="/verify/"]').count() >= 1
-    desktop.get_by_role("link", name="通知公告").first.click()
-    desktop.wait_for_load_state()
+    with desktop.expect_navigation():
+        desktop.get_by_role("link", name="通知公告").first.click()
     assert desktop.url == live_server.url + "/notices/"
     entries = desktop.locator(".notice-entry").all_inner_texts()
     assert any("退出情况公告" in e and page.document_number in e for e in entries)
     assert any("拟发放人选公示" in e and "5个工作日" in e for e in entries)
     assert axe_violations(desktop) == []
     shot(desktop, artifacts_dir, "site-index-desktop")
-    desktop.get_by_role("link", name=page.title).click()
-    desktop.wait_for_load_state()
+    with desktop.expect_navigation():
+        desktop.get_by_role("link", name=page.title).click()
     assert desktop.url == live_server.url + f"/chuxiong/notices/{year}-exits/"
     headers = desktop.locator("table.exit-table thead th").all_inner_texts()
     assert headers[0] == "序号" and headers[3] == "卡号"
@@ -89,8 +89,8 @@ def test_notices_on_a_phone(live_server, mobile, artifacts_dir, announced, axe_v
     links = mobile.locator(".section-links a")
     assert links.nth(0).get_attribute("href") == announced["index"].url
     assert links.nth(1).get_attribute("href") == "/verify/"
-    links.nth(0).click()
-    mobile.wait_for_load_state()
+    with mobile.expect_navigation():
+        links.nth(0).click()
     assert mobile.locator("h1").inner_text() == announced["index"].title
     # the exit announcement and every 公示 of the scheme (the three cards issued went through their own notices)
     notices = PublicNotice.objects.filter(scheme=page.scheme).count()

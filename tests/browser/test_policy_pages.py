@@ -71,8 +71,8 @@ def test_tier_table_fits_a_phone(live_server, phone, artifacts_dir):
     assert first_cell["width"] < phone.viewport_size["width"] * 0.7
     shot(phone, artifacts_dir, "liaocheng-tiers-phone")
     # a row links to its service guide
-    phone.locator('tr[data-ref="13"] th a').first.click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.locator('tr[data-ref="13"] th a').first.click()
     assert "配偶" in phone.locator(".guide-facts").inner_text()
     shot(phone, artifacts_dir, "liaocheng-guide-phone")
 
@@ -82,9 +82,11 @@ def test_compare_two_revisions(live_server, page, artifacts_dir):
     amended = seed_text("jilin").replace("本办法由省人社厅负责解释。", "本办法由省人力资源和社会保障厅负责解释。")
     services.policy_import(section=section, text=amended, publish=True)
     page.goto(live_server.url + result.page.url)
-    page.locator("a.history-link").click()
+    with page.expect_navigation():
+        page.locator("a.history-link").click()
     assert page.locator("tr.revision").count() == 2
-    page.locator("a.compare-link").first.click()
+    with page.expect_navigation():
+        page.locator("a.compare-link").first.click()
     assert "/history/compare/" in page.url
     changed = page.locator("section.diff-changed")
     assert changed.count() == 1

@@ -36,7 +36,8 @@ def test_applicant_applies_on_a_phone(live_server, phone, artifacts_dir):
     page.fill("#id_phone", person["phone"])
     page.select_option("#id_employer", str(employer.pk))
     page.select_option("#id_authority", index=1)
-    page.click("form.portal-form button[type=submit]")
+    with page.expect_navigation():  # the refused form comes back from the server
+        page.click("form.portal-form button[type=submit]")
     assert page.locator(".has-error #id_id_number").count() == 1
     assert page.input_value("#id_applicant_name") == person["applicant_name"]  # nothing lost
     page.screenshot(path=os.path.join(artifacts_dir, "portal-phone-error.png"), full_page=True)
@@ -55,15 +56,15 @@ def test_applicant_applies_on_a_phone(live_server, phone, artifacts_dir):
         assert material.name in page.inner_text("#documents")
         page.select_option("#id_kind", material.code)
         page.set_input_files("#id_file", files=[{"name": f"{material.name}.png", "mimeType": "image/png", "buffer": DEMO_PNG}])
-        page.click("form.upload button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("form.upload button[type=submit]")
     page.click("button[value=submit]")  # the confirmation page: summary and materials checklist
     page.wait_for_url(f"**/applications/{dossier.pk}/confirm/submit/**")
     assert dossier.reference in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the checklist fits a phone
     page.screenshot(path=os.path.join(artifacts_dir, "portal-phone-confirm.png"), full_page=True)
-    page.click("button[name=confirm]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[name=confirm]")
     dossier.refresh_from_db()
     assert dossier.state.code == "employer_recommendation"
     assert "单位审核推荐" in page.inner_text(".status-panel .badge")
@@ -118,6 +119,6 @@ def test_staff_worklist_and_dossier_page(live_server, page, artifacts_dir):
     page.wait_for_url("**/admin/dossiers/*/")
     page.screenshot(path=os.path.join(artifacts_dir, "admin-dossier.png"), full_page=True)
     page.fill("#comment-approve_final", "同意。")
-    page.click("form:has(#comment-approve_final) button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form:has(#comment-approve_final) button[type=submit]")
     assert "制卡" in page.inner_text("main")

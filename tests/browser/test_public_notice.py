@@ -55,20 +55,20 @@ def test_public_notice_on_a_phone_takes_an_objection(live_server, mobile, artifa
     mobile.screenshot(path=os.path.join(artifacts_dir, "public-notice-phone.png"), full_page=True)
 
     target = dossiers[0]
-    mobile.locator(f'a[href="/public-notices/{notice.pk}/candidates/{target.pk}/objection/"]').click()
-    mobile.wait_for_load_state()
+    with mobile.expect_navigation():
+        mobile.locator(f'a[href="/public-notices/{notice.pk}/candidates/{target.pk}/objection/"]').click()
     assert mask_name(target.applicant_name) in mobile.locator('[data-testid="pn-candidate"]').inner_text()
     mobile.fill("#id_objector", OBJECTOR)
     mobile.fill("#id_phone", PHONE)
     mobile.fill("#id_content", CONTENT)
-    mobile.locator('button[name="check"]').click()
-    mobile.wait_for_load_state()
+    with mobile.expect_navigation():
+        mobile.locator('button[name="check"]').click()
     confirm = mobile.locator('[data-testid="pn-confirm"]')
     assert CONTENT in confirm.inner_text() and not NoticeObjection.objects.exists()
     assert mobile.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     mobile.screenshot(path=os.path.join(artifacts_dir, "public-notice-objection-confirm-phone.png"), full_page=True)
-    mobile.locator('button[name="send"]').click()
-    mobile.wait_for_load_state()
+    with mobile.expect_navigation():
+        mobile.locator('button[name="send"]').click()
     assert mobile.url == live_server.url + "/public-notices/objection-sent/"
     assert mobile.locator('[data-testid="pn-sent"]').is_visible()
     assert PHONE not in mobile.url and OBJECTOR not in mobile.url

@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _check(page, number, holder):
     page.fill("#id_number", number)
     page.fill("#id_holder", holder)
-    page.click("[data-testid=verify-form] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("[data-testid=verify-form] button[type=submit]")
     return page.locator("[data-testid=verify] .state")
 
 
