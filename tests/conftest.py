@@ -43,11 +43,6 @@ def pytest_collection_finish(session):
     gc.set_threshold(50_000, 50, 100)
 
 
-def _serialized_rollback(item):
-    marker = item.get_closest_marker("django_db")
-    return bool(marker and marker.kwargs.get("serialized_rollback"))
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """Before a test with ``serialized_rollback`` (which loads the migrated database's rows, ids and all): a database
@@ -59,15 +54,27 @@ def pytest_runtest_setup(item):
     over the first state fails on a unique key (Wagtail's locale); a plain test run after an emptied database
     finds no content types while the process still has their ids cached (a foreign key error at commit). Which
     modules follow which on an xdist worker changes from run to run, so both happened only sometimes. Here the first
-    case is emptied before the load. :func:`pytest_runtest_teardown` handles the second."""
-    if _serialized_rollback(item) and _migrated_rows_replaced(item.config):
-        from django.core.management import call_command
-        from django.db import connection
+    case is emptied before the load, with the migrated content types put in Django's cache: loading a Wagtail task
+    builds the object, which asks for its content type, and from an empty cache that type would be made again in the
+    empty table with a new id, colliding with the loaded row. :func:`pytest_runtest_teardown` handles the second."""
+    if not _serialized_rollback(item):
+        return
+    from django.db import connection
 
-        with item.config.stash[_blocker_key()].unblock():
-            call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
-        _caches_of_ids_cleared()
-        _content_types_remembered(connection)
+    migrated = _migrated_content_types(connection)
+    if not migrated:
+        return
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+
+    with item.config.stash[_blocker_key()].unblock():
+        lowest = _lowest_content_type_id(connection)
+        if lowest is None or lowest <= max(ct.pk for ct in migrated):
+            return  # emptied, or the migrated rows themselves
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True)
+    _caches_of_ids_cleared()
+    for content_type in migrated:
+        ContentType.objects._add_to_cache(connection.alias, content_type)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -76,16 +83,19 @@ def pytest_runtest_teardown(item, nextitem):
     are loaded back at once, so that whatever test comes next on this worker starts from the database ``migrate``
     made, as at the start of the run (see :func:`pytest_runtest_setup`)."""
     result = yield
-    if _serialized_rollback(item):
-        from django.db import connection
+    from django.db import connection
 
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents is not None:
-            with item.config.stash[_blocker_key()].unblock():
-                if not _table_has_rows("django_content_type"):
-                    connection.creation.deserialize_db_from_string(contents)
-            _caches_of_ids_cleared()
+    if _serialized_rollback(item) and _migrated_content_types(connection):
+        with item.config.stash[_blocker_key()].unblock():
+            if _lowest_content_type_id(connection) is None:
+                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+        _caches_of_ids_cleared()
     return result
+
+
+def _serialized_rollback(item):
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("serialized_rollback"))
 
 
 def _blocker_key():
@@ -94,51 +104,33 @@ def _blocker_key():
     return blocking_manager_key
 
 
-def _table_has_rows(table):
-    from django.db import connection
-
+def _lowest_content_type_id(connection):
+    """The lowest content type id in the database, None when the table is empty (after a serialized test)."""
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608 - a fixed table name
-        return cursor.fetchone()[0]
-
-
-def _migrated_rows_replaced(config):
-    """Whether the content types are other than the migrated database's (made again after a flush)."""
-    from django.db import connection
-
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents is None:
-        return False
-    with config.stash[_blocker_key()].unblock(), connection.cursor() as cursor:
         cursor.execute('SELECT min(id) FROM "django_content_type"')
-        lowest = cursor.fetchone()[0]
-    return lowest is not None and lowest > _migrated_content_type_ids(contents)
+        return cursor.fetchone()[0]
 
 
 _MIGRATED = {}
 
 
-def _content_types_remembered(connection):
-    """The migrated database's content types put in Django's cache before its rows are loaded: loading a Wagtail
-    task builds the object, which asks for its content type; from an empty cache that would be made in the
-    empty table with a new id, and the loaded row with the old id would then collide with it."""
+def _migrated_content_types(connection):
+    """The content types among the migrated database's serialized rows (read once), or [] when the test database was
+    not serialized."""
     import json
 
     from django.contrib.contenttypes.models import ContentType
 
-    for row in json.loads(connection._test_serialized_contents):
-        if row["model"] == "contenttypes.contenttype":
-            ContentType.objects._add_to_cache(connection.alias, ContentType(pk=row["pk"], **row["fields"]))
-
-
-def _migrated_content_type_ids(contents):
-    """The highest content type id among the migrated database's rows."""
-    import json
-
-    if "max" not in _MIGRATED:
-        rows = json.loads(contents)
-        _MIGRATED["max"] = max(row["pk"] for row in rows if row["model"] == "contenttypes.contenttype")
-    return _MIGRATED["max"]
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents is None:
+        return []
+    if "content_types" not in _MIGRATED:
+        _MIGRATED["content_types"] = [
+            ContentType(pk=row["pk"], **row["fields"])
+            for row in json.loads(contents)
+            if row["model"] == "contenttypes.contenttype"
+        ]
+    return _MIGRATED["content_types"]
 
 
 def pytest_collection_modifyitems(config, items):
